@@ -1,0 +1,33 @@
+import yargs from 'yargs';
+import { commands } from './commands/index.ts';
+import { exitCodeFor, reportError } from './errors.ts';
+
+/** Runs the `strata` CLI with the given arguments (without `node` and the script). */
+export async function main(argv: readonly string[]): Promise<void> {
+  const parser = yargs([...argv])
+    .scriptName('strata')
+    .usage('$0 <command> [options]\n\nGitOps in typed TypeScript: compile clusters to manifests in Git, reconcile them in the cluster.')
+    .command(commands)
+    .demandCommand(1, 'Name a command; `strata --help` lists them.')
+    .strict()
+    .recommendCommands()
+    .epilogue(
+      'Exit codes: 0 success; 1 the check found a difference (check, diff, parity) or validation failed; 2 usage or runtime error.\n' +
+        'Colour follows the terminal and is off when NO_COLOR is set.',
+    )
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((message, error) => {
+      if (error) throw error;
+      process.stderr.write(`Error: ${message}\nRun \`strata --help\` for usage.\n`);
+      process.exit(2);
+    });
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    reportError(error);
+    process.exitCode = exitCodeFor(error);
+  }
+}
