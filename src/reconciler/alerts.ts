@@ -1,0 +1,115 @@
+/**
+ * Alerts: when a Sync turns not-Ready or recovers, POST a JSON event to each
+ * configured webhook, retrying with backoff. A Slack-compatible payload is
+ * one option away. Messages come from conditions, which never hold secrets.
+ */
+
+export type AlertFormat = 'json' | 'slack';
+
+export interface AlertTarget {
+  readonly url: string;
+  /** @default 'json' */
+  readonly format?: AlertFormat;
+}
+
+export interface AlertEvent {
+  /** `namespace/name` of the Sync. */
+  readonly sync: string;
+  readonly revision: string;
+  readonly reason: string;
+  readonly message: string;
+  /** `error` when the Sync turned not-Ready, `info` when it recovered. */
+  readonly severity: 'error' | 'info';
+  readonly timestamp: string;
+}
+
+export interface AlertOptions {
+  /** Attempts per target, the first included. @default 4 */
+  readonly attempts?: number;
+  /** First backoff; doubles each retry. @default 500 */
+  readonly backoffMs?: number;
+  /** Per-request time limit. @default 5000 */
+  readonly timeoutMs?: number;
+}
+
+/** The body sent for an event in a target's format. */
+export function alertPayload(event: AlertEvent, format: AlertFormat): Record<string, unknown> {
+  if (format === 'json') return { ...event };
+  const icon = event.severity === 'error' ? ':red_circle:' : ':large_green_circle:';
+  const title = event.severity === 'error' ? `Sync ${event.sync} is not Ready` : `Sync ${event.sync} recovered`;
+  return {
+    text: `${icon} ${title}: ${event.reason}`,
+    attachments: [
+      {
+        color: event.severity === 'error' ? 'danger' : 'good',
+        title,
+        text: event.message,
+        fields: [
+          { title: 'Revision', value: event.revision || 'none', short: true },
+          { title: 'Reason', value: event.reason, short: true },
+        ],
+        ts: Math.floor(Date.parse(event.timestamp) / 1000),
+      },
+    ],
+  };
+}
+
+/** The outcome per target: delivered after n attempts, or the last error. */
+export interface AlertDelivery {
+  readonly url: string;
+  readonly delivered: boolean;
+  readonly attempts: number;
+  readonly error?: string;
+}
+
+export class AlertSender {
+  private readonly attempts: number;
+  private readonly backoffMs: number;
+  private readonly timeoutMs: number;
+
+  constructor(
+    readonly targets: readonly AlertTarget[],
+    options: AlertOptions = {},
+  ) {
+    this.attempts = options.attempts ?? 4;
+    this.backoffMs = options.backoffMs ?? 500;
+    this.timeoutMs = options.timeoutMs ?? 5000;
+  }
+
+  /** Sends to every target in parallel; never throws. */
+  send(event: AlertEvent): Promise<AlertDelivery[]> {
+    return Promise.all(this.targets.map((target) => this.deliver(target, event)));
+  }
+
+  private async deliver(target: AlertTarget, event: AlertEvent): Promise<AlertDelivery> {
+    const body = JSON.stringify(alertPayload(event, target.format ?? 'json'));
+    let lastError = '';
+    for (let attempt = 1; attempt <= this.attempts; attempt += 1) {
+      try {
+        const response = await fetch(target.url, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body,
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+        await response.arrayBuffer();
+        if (response.ok) return { url: redact(target.url), delivered: true, attempts: attempt };
+        lastError = `HTTP ${response.status}`;
+        if (response.status < 500 && response.status !== 429) return { url: redact(target.url), delivered: false, attempts: attempt, error: lastError };
+      } catch (error) {
+        lastError = error instanceof Error ? error.message : String(error);
+      }
+      if (attempt < this.attempts) await new Promise((resolve) => setTimeout(resolve, this.backoffMs * 2 ** (attempt - 1)));
+    }
+    return { url: redact(target.url), delivered: false, attempts: this.attempts, error: lastError };
+  }
+}
+
+// Webhook URLs often embed a token in the path (Slack); logs show only the origin.
+function redact(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'invalid-url';
+  }
+}
