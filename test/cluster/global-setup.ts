@@ -1,0 +1,45 @@
+// vitest globalSetup: one cluster (with workloads) per test run, handed to the test files as
+// `inject('strataCluster')` (see context.ts).
+//   STRATA_TEST_CLUSTER=0            start none (unit tests only; cluster tests then fail)
+//   STRATA_TEST_KUBECONFIG=<path>    use a running cluster, e.g. from `npm run cluster:up`
+//   STRATA_TOOLS_AUTOBUILD=0         fail instead of building missing binaries
+import { readFileSync } from 'node:fs';
+import type { TestProject } from 'vitest/node';
+import { parse } from 'yaml';
+import { startCluster } from './cluster.ts';
+import './provided.ts';
+import { assertToolsBuilt, buildTools, goVersion, missingTools, type ToolName } from './tools.ts';
+
+const TOOLS: readonly ToolName[] = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'];
+const log = (line: string): void => void process.stderr.write(`[test cluster] ${line}\n`);
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  if (process.env['STRATA_TEST_CLUSTER'] === '0') {
+    log('not started (STRATA_TEST_CLUSTER=0): tests that need it will fail');
+    project.provide('strataCluster', null);
+    return async () => {};
+  }
+  const external = process.env['STRATA_TEST_KUBECONFIG'];
+  if (external) {
+    const config = parse(readFileSync(external, 'utf8')) as { clusters?: { cluster?: { server?: string } }[] };
+    const server = config.clusters?.[0]?.cluster?.server ?? '';
+    log(`using the running cluster of ${external} (${server})`);
+    project.provide('strataCluster', { kubeconfigPath: external, server, workloads: true });
+    return async () => {};
+  }
+  if (missingTools(TOOLS).length > 0 && goVersion() && process.env['STRATA_TOOLS_AUTOBUILD'] !== '0') {
+    log('binaries missing: building them now (same as `npm run tools:build`)');
+    await buildTools({ log });
+  }
+  assertToolsBuilt(TOOLS);
+  const cluster = await startCluster({ workloads: true, log: process.env['STRATA_CLUSTER_VERBOSE'] ? log : undefined });
+  log(`started at ${cluster.server} (kubeconfig ${cluster.kubeconfigPath})`);
+  project.provide('strataCluster', {
+    kubeconfigPath: cluster.kubeconfigPath,
+    server: cluster.server,
+    workloads: cluster.workloads,
+  });
+  return async () => {
+    await cluster.stop();
+  };
+}
