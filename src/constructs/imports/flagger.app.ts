@@ -450,7 +450,7 @@ export interface CanarySpecService {
    *
    * @schema CanarySpecService#targetPort
    */
-  readonly targetPort?: any;
+  readonly targetPort?: CanarySpecServiceTargetPort;
 
   /**
    * @schema CanarySpecService#appProtocol
@@ -528,7 +528,7 @@ export function toJson_CanarySpecService(obj: CanarySpecService | undefined): Re
     'name': obj.name,
     'port': obj.port,
     'portName': obj.portName,
-    'targetPort': obj.targetPort,
+    'targetPort': obj.targetPort?.value,
     'appProtocol': obj.appProtocol,
     'portDiscovery': obj.portDiscovery,
     'timeout': obj.timeout,
@@ -760,6 +760,22 @@ export enum CanarySpecUpstreamRefKind {
 export enum CanarySpecRouteRefKind {
   /** ApisixRoute */
   APISIX_ROUTE = "ApisixRoute",
+}
+
+/**
+ * Container port number or name
+ *
+ * @schema CanarySpecServiceTargetPort
+ */
+export class CanarySpecServiceTargetPort {
+  public static fromNumber(value: number): CanarySpecServiceTargetPort {
+    return new CanarySpecServiceTargetPort(value);
+  }
+  public static fromString(value: string): CanarySpecServiceTargetPort {
+    return new CanarySpecServiceTargetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
 }
 
 /**

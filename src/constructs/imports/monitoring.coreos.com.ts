@@ -217,7 +217,7 @@ export interface PrometheusRuleSpecGroupsRules {
    *
    * @schema PrometheusRuleSpecGroupsRules#expr
    */
-  readonly expr: any;
+  readonly expr: PrometheusRuleSpecGroupsRulesExpr;
 
   /**
    * Alerts are considered firing once they have been returned for this long
@@ -257,7 +257,7 @@ export function toJson_PrometheusRuleSpecGroupsRules(obj: PrometheusRuleSpecGrou
   const result = {
     'record': obj.record,
     'alert': obj.alert,
-    'expr': obj.expr,
+    'expr': obj.expr?.value,
     'for': obj.for,
     'keep_firing_for': obj.keepFiringFor,
     'labels': ((obj.labels) === undefined) ? undefined : (Object.entries(obj.labels).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {})),
@@ -267,6 +267,22 @@ export function toJson_PrometheusRuleSpecGroupsRules(obj: PrometheusRuleSpecGrou
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * PromQL expression to evaluate
+ *
+ * @schema PrometheusRuleSpecGroupsRulesExpr
+ */
+export class PrometheusRuleSpecGroupsRulesExpr {
+  public static fromNumber(value: number): PrometheusRuleSpecGroupsRulesExpr {
+    return new PrometheusRuleSpecGroupsRulesExpr(value);
+  }
+  public static fromString(value: string): PrometheusRuleSpecGroupsRulesExpr {
+    return new PrometheusRuleSpecGroupsRulesExpr(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
 
 
 /**
@@ -565,7 +581,7 @@ export interface ServiceMonitorSpecEndpoints {
    *
    * @schema ServiceMonitorSpecEndpoints#targetPort
    */
-  readonly targetPort?: any;
+  readonly targetPort?: ServiceMonitorSpecEndpointsTargetPort;
 
   /**
    * HTTP path to scrape for metrics (default /metrics)
@@ -665,7 +681,7 @@ export function toJson_ServiceMonitorSpecEndpoints(obj: ServiceMonitorSpecEndpoi
   if (obj === undefined) { return undefined; }
   const result = {
     'port': obj.port,
-    'targetPort': obj.targetPort,
+    'targetPort': obj.targetPort?.value,
     'path': obj.path,
     'scheme': obj.scheme,
     'params': ((obj.params) === undefined) ? undefined : (Object.entries(obj.params).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1]?.map(y => y) }), {})),
@@ -722,6 +738,22 @@ export function toJson_ServiceMonitorSpecSelectorMatchExpressions(obj: ServiceMo
   return Object.entries(result).reduce((r, i) => (i[1] === undefined) ? r : ({ ...r, [i[0]]: i[1] }), {});
 }
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Name or number of the target port of the Pod (deprecated; use port)
+ *
+ * @schema ServiceMonitorSpecEndpointsTargetPort
+ */
+export class ServiceMonitorSpecEndpointsTargetPort {
+  public static fromNumber(value: number): ServiceMonitorSpecEndpointsTargetPort {
+    return new ServiceMonitorSpecEndpointsTargetPort(value);
+  }
+  public static fromString(value: string): ServiceMonitorSpecEndpointsTargetPort {
+    return new ServiceMonitorSpecEndpointsTargetPort(value);
+  }
+  private constructor(public readonly value: number | string) {
+  }
+}
 
 /**
  * HTTP scheme to use for scraping

@@ -1,0 +1,6 @@
+// Front ends: public web apps behind the ingress controller, with TLS from cert-manager.
+import type { ComponentBuilder } from '../../src/constructs/index.ts';
+import { adminConsole } from './admin-console.ts';
+import { storefront } from './storefront.ts';
+
+export const frontendApps: readonly ComponentBuilder[] = [storefront, adminConsole];

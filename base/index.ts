@@ -1,0 +1,16 @@
+// The one composition every cluster runs: the base layer (namespaces, network and
+// monitoring baselines) and the apps layer. Clusters differ only through their
+// environment profile and overlays (see clusters/<env>/), never by picking other
+// components, so what runs in staging is what will run in production.
+import type { ComponentBuilder } from '../src/constructs/index.ts';
+import { backendServices } from '../apps/backend-services/index.ts';
+import { dataPipelines } from '../apps/data-pipelines/index.ts';
+import { frontendApps } from '../apps/frontend-apps/index.ts';
+import { monitoring } from './monitoring/index.ts';
+import { networking } from './networking/index.ts';
+import { security } from './security/index.ts';
+
+export const layers: Readonly<Record<string, readonly ComponentBuilder[]>> = {
+  base: [security, networking, monitoring],
+  apps: [...backendServices, ...frontendApps, ...dataPipelines],
+};

@@ -1,0 +1,22 @@
+import { ApiObject, type App } from 'cdk8s';
+import type { ConstructProblem } from './errors.ts';
+import type { MutableObject, Resource } from './overlays/overlay.ts';
+
+/**
+ * What `App.synth()` does minus the YAML and the files: run every construct's
+ * validations, then render each ApiObject with `toJson()` (which resolves lazy
+ * values and applies its JSON patches). Walks the tree in construction order, so
+ * the result is deterministic.
+ * @internal
+ */
+export function synthesizeTree(app: App): { resources: Resource[]; problems: ConstructProblem[] } {
+  const resources: Resource[] = [];
+  const problems: ConstructProblem[] = [];
+  for (const construct of app.node.findAll()) {
+    for (const message of construct.node.validate()) problems.push({ path: construct.node.path, message });
+    if (ApiObject.isApiObject(construct)) {
+      resources.push({ object: construct.toJson() as MutableObject, source: construct.node.path });
+    }
+  }
+  return { resources, problems };
+}

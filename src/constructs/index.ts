@@ -1,0 +1,43 @@
+// The public surface of Strata's construct library. Files starting with `_` and
+// members marked @internal are not part of it.
+
+export { isClusterSource, type ClusterSource } from './cluster-source.ts';
+export { Cluster, type ClusterProps, type ComponentBuilder } from './cluster.ts';
+export { Environment, MissingImageError, type ComponentSettings } from './environment.ts';
+export { ConstructValidationError, type ConstructProblem } from './errors.ts';
+export {
+  RESOURCE_TIERS,
+  type ComponentValues,
+  type DeepPartial,
+  type EnvironmentProfile,
+  type FeatureFlags,
+  type LogLevel,
+  type ReplicaPolicy,
+  type ResourceSpec,
+  type ResourceTier,
+} from './profile.ts';
+
+// Archetypes
+export { BackendService, type AutoscalingOptions, type BackendServiceProps, type CanaryOptions, type MetricsOptions } from './archetypes/backend-service.ts';
+export { DataPipeline, type ConcurrencyPolicy, type DataPipelineProps } from './archetypes/data-pipeline.ts';
+export { FrontendApp, type FrontendAppProps } from './archetypes/frontend-app.ts';
+export type { NetworkPeer } from './archetypes/network-peer.ts';
+export {
+  LABEL_COMPONENT,
+  LABEL_MANAGED_BY,
+  LABEL_NAME,
+  LABEL_PART_OF,
+  type EnvSource,
+  type HttpProbe,
+  type Probes,
+  type Resources,
+  type WorkloadProps,
+} from './archetypes/workload.ts';
+
+// Base components
+export { AlertRules, ScrapeTarget, type Alert, type AlertRulesProps, type ScrapeTargetProps, type Severity } from './components/monitoring.ts';
+export { NetworkBaseline, type NetworkBaselineProps } from './components/networking.ts';
+export { SecureNamespace, TeamAccess, type AccessLevel, type PodSecurityLevel, type SecureNamespaceProps, type TeamAccessProps } from './components/security.ts';
+
+// Overlays
+export type { MutableMeta, MutableObject, ObjectSelector, Overlay, OverlayContext, Resource } from './overlays/overlay.ts';
