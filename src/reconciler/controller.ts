@@ -1,0 +1,403 @@
+/**
+ * The controller: keeps a watch on Syncs, and runs the reconciler for each on
+ * its triggers (interval with jitter, spec change, the reconcile-requested-at
+ * annotation, a webhook, a dependency turning Ready, drift), never two runs
+ * of one Sync at once and at most `concurrency` runs in all.
+ */
+import type { Logger } from 'pino';
+import { ApiError, type AgentApi, type WatchEvent } from './_api.ts';
+import type { AlertSender } from './alerts.ts';
+import type { AgentMetrics } from './metrics.ts';
+import type { GitSource } from './source.ts';
+import { findCondition } from './status.ts';
+import { SYNC_API_VERSION, SYNC_PLURAL, RECONCILE_REQUESTED_AT, resolveSpec, syncKey, type Sync } from './sync-types.ts';
+import { errorText, syncPath, type ReconcileResult, type SyncReconciler } from './sync-reconciler.ts';
+import type { ManifestSet, ObjectRef } from '../manifest/index.ts';
+
+/** What the controller needs from the drift watcher (`drift.ts`); `engine-binding.ts` connects the real one. */
+export interface DriftPort {
+  /** Watches the objects of `set` for the Sync `key`, replacing what was watched before. */
+  watch(key: string, set: ManifestSet, impersonate: string | undefined, onDrift: (refs: readonly ObjectRef[], detail: string) => void): void;
+  unwatch(key: string): void;
+  stop(): Promise<void>;
+}
+
+export interface SyncControllerProps {
+  readonly api: AgentApi;
+  readonly reconciler: SyncReconciler;
+  readonly source: GitSource;
+  readonly log: Logger;
+  readonly metrics?: AgentMetrics;
+  readonly alerts?: AlertSender;
+  readonly drift?: DriftPort;
+  /** Watch Syncs in this namespace only. @default all namespaces */
+  readonly namespace?: string;
+  /** Syncs reconciled at once. @default 8 */
+  readonly concurrency?: number;
+  /** Fraction of the interval added or taken at random. @default 0.1 */
+  readonly jitter?: number;
+  /** Delay before re-running after drift, to batch events. @default 200 */
+  readonly driftDebounceMs?: number;
+  /** How to name the identity to apply as; used for the drift watch. */
+  readonly impersonationOf?: (sync: Sync) => string | undefined;
+}
+
+interface SyncState {
+  sync: Sync;
+  timer?: NodeJS.Timeout;
+  running: boolean;
+  queued: boolean;
+  /** Run again as soon as the current run ends. */
+  dirty: boolean;
+  healthRevision?: string;
+  healthAbort?: AbortController;
+  lastResult?: ReconcileResult;
+}
+
+export type TriggerReason = 'added' | 'interval' | 'spec' | 'annotation' | 'webhook' | 'dependency' | 'drift' | 'retry' | 'manual';
+
+export class SyncController {
+  private readonly states = new Map<string, SyncState>();
+  private readonly queue: string[] = [];
+  private active = 0;
+  private readonly concurrency: number;
+  private readonly jitter: number;
+  private abort = new AbortController();
+  private watching: Promise<void> | undefined;
+  private readonly running = new Set<Promise<void>>();
+  private synced = false;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(private readonly props: SyncControllerProps) {
+    this.concurrency = props.concurrency ?? 8;
+    this.jitter = props.jitter ?? 0.1;
+  }
+
+  /** True once the first list of Syncs has been read. */
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  start(): void {
+    this.abort = new AbortController();
+    this.watching = this.watchLoop(this.abort.signal);
+  }
+
+  /** Stops watching, cancels timers, aborts running reconciliations and waits for them. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    for (const state of this.states.values()) {
+      if (state.timer) clearTimeout(state.timer);
+      state.healthAbort?.abort();
+    }
+    await this.props.drift?.stop().catch(() => undefined);
+    await Promise.allSettled([this.watching, ...this.running]);
+    this.states.clear();
+    this.queue.length = 0;
+    this.synced = false;
+  }
+
+  /** Reconcile this Sync now. */
+  trigger(key: string, reason: TriggerReason): boolean {
+    const state = this.states.get(key);
+    if (!state) return false;
+    this.props.log.debug({ sync: key, event: 'trigger', reason }, `reconcile requested (${reason})`);
+    this.maybePreemptHealth(key, state);
+    this.enqueue(key);
+    return true;
+  }
+
+  /** Reconcile every Sync fetching from this URL now (a push webhook). Returns their keys. */
+  triggerUrl(url: string): string[] {
+    const wanted = normalizeUrl(url);
+    const keys = [...this.states.entries()].filter(([, state]) => normalizeUrl(state.sync.spec.url) === wanted).map(([key]) => key);
+    for (const key of keys) this.trigger(key, 'webhook');
+    return keys;
+  }
+
+  get keys(): string[] {
+    return [...this.states.keys()];
+  }
+
+  private async watchLoop(signal: AbortSignal): Promise<void> {
+    const base = this.props.namespace ? syncPath(this.props.namespace) : `/apis/${SYNC_API_VERSION}/${SYNC_PLURAL}`;
+    let resourceVersion = '';
+    let backoff = 500;
+    while (!signal.aborted) {
+      try {
+        if (resourceVersion === '') {
+          const list = await this.props.api.get<{ metadata: { resourceVersion: string }; items: Sync[] }>(base, signal);
+          const seen = new Set<string>();
+          for (const item of list.items) {
+            const sync = { ...item, apiVersion: SYNC_API_VERSION, kind: 'Sync' } as Sync;
+            seen.add(keyOf(sync));
+            this.observe('ADDED', sync);
+          }
+          for (const key of [...this.states.keys()]) if (!seen.has(key)) this.forget(key);
+          resourceVersion = list.metadata.resourceVersion;
+          if (!this.synced) {
+            this.synced = true;
+            for (const waiter of this.waiters.splice(0)) waiter();
+          }
+        }
+        await this.props.api.watch<Sync>(base, { resourceVersion, timeoutSeconds: '300' }, (event: WatchEvent<Sync>) => {
+          if (event.type === 'ERROR') {
+            const code = (event.object as unknown as { code?: number }).code;
+            if (code === 410) resourceVersion = '';
+            throw new Error(`watch error ${code ?? ''}`);
+          }
+          const rv = event.object.metadata?.resourceVersion;
+          if (rv) resourceVersion = rv;
+          if (event.type === 'BOOKMARK') return;
+          this.observe(event.type, event.object);
+        }, signal);
+        backoff = 500;
+      } catch (error) {
+        if (signal.aborted) return;
+        if (error instanceof ApiError && error.status === 410) resourceVersion = '';
+        this.props.log.warn({ event: 'watch-error', err: errorText(error) }, 'watch on Syncs failed; retrying');
+        await sleep(backoff, signal);
+        backoff = Math.min(backoff * 2, 10_000);
+        // After an error, relist so no event is missed.
+        resourceVersion = '';
+      }
+    }
+  }
+
+  private observe(type: 'ADDED' | 'MODIFIED' | 'DELETED', sync: Sync): void {
+    const key = keyOf(sync);
+    if (type === 'DELETED') return this.forget(key);
+    const state = this.states.get(key);
+    if (!state) {
+      this.states.set(key, { sync, running: false, queued: false, dirty: false });
+      this.enqueue(key);
+      return;
+    }
+    const before = state.sync;
+    state.sync = sync;
+    const wasReady = findCondition(before.status, 'Ready')?.status === 'True' && before.status?.observedGeneration === before.metadata.generation;
+    const isReady = findCondition(sync.status, 'Ready')?.status === 'True' && sync.status?.observedGeneration === sync.metadata.generation;
+    if (before.metadata.generation !== sync.metadata.generation) {
+      if (!sync.spec.suspend) this.trigger(key, 'spec');
+      else this.props.log.info({ sync: key, event: 'suspended' }, 'Sync suspended');
+    } else {
+      const requested = sync.metadata.annotations?.[RECONCILE_REQUESTED_AT];
+      if (requested !== undefined && requested !== before.metadata.annotations?.[RECONCILE_REQUESTED_AT] && requested !== sync.status?.lastHandledReconcileAt) {
+        this.trigger(key, 'annotation');
+      }
+    }
+    if ((!wasReady && isReady) || before.status?.lastAppliedRevision !== sync.status?.lastAppliedRevision) this.wakeDependents(sync);
+  }
+
+  /** Dependents wait on this Sync: run those not Ready yet now, rather than at their retry interval. */
+  private wakeDependents(sync: Sync): void {
+    const namespace = sync.metadata.namespace ?? 'default';
+    for (const [key, state] of this.states) {
+      const depends = (state.sync.spec.dependsOn ?? []).some((dep) => dep.name === sync.metadata.name && (dep.namespace ?? state.sync.metadata.namespace) === namespace);
+      if (!depends) continue;
+      const ready = findCondition(state.sync.status, 'Ready');
+      if (ready?.status === 'True' && state.sync.status?.lastAppliedRevision === sync.status?.lastAppliedRevision) continue;
+      this.trigger(key, 'dependency');
+    }
+  }
+
+  private forget(key: string): void {
+    const state = this.states.get(key);
+    if (!state) return;
+    if (state.timer) clearTimeout(state.timer);
+    state.healthAbort?.abort();
+    this.states.delete(key);
+    this.props.drift?.unwatch(key);
+    const [namespace = '', name = ''] = key.split('/');
+    this.props.metrics?.forget(namespace, name);
+  }
+
+  private enqueue(key: string): void {
+    const state = this.states.get(key);
+    if (!state) return;
+    if (state.timer) {
+      clearTimeout(state.timer);
+      state.timer = undefined;
+    }
+    if (state.running) {
+      state.dirty = true;
+      return;
+    }
+    if (state.queued) return;
+    state.queued = true;
+    this.queue.push(key);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.active < this.concurrency && this.queue.length > 0 && !this.abort.signal.aborted) {
+      const key = this.queue.shift();
+      if (key === undefined) break;
+      const state = this.states.get(key);
+      if (!state) continue;
+      state.queued = false;
+      state.running = true;
+      this.active += 1;
+      const run = this.run(key, state).finally(() => {
+        this.active -= 1;
+        state.running = false;
+        this.running.delete(run);
+        if (this.states.get(key) === state && state.dirty && !this.abort.signal.aborted) {
+          state.dirty = false;
+          this.enqueue(key);
+        }
+        this.pump();
+      });
+      this.running.add(run);
+    }
+  }
+
+  private async run(key: string, state: SyncState): Promise<void> {
+    const signal = this.abort.signal;
+    let result: ReconcileResult;
+    try {
+      const [namespace = '', name = ''] = key.split('/');
+      const fresh = await this.props.api.find<Sync>(syncPath(namespace, name), signal);
+      if (!fresh) return this.forget(key);
+      state.sync = fresh;
+      state.healthAbort = new AbortController();
+      result = await this.props.reconciler.reconcile(fresh, signal, {
+        healthSignal: state.healthAbort.signal,
+        onHealthWait: (revision) => {
+          state.healthRevision = revision;
+        },
+      });
+    } catch (error) {
+      if (signal.aborted) return;
+      this.props.log.error({ sync: key, event: 'reconcile-error', err: errorText(error) }, 'reconcile crashed');
+      this.schedule(key, state, 5000);
+      return;
+    } finally {
+      state.healthRevision = undefined;
+      state.healthAbort = undefined;
+    }
+    state.lastResult = result;
+    if (result.outcome.kind === 'superseded') {
+      state.dirty = true;
+      return;
+    }
+    if (result.applied && this.props.drift) {
+      const sync = state.sync;
+      let mode = 'correct';
+      try {
+        mode = resolveSpec(sync.spec).driftMode;
+      } catch {
+        // invalid spec: reported by the reconciler
+      }
+      if (mode === 'disabled') this.props.drift.unwatch(key);
+      else this.props.drift.watch(key, result.applied, this.props.impersonationOf?.(sync), (refs, detail) => this.onDrift(key, refs, detail));
+    }
+    if (result.transition && this.props.alerts && this.props.alerts.targets.length > 0 && result.status) {
+      const ready = findCondition(result.status, 'Ready');
+      void this.props.alerts
+        .send({
+          sync: key,
+          revision: result.revision ?? result.status.lastAttemptedRevision ?? '',
+          reason: ready?.reason ?? 'Unknown',
+          message: ready?.message ?? '',
+          severity: result.transition === 'degraded' ? 'error' : 'info',
+          timestamp: new Date().toISOString(),
+        })
+        .then((deliveries) => {
+          for (const delivery of deliveries) {
+            if (!delivery.delivered) this.props.log.warn({ sync: key, event: 'alert-failed', target: delivery.url, error: delivery.error }, 'alert not delivered');
+          }
+        });
+    }
+    if (result.outcome.kind !== 'gone') this.schedule(key, state, result.requeueAfterMs);
+  }
+
+  private onDrift(key: string, refs: readonly ObjectRef[], detail: string): void {
+    const state = this.states.get(key);
+    if (!state) return;
+    const [namespace = '', name = ''] = key.split('/');
+    let mode = 'correct';
+    try {
+      mode = resolveSpec(state.sync.spec).driftMode;
+    } catch {
+      // keep the default
+    }
+    const subjects = refs.map((ref) => `${ref.kind}/${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`);
+    this.props.metrics?.driftDetected.inc({ namespace, name, mode });
+    this.props.log.warn({ sync: key, event: 'drift', mode, objects: subjects, detail }, `drift on ${subjects.join(', ')}`);
+    if (mode === 'correct' && !state.sync.spec.suspend) {
+      this.props.metrics?.driftCorrections.inc({ namespace, name });
+      this.trigger(key, 'drift');
+    }
+  }
+
+  private schedule(key: string, state: SyncState, delayMs: number): void {
+    if (this.abort.signal.aborted || this.states.get(key) !== state) return;
+    if (state.timer) clearTimeout(state.timer);
+    const jittered = Math.max(0, delayMs * (1 + (Math.random() * 2 - 1) * this.jitter));
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      this.enqueue(key);
+    }, jittered);
+    state.timer.unref?.();
+  }
+
+  /** A trigger during a health wait: if the remote moved to a new revision, cancel the wait. */
+  private maybePreemptHealth(key: string, state: SyncState): void {
+    const waitingOn = state.healthRevision;
+    if (!state.running || waitingOn === undefined || !state.healthAbort) return;
+    const abort = state.healthAbort;
+    let spec;
+    try {
+      spec = resolveSpec(state.sync.spec);
+    } catch {
+      return;
+    }
+    this.props.source
+      .fetch({ url: state.sync.spec.url, ref: spec.ref, signal: this.abort.signal })
+      .then((artifact) => {
+        if (artifact.revision !== waitingOn && state.healthRevision === waitingOn) {
+          this.props.log.info({ sync: key, event: 'health-preempted', from: waitingOn, to: artifact.revision }, 'new revision: cancelling the running health check');
+          abort.abort();
+        }
+      })
+      .catch(() => undefined);
+  }
+
+  /** Resolves after the first list of Syncs. */
+  waitForSync(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** The last result per Sync (for tests and the CLI's in-process use). */
+  resultOf(key: string): ReconcileResult | undefined {
+    return this.states.get(key)?.lastResult;
+  }
+}
+
+function keyOf(sync: Sync): string {
+  return syncKey(sync.metadata.namespace ?? 'default', sync.metadata.name);
+}
+
+/** Compares Git URLs loosely: scheme, userinfo, trailing `.git` and `/` do not matter. */
+export function normalizeUrl(url: string): string {
+  return url
+    .trim()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+    .replace(/^[^/@]*@/, '')
+    .replace(/:(?!\d)/, '/')
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '')
+    .toLowerCase();
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

@@ -1,0 +1,432 @@
+/**
+ * One reconciliation of one Sync: source → parse → decrypt → dependsOn →
+ * apply → inventory → prune → health → status. Each step that fails ends the
+ * run with its reason; nothing after it runs, the inventory and the last
+ * applied revision stay as they were, and nothing is pruned.
+ */
+import type { Logger } from 'pino';
+import { createHash } from 'node:crypto';
+import { describeRef, parseManifestFiles, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
+import { ApiError, type AgentApi } from './_api.ts';
+import { refuseEncrypted, type DecryptHook } from './decrypt.ts';
+import type { EventRecorder } from './events.ts';
+import type { AgentMetrics } from './metrics.ts';
+import { FetchError, readSourceFiles, type GitAuth, type GitSource, type ReadOptions } from './source.ts';
+import { findCondition, nextStatus, progressingConditions, type Outcome } from './status.ts';
+import {
+  RECONCILE_REQUESTED_AT,
+  SYNC_API_VERSION,
+  SYNC_PLURAL,
+  resolveSpec,
+  type ConditionReason,
+  type InventoryEntry,
+  type Sync,
+  type SyncStatus,
+} from './sync-types.ts';
+import { withTargetNamespace } from './target-namespace.ts';
+
+/** One line of what apply or prune did to an object. */
+export interface ChangeEntry {
+  readonly ref: ObjectRef;
+  /** `Kind/namespace/name`. */
+  readonly subject: string;
+  readonly action: 'created' | 'configured' | 'unchanged' | 'deleted' | 'skipped';
+  readonly message?: string;
+}
+
+export interface EngineCallOptions {
+  readonly signal: AbortSignal;
+  /** `system:serviceaccount:<ns>:<name>` to act as, or undefined for the agent itself. */
+  readonly impersonate?: string;
+}
+
+/**
+ * What the reconciler needs from the apply engine (`apply.ts`, `prune.ts`,
+ * `inventory.ts`, `wait.ts`); `engine-binding.ts` connects the real one.
+ */
+export interface ReconcileEngine {
+  apply(set: ManifestSet, options: EngineCallOptions & { readonly force: boolean; readonly ownerLabels: Readonly<Record<string, string>> }): Promise<readonly ChangeEntry[]>;
+  prune(stale: readonly ObjectRef[], options: EngineCallOptions & { readonly ownerLabels: Readonly<Record<string, string>> }): Promise<{ readonly entries: readonly ChangeEntry[]; readonly failed: readonly ObjectRef[]; readonly error?: Error }>;
+  inventoryOf(set: ManifestSet): InventoryEntry[];
+  staleOf(previous: readonly InventoryEntry[], next: readonly InventoryEntry[]): ObjectRef[];
+  waitForHealthy(refs: readonly ObjectRef[], options: EngineCallOptions & { readonly timeoutMs: number }): Promise<void>;
+}
+
+export interface SyncReconcilerProps {
+  readonly api: AgentApi;
+  readonly source: GitSource;
+  readonly engine: ReconcileEngine;
+  readonly log: Logger;
+  readonly events?: EventRecorder;
+  readonly metrics?: AgentMetrics;
+  /** @default refuseEncrypted (SOPS objects are refused) */
+  readonly decrypt?: DecryptHook;
+  /** `namespace/name` of the ServiceAccount to apply as when a Sync names none. @default the agent's own identity */
+  readonly defaultServiceAccount?: string;
+  readonly readOptions?: ReadOptions;
+  /** Most aliases one YAML file may expand. @default 100 */
+  readonly maxAliasCount?: number;
+  readonly now?: () => Date;
+}
+
+/** What one run decided. */
+export interface ReconcileResult {
+  readonly outcome: Outcome | { readonly kind: 'suspended' } | { readonly kind: 'superseded' } | { readonly kind: 'gone' };
+  readonly status?: SyncStatus;
+  readonly transition?: 'degraded' | 'recovered';
+  /** When to run again (interval with jitter applied by the controller). */
+  readonly requeueAfterMs: number;
+  /** The set now applied, for the drift watcher. */
+  readonly applied?: ManifestSet;
+  readonly revision?: string;
+  readonly changes?: readonly ChangeEntry[];
+}
+
+export const OWNER_NAME_LABEL = 'strata.dev/sync-name';
+export const OWNER_NAMESPACE_LABEL = 'strata.dev/sync-namespace';
+
+export function ownerLabelsOf(sync: Sync): Record<string, string> {
+  return { [OWNER_NAME_LABEL]: sync.metadata.name, [OWNER_NAMESPACE_LABEL]: sync.metadata.namespace ?? 'default' };
+}
+
+export function syncPath(namespace: string, name?: string): string {
+  return `/apis/${SYNC_API_VERSION}/namespaces/${namespace}/${SYNC_PLURAL}${name === undefined ? '' : `/${name}`}`;
+}
+
+/** The digest of a set: sha256 over its entries' digests in apply order. */
+export function setDigest(set: ManifestSet): string {
+  const hash = createHash('sha256');
+  for (const entry of set.entries) hash.update(`${entry.ref.group}/${entry.ref.kind}/${entry.ref.namespace}/${entry.ref.name}:${entry.sha256}\n`);
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** A step failed: carries the condition reason and whether retrying can help. */
+class StepError extends Error {
+  constructor(
+    readonly reason: Extract<Outcome, { kind: 'failed' }>['reason'],
+    message: string,
+    readonly stalled = false,
+  ) {
+    super(message);
+  }
+}
+
+export class SyncReconciler {
+  private readonly decrypt: DecryptHook;
+  private readonly now: () => Date;
+
+  constructor(private readonly props: SyncReconcilerProps) {
+    this.decrypt = props.decrypt ?? refuseEncrypted;
+    this.now = props.now ?? (() => new Date());
+  }
+
+  /**
+   * Reconciles `sync` once. `signal` aborts everything (agent stopping);
+   * `healthSignal` aborts only the health wait (a newer revision arrived).
+   */
+  async reconcile(sync: Sync, signal: AbortSignal, hooks: { healthSignal?: AbortSignal; onHealthWait?: (revision: string) => void } = {}): Promise<ReconcileResult> {
+    const started = performance.now();
+    const namespace = sync.metadata.namespace ?? 'default';
+    const name = sync.metadata.name;
+    const generation = sync.metadata.generation ?? 0;
+    const log = this.props.log.child({ sync: `${namespace}/${name}` });
+    let spec;
+    try {
+      spec = resolveSpec(sync.spec);
+    } catch (error) {
+      return this.finish(sync, { kind: 'failed', reason: 'ReconciliationFailed', message: `invalid spec: ${(error as Error).message}`, stalled: true }, { started, requeueAfterMs: 60_000, log });
+    }
+    const requestedAt = sync.metadata.annotations?.[RECONCILE_REQUESTED_AT];
+    if (sync.spec.suspend) {
+      log.info({ event: 'suspended' }, 'Sync is suspended; skipping');
+      return { outcome: { kind: 'suspended' }, requeueAfterMs: spec.intervalMs };
+    }
+
+    const run = AbortSignal.any([signal, AbortSignal.timeout(spec.timeoutMs)]);
+    await this.writeStatus(sync, { conditions: progressingConditions(sync.status?.conditions, 'Reconciliation in progress', generation, this.now()) }, run).catch(() => undefined);
+
+    let revision: string | undefined;
+    let digest: string | undefined;
+    try {
+      // 1. Source
+      const auth = await this.readAuth(sync, run);
+      let artifact;
+      try {
+        artifact = await this.props.source.fetch({ url: sync.spec.url, ref: spec.ref, auth, signal: run });
+      } catch (error) {
+        throw new StepError('ArtifactFailed', `fetch failed: ${(error as Error).message}`);
+      }
+      revision = artifact.revision;
+
+      // 2. Parse (path safety, size caps, alias bombs), decrypt, targetNamespace
+      let set: ManifestSet;
+      try {
+        const files = await readSourceFiles(artifact.dir, spec.path, this.props.readOptions);
+        set = parseManifestFiles(files, { maxAliasCount: this.props.maxAliasCount ?? 100 });
+        set = await this.decrypt(set, sync, run);
+        set = withTargetNamespace(set, sync.spec.targetNamespace);
+      } catch (error) {
+        throw new StepError('BuildFailed', `revision ${revision}: ${errorText(error)}`, true);
+      }
+      digest = setDigest(set);
+
+      // 3. dependsOn
+      await this.checkDependencies(sync, revision, run);
+
+      // 4. Empty revision guard
+      const previous = sync.status?.inventory?.entries ?? [];
+      if (set.size === 0 && previous.length > 0 && !sync.spec.allowEmpty) {
+        throw new StepError(
+          'ReconciliationFailed',
+          `revision ${revision} has no objects under ${JSON.stringify(spec.path || '.')} while the inventory holds ${previous.length}; refusing to prune everything (set spec.allowEmpty: true to allow)`,
+          true,
+        );
+      }
+
+      // 5. Apply
+      const impersonate = this.impersonationOf(sync);
+      const ownerLabels = ownerLabelsOf(sync);
+      let changes: readonly ChangeEntry[];
+      try {
+        changes = await this.props.engine.apply(set, { force: sync.spec.force ?? false, ownerLabels, signal: run, impersonate });
+      } catch (error) {
+        throw new StepError('ReconciliationFailed', `apply of revision ${revision} failed: ${errorText(error)}`);
+      }
+      const inventory = this.props.engine.inventoryOf(set);
+      for (const change of changes) {
+        if (change.action === 'created' || change.action === 'configured') this.props.metrics?.objectsApplied.inc({ namespace, name, action: change.action });
+      }
+
+      // 6. Prune (only after a successful apply)
+      let finalInventory = inventory;
+      let pruneError: string | undefined;
+      const pruned: ChangeEntry[] = [];
+      if (spec.prune) {
+        const stale = this.props.engine.staleOf(previous, inventory);
+        if (stale.length > 0) {
+          const result = await this.props.engine.prune(stale, { ownerLabels, signal: run, impersonate });
+          pruned.push(...result.entries.filter((entry) => entry.action === 'deleted'));
+          this.props.metrics?.objectsPruned.inc({ namespace, name }, pruned.length);
+          if (result.failed.length > 0 || result.error) {
+            const failedKeys = new Set(result.failed.map((ref) => `${ref.namespace}_${ref.name}_${ref.group}_${ref.kind}`));
+            // A failed delete keeps the object in the inventory so the next run tries again.
+            finalInventory = [...inventory, ...previous.filter((entry) => failedKeys.has(entry.id))];
+            pruneError = result.error ? errorText(result.error) : `could not delete ${result.failed.map(describeRef).join(', ')}`;
+          }
+        }
+      }
+      const allChanges = [...changes, ...pruned];
+      const changed = allChanges.filter((entry) => entry.action !== 'unchanged' && entry.action !== 'skipped');
+      if (changed.length > 0) {
+        void this.props.events?.record(sync, { type: 'Normal', reason: 'Progressing', revision, lines: changed.map((entry) => `${entry.subject} ${entry.action}`) });
+      }
+      if (pruneError !== undefined) {
+        await this.writeStatus(sync, { inventory: { entries: finalInventory } }, signal).catch(() => undefined);
+        return this.finish(sync, { kind: 'failed', reason: 'PruneFailed', message: `prune failed: ${pruneError}`, revision, digest }, {
+          started,
+          requeueAfterMs: spec.retryIntervalMs,
+          log,
+          inventory: finalInventory,
+          requestedAt,
+          applied: set,
+          changes: allChanges,
+        });
+      }
+
+      // 7. Health
+      if (spec.wait) {
+        await this.writeStatus(sync, { inventory: { entries: finalInventory } }, signal).catch(() => undefined);
+        hooks.onHealthWait?.(revision);
+        const healthAbort = hooks.healthSignal ? AbortSignal.any([run, hooks.healthSignal]) : run;
+        const refs = set.entries.map((entry) => entry.ref);
+        try {
+          await this.props.engine.waitForHealthy(refs, { timeoutMs: spec.timeoutMs, signal: healthAbort, impersonate });
+        } catch (error) {
+          if (hooks.healthSignal?.aborted && !signal.aborted) {
+            log.info({ event: 'superseded', revision }, 'health check cancelled: a newer revision arrived');
+            return { outcome: { kind: 'superseded' }, requeueAfterMs: 0, applied: set, revision, changes: allChanges };
+          }
+          return this.finish(sync, { kind: 'failed', reason: 'HealthCheckFailed', message: `health check of revision ${revision} failed: ${errorText(error)}`, revision, digest }, {
+            started,
+            requeueAfterMs: spec.retryIntervalMs,
+            log,
+            inventory: finalInventory,
+            requestedAt,
+            applied: set,
+            changes: allChanges,
+          });
+        }
+      }
+      return this.finish(sync, { kind: 'succeeded', revision, digest, healthChecked: spec.wait }, {
+        started,
+        requeueAfterMs: spec.intervalMs,
+        log,
+        inventory: finalInventory,
+        requestedAt,
+        applied: set,
+        changes: allChanges,
+      });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      const step =
+        error instanceof StepError
+          ? error
+          : new StepError('ReconciliationFailed', run.aborted ? `timed out after ${sync.spec.timeout ?? '5m'}` : errorText(error));
+      return this.finish(sync, { kind: 'failed', reason: step.reason, message: step.message, revision, digest, stalled: step.stalled }, {
+        started,
+        requeueAfterMs: spec.retryIntervalMs,
+        log,
+        requestedAt,
+      });
+    }
+  }
+
+  private impersonationOf(sync: Sync): string | undefined {
+    if (sync.spec.serviceAccountName) return `system:serviceaccount:${sync.metadata.namespace ?? 'default'}:${sync.spec.serviceAccountName}`;
+    if (this.props.defaultServiceAccount) {
+      const [ns, name] = this.props.defaultServiceAccount.split('/');
+      return `system:serviceaccount:${ns}:${name}`;
+    }
+    return undefined;
+  }
+
+  private async readAuth(sync: Sync, signal: AbortSignal): Promise<GitAuth | undefined> {
+    const ref = sync.spec.secretRef;
+    if (!ref) return undefined;
+    const namespace = sync.metadata.namespace ?? 'default';
+    let secret: { data?: Record<string, string> } | undefined;
+    try {
+      secret = await this.props.api.find(`/api/v1/namespaces/${namespace}/secrets/${ref.name}`, signal);
+    } catch (error) {
+      throw new StepError('ArtifactFailed', `Secret ${namespace}/${ref.name} could not be read: ${(error as Error).message}`);
+    }
+    if (!secret) throw new StepError('ArtifactFailed', `Secret ${namespace}/${ref.name} (spec.secretRef) not found`);
+    const value = (key: string) => (secret?.data?.[key] === undefined ? undefined : Buffer.from(secret.data[key], 'base64').toString('utf8'));
+    const identity = value('identity');
+    if (identity !== undefined) return { kind: 'ssh', identity, knownHosts: value('known_hosts') };
+    const username = value('username');
+    const password = value('password');
+    if (username !== undefined && password !== undefined) return { kind: 'basic', username, password };
+    throw new StepError('ArtifactFailed', `Secret ${namespace}/${ref.name} has neither username/password nor identity`, true);
+  }
+
+  private async checkDependencies(sync: Sync, revision: string, signal: AbortSignal): Promise<void> {
+    const namespace = sync.metadata.namespace ?? 'default';
+    const waiting: string[] = [];
+    for (const dependency of sync.spec.dependsOn ?? []) {
+      const depNamespace = dependency.namespace ?? namespace;
+      const key = `${depNamespace}/${dependency.name}`;
+      const other = await this.props.api.find<Sync>(syncPath(depNamespace, dependency.name), signal);
+      if (!other) {
+        waiting.push(`${key} not found`);
+        continue;
+      }
+      const ready = findCondition(other.status, 'Ready');
+      if (ready?.status !== 'True' || other.status?.observedGeneration !== other.metadata.generation) {
+        waiting.push(`${key} is not Ready${ready?.message ? ` (${ready.message})` : ''}`);
+        continue;
+      }
+      const sameSource = other.spec.url === sync.spec.url && JSON.stringify(other.spec.ref ?? {}) === JSON.stringify(sync.spec.ref ?? {});
+      if (sameSource && other.status?.lastAppliedRevision !== revision) {
+        waiting.push(`${key} is at ${other.status?.lastAppliedRevision ?? 'no revision'}, not ${revision}`);
+      }
+    }
+    if (waiting.length > 0) throw new StepError('DependencyNotReady', `dependencies not ready: ${waiting.join('; ')}`);
+  }
+
+  private async finish(
+    sync: Sync,
+    outcome: Outcome,
+    context: {
+      started: number;
+      requeueAfterMs: number;
+      log: Logger;
+      inventory?: readonly InventoryEntry[];
+      requestedAt?: string;
+      applied?: ManifestSet;
+      changes?: readonly ChangeEntry[];
+    },
+  ): Promise<ReconcileResult> {
+    const namespace = sync.metadata.namespace ?? 'default';
+    const name = sync.metadata.name;
+    const generation = sync.metadata.generation ?? 0;
+    const update = nextStatus(sync.status, outcome, {
+      generation,
+      now: this.now(),
+      historyLimit: resolveHistoryLimit(sync),
+      ...(context.inventory === undefined ? {} : { inventory: context.inventory }),
+      ...(context.requestedAt === undefined ? {} : { handledReconcileAt: context.requestedAt }),
+    });
+    let written: SyncStatus = update.status;
+    try {
+      written = (await this.writeStatus(sync, update.status)) ?? update.status;
+    } catch (error) {
+      context.log.warn({ event: 'status-write-failed', err: errorText(error) }, 'could not write status');
+    }
+    const seconds = (performance.now() - context.started) / 1000;
+    const reason: ConditionReason = outcome.kind === 'succeeded' ? 'ReconciliationSucceeded' : outcome.kind === 'failed' ? outcome.reason : 'Progressing';
+    const result = outcome.kind === 'succeeded' ? 'success' : 'failure';
+    this.props.metrics?.reconcileDuration.observe({ namespace, name, result }, seconds);
+    this.props.metrics?.reconcileTotal.inc({ namespace, name, reason });
+    this.props.metrics?.setReady(namespace, name, findCondition(update.status, 'Ready')?.status);
+    const revision = outcome.kind === 'progressing' ? undefined : outcome.revision;
+    const changes = context.changes ?? [];
+    const fields = {
+      event: 'reconciled',
+      result,
+      reason,
+      revision,
+      durationMs: Math.round(seconds * 1000),
+      changed: changes.filter((entry) => entry.action !== 'unchanged').length,
+      unchanged: changes.filter((entry) => entry.action === 'unchanged').length,
+    };
+    if (outcome.kind === 'failed') {
+      context.log.warn({ ...fields, message: outcome.message }, outcome.message);
+      const previous = findCondition(sync.status, 'Ready');
+      if (previous?.reason !== outcome.reason || previous.message !== outcome.message) {
+        void this.props.events?.record(sync, { type: 'Warning', reason: outcome.reason, lines: [outcome.message], ...(revision ? { revision } : {}) });
+      }
+    } else {
+      context.log.info(fields, `reconciled ${revision ?? ''}`.trim());
+      if (update.transition === 'recovered' || sync.status?.lastAppliedRevision !== revision) {
+        void this.props.events?.record(sync, { type: 'Normal', reason: 'ReconciliationSucceeded', lines: [`Applied revision: ${revision}`], ...(revision ? { revision } : {}) });
+      }
+    }
+    return {
+      outcome,
+      status: written,
+      ...(update.transition ? { transition: update.transition } : {}),
+      requeueAfterMs: context.requeueAfterMs,
+      ...(context.applied && outcome.kind === 'succeeded' ? { applied: context.applied } : {}),
+      ...(revision ? { revision } : {}),
+      changes,
+    };
+  }
+
+  /** Merge-patches the status subresource; returns the written status. */
+  private async writeStatus(sync: Sync, status: SyncStatus, signal?: AbortSignal): Promise<SyncStatus | undefined> {
+    try {
+      const updated = await this.props.api.mergePatch<Sync>(`${syncPath(sync.metadata.namespace ?? 'default', sync.metadata.name)}/status`, { status }, signal);
+      return updated.status;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+}
+
+function resolveHistoryLimit(sync: Sync): number {
+  try {
+    return resolveSpec(sync.spec).historyLimit;
+  } catch {
+    return 5;
+  }
+}
+
+/** An error's message, with AggregateError's parts joined and FetchError kept short. */
+export function errorText(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return error.errors.map((part: unknown) => errorText(part)).join('; ');
+  if (error instanceof FetchError) return error.message;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
