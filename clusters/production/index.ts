@@ -1,11 +1,26 @@
-// The production cluster: the shared composition (base/index.ts) built with the production
-// profile, then adapted by the overlays below.
-import { Cluster } from '../../src/constructs/index.ts';
+// The production cluster: the shared composition (base/index.ts) with the production
+// profile (full replicas, medium resources, Flagger canaries) and the overlays below.
+import { Cluster, Overlays } from '../../src/constructs/index.ts';
 import { layers } from '../../base/index.ts';
 import { production } from './profile.ts';
 
 export default new Cluster({
   environment: production,
   layers,
-  overlays: [],
+  overlays: [
+    Overlays.configMapGenerator({
+      name: 'checkout-api-config',
+      namespace: 'shop',
+      data: { PAYMENT_PROVIDER: 'live', ORDER_TIMEOUT_SECONDS: '20', FEATURE_ONE_CLICK: 'false' },
+    }),
+    Overlays.labels({ 'strata.dev/environment': 'production' }),
+    Overlays.annotations({ 'strata.dev/owner': 'shop-team', 'strata.dev/on-call': 'shop-oncall' }),
+    // The storefront has no autoscaler: hold extra capacity for the sale season.
+    Overlays.replicas([{ name: 'storefront', count: 6 }]),
+    // Checkout is the last pod to be evicted under node pressure.
+    Overlays.patch('Deployment', 'checkout-api', (deployment) => {
+      const pod = deployment.spec?.template.spec;
+      if (pod) pod.priorityClassName = 'business-critical';
+    }),
+  ],
 });

@@ -39,5 +39,18 @@ export { AlertRules, ScrapeTarget, type Alert, type AlertRulesProps, type Scrape
 export { NetworkBaseline, type NetworkBaselineProps } from './components/networking.ts';
 export { SecureNamespace, TeamAccess, type AccessLevel, type PodSecurityLevel, type SecureNamespaceProps, type TeamAccessProps } from './components/security.ts';
 
+// Typed JSON of each kind (for patches)
+export type { JsonOf, KindMap, KindObject, KnownKind } from './kinds.ts';
+
 // Overlays
+export { Overlays } from './overlays/index.ts';
 export type { MutableMeta, MutableObject, ObjectSelector, Overlay, OverlayContext, Resource } from './overlays/overlay.ts';
+export type { AnnotationOptions } from './overlays/annotations.ts';
+export type { ConfigMapGeneratorOptions, GeneratorBehavior, SecretGeneratorOptions } from './overlays/generators.ts';
+export { parseImage, type ImageOverride, type ImageReference } from './overlays/images.ts';
+export { applyJsonPatch, type JsonPatchOperation } from './overlays/json-patch.ts';
+export type { LabelOptions } from './overlays/labels.ts';
+export type { NameAffixOptions } from './overlays/names.ts';
+export type { NamespaceOptions } from './overlays/namespace.ts';
+export type { PatchOptions } from './overlays/patch.ts';
+export type { ReplicaOverride } from './overlays/replicas.ts';
