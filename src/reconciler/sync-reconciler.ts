@@ -10,6 +10,7 @@ import { describeRef, parseManifestFiles, type ManifestSet, type ObjectRef } fro
 import { ApiError, type AgentApi } from './_api.ts';
 import { refuseEncrypted, type DecryptHook } from './decrypt.ts';
 import type { EventRecorder } from './events.ts';
+import { ownerLabels } from './owner.ts';
 import type { AgentMetrics } from './metrics.ts';
 import { FetchError, readSourceFiles, type GitAuth, type GitSource, type ReadOptions } from './source.ts';
 import { findCondition, nextStatus, progressingConditions, type Outcome } from './status.ts';
@@ -82,11 +83,8 @@ export interface ReconcileResult {
   readonly changes?: readonly ChangeEntry[];
 }
 
-export const OWNER_NAME_LABEL = 'strata.dev/sync-name';
-export const OWNER_NAMESPACE_LABEL = 'strata.dev/sync-namespace';
-
 export function ownerLabelsOf(sync: Sync): Record<string, string> {
-  return { [OWNER_NAME_LABEL]: sync.metadata.name, [OWNER_NAMESPACE_LABEL]: sync.metadata.namespace ?? 'default' };
+  return ownerLabels(sync.metadata.name, sync.metadata.namespace ?? 'default');
 }
 
 export function syncPath(namespace: string, name?: string): string {

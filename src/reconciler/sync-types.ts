@@ -4,6 +4,7 @@
  * the CRD is plain data, applied by the agent construct or by tests.
  */
 import type { KubeObject } from '../manifest/index.ts';
+import type { InventoryEntry } from './inventory.ts';
 
 export const SYNC_GROUP = 'strata.dev';
 export const SYNC_VERSION = 'v1alpha1';
@@ -120,13 +121,8 @@ export interface Condition {
   readonly observedGeneration?: number;
 }
 
-/** One object the Sync manages: enough to find it again (group, version, kind, namespace, name). */
-export interface InventoryEntry {
-  /** `namespace_name_group_kind` (refKey). */
-  readonly id: string;
-  /** The API version it was applied with. */
-  readonly v: string;
-}
+/** One object the Sync manages (`{ id: namespace_name_group_kind, v: apiVersion }`), as the engine's inventory keeps it. */
+export type { InventoryEntry };
 
 export type HistoryResult = 'Succeeded' | 'Failed';
 

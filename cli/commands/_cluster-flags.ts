@@ -1,0 +1,19 @@
+// Flags shared by the commands that talk to a cluster: --kubeconfig, --namespace, --all-namespaces.
+import type { Argv } from 'yargs';
+
+export interface ClusterFlags {
+  readonly kubeconfig?: string;
+  readonly namespace: string;
+}
+
+export function withClusterFlags<T>(yargs: Argv<T>): Argv<T & ClusterFlags> {
+  return yargs
+    .option('kubeconfig', { type: 'string', describe: 'Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster config)' })
+    .option('namespace', { alias: 'n', type: 'string', default: 'default', describe: 'Namespace of the Sync' }) as Argv<T & ClusterFlags>;
+}
+
+/** `ns/name` or `name` (in --namespace). */
+export function splitSyncName(value: string, namespace: string): { namespace: string; name: string } {
+  const slash = value.indexOf('/');
+  return slash < 0 ? { namespace, name: value } : { namespace: value.slice(0, slash), name: value.slice(slash + 1) };
+}

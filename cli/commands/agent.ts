@@ -1,0 +1,60 @@
+// `strata agent`: runs the pull agent until SIGTERM or SIGINT.
+import { readFileSync } from 'node:fs';
+import type { CommandModule } from 'yargs';
+import { startAgent } from '../../src/reconciler/agent.ts';
+
+interface AgentArgs {
+  kubeconfig?: string;
+  namespace: string;
+  'watch-namespace'?: string;
+  port: number;
+  'leader-elect': boolean;
+  concurrency: number;
+  'alert-url': string[];
+  'alert-format': 'json' | 'slack';
+  'webhook-token-file'?: string;
+  'default-service-account'?: string;
+  'cache-dir'?: string;
+}
+
+export const agentCommand: CommandModule<object, AgentArgs> = {
+  command: 'agent',
+  describe: 'Run the pull agent: reconcile Sync objects from Git (in-cluster config, or --kubeconfig)',
+  builder: (yargs) =>
+    yargs
+      .option('kubeconfig', { type: 'string', describe: 'Kubeconfig file (default: in-cluster config, then $KUBECONFIG)' })
+      .option('namespace', { type: 'string', default: process.env.POD_NAMESPACE ?? 'strata-system', describe: "The agent's namespace (its leader Lease)" })
+      .option('watch-namespace', { type: 'string', describe: 'Reconcile Syncs of this namespace only (default: all)' })
+      .option('port', { type: 'number', default: 8080, describe: 'Port of /metrics, /healthz, /readyz and /hook' })
+      .option('leader-elect', { type: 'boolean', default: true, describe: 'Hold a Lease before reconciling (run two replicas)' })
+      .option('concurrency', { type: 'number', default: 8, describe: 'Syncs reconciled at once' })
+      .option('alert-url', { type: 'string', array: true, default: [] as string[], describe: 'Webhook told when a Sync turns not-Ready or recovers (repeatable)' })
+      .option('alert-format', { choices: ['json', 'slack'] as const, default: 'json' as const, describe: 'Payload of the alert webhooks' })
+      .option('webhook-token-file', { type: 'string', describe: 'File holding the bearer token /hook requires' })
+      .option('default-service-account', { type: 'string', describe: 'namespace/name to apply as when a Sync names no serviceAccountName' })
+      .option('cache-dir', { type: 'string', describe: 'Where Git checkouts are cached (default: a temporary folder)' }) as never,
+  handler: async (args) => {
+    const token = args['webhook-token-file'] ? readFileSync(args['webhook-token-file'], 'utf8').trim() : undefined;
+    const agent = await startAgent({
+      ...(args.kubeconfig ? { kubeconfig: args.kubeconfig } : {}),
+      namespace: args.namespace,
+      ...(args['watch-namespace'] ? { watchNamespace: args['watch-namespace'] } : {}),
+      port: args.port,
+      leaderElection: args['leader-elect'],
+      concurrency: args.concurrency,
+      alerts: args['alert-url'].map((url) => ({ url, format: args['alert-format'] })),
+      ...(token ? { webhookToken: token } : {}),
+      ...(args['default-service-account'] ? { defaultServiceAccount: args['default-service-account'] } : {}),
+      ...(args['cache-dir'] ? { cacheDir: args['cache-dir'] } : {}),
+    });
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGTERM', stop);
+        process.off('SIGINT', stop);
+        void agent.stop().then(resolve);
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    });
+  },
+};

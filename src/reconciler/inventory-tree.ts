@@ -1,0 +1,33 @@
+/** Renders a Sync's inventory as a tree: namespaces (cluster-scoped first), then `Kind/name`, sorted. */
+import { compareStrings } from '../manifest/index.ts';
+import type { Sync } from './sync-types.ts';
+
+/** Splits an inventory id `namespace_name_group_kind` (names hold no `_`, groups no `_`). */
+export function parseInventoryId(id: string): { namespace: string; name: string; group: string; kind: string } | undefined {
+  const parts = id.split('_');
+  if (parts.length !== 4) return undefined;
+  const [namespace = '', name = '', group = '', kind = ''] = parts;
+  return { namespace, name, group, kind };
+}
+
+export function inventoryTree(sync: Sync): string {
+  const entries = sync.status?.inventory?.entries ?? [];
+  const title = `Sync/${sync.metadata.namespace}/${sync.metadata.name}${sync.status?.lastAppliedRevision ? ` (${sync.status.lastAppliedRevision})` : ''}`;
+  const byNamespace = new Map<string, string[]>();
+  for (const entry of entries) {
+    const ref = parseInventoryId(entry.id);
+    const label = ref ? `${ref.kind}${ref.group ? `.${ref.group}` : ''}/${ref.name}` : entry.id;
+    const key = ref?.namespace ?? '';
+    byNamespace.set(key, [...(byNamespace.get(key) ?? []), label]);
+  }
+  const lines = [title];
+  const namespaces = [...byNamespace.keys()].sort(compareStrings);
+  namespaces.forEach((namespace, index) => {
+    const lastNs = index === namespaces.length - 1;
+    lines.push(`${lastNs ? '└── ' : '├── '}${namespace === '' ? '(cluster)' : `Namespace/${namespace}`}`);
+    const items = (byNamespace.get(namespace) ?? []).sort(compareStrings);
+    items.forEach((item, itemIndex) => lines.push(`${lastNs ? '    ' : '│   '}${itemIndex === items.length - 1 ? '└── ' : '├── '}${item}`));
+  });
+  if (entries.length === 0) lines.push('└── (no objects)');
+  return `${lines.join('\n')}\n`;
+}
