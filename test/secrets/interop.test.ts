@@ -1,0 +1,140 @@
+// Interop with the real sops binary (built from test/cluster/tools/sops by the test-tools harness):
+// files Strata writes decrypt with `sops -d` to the same plaintext, files sops writes decrypt with
+// Strata, and both refuse a Strata file whose value was tampered with.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertToolsBuilt, toolPath } from '../cluster/tools.ts';
+import { decryptDocument, encryptDocument, generateIdentity, keysFileText, MacMismatchError, parseIdentities, ValueDecryptionError, type AgeIdentity } from '../../src/secrets/index.ts';
+
+let dir: string;
+let keyFile: string;
+let identities: AgeIdentity[];
+let recipient: string;
+
+beforeAll(async () => {
+  assertToolsBuilt(['sops']);
+  dir = mkdtempSync(join(tmpdir(), 'strata-sops-interop-'));
+  const identity = await generateIdentity();
+  keyFile = join(dir, 'keys.txt');
+  writeFileSync(keyFile, keysFileText(identity), { mode: 0o600 });
+  identities = await parseIdentities(readFileSync(keyFile, 'utf8'), keyFile);
+  recipient = identity.recipient;
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function sops(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(toolPath('sops'), args, {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', HOME: dir, SOPS_AGE_KEY_FILE: keyFile, SOPS_DISABLE_VERSION_CHECK: '1' },
+    cwd: dir,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const SECRET = `# the database credentials
+
+apiVersion: v1
+kind: Secret
+metadata:
+  name: db # inline
+  namespace: shop
+  labels:
+    app: web
+type: Opaque
+stringData:
+  # rotated monthly
+  password: hunter2
+  port: 5432
+  ratio: 3.5
+  enabled: true
+  empty: ""
+  multi: |
+    line one
+    line two
+  list:
+    - a
+    - 1.5
+`;
+
+describe('interop with the real sops', () => {
+  for (const [name, rules] of [
+    ['encrypted_regex ^(data|stringData)$', { encryptedRegex: '^(data|stringData)$' }],
+    ['the default rule (everything)', {}],
+    ['mac_only_encrypted with encrypted_suffix', { encryptedSuffix: 'Data', macOnlyEncrypted: true }],
+  ] as const) {
+    it(`sops -d reads a file written by Strata (${name})`, async () => {
+      const file = join(dir, 'strata.enc.yaml');
+      writeFileSync(file, await encryptDocument(SECRET, { recipients: [recipient], ...rules }));
+      const result = sops(['-d', file]);
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      expect(parse(result.stdout)).toEqual(parse(SECRET));
+      expect(result.stdout).toContain('# rotated monthly');
+    });
+  }
+
+  it('sops -d reads a JSON file written by Strata', async () => {
+    const file = join(dir, 'strata.enc.json');
+    const plain = { a: 1, b: { c: 'x', d: [1.5, true, 's'] }, e: '', f: null };
+    writeFileSync(file, await encryptDocument(JSON.stringify(plain), { recipients: [recipient], format: 'json' }));
+    const result = sops(['-d', file]);
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(plain);
+  });
+
+  for (const [name, args] of [
+    ['--encrypted-regex', ['--encrypted-regex', '^(data|stringData)$']],
+    ['no selection flag', []],
+    ['--unencrypted-regex', ['--unencrypted-regex', '^(apiVersion|kind|metadata|type)$']],
+    ['--mac-only-encrypted', ['--mac-only-encrypted', '--encrypted-regex', '^stringData$']],
+  ] as const) {
+    it(`Strata reads a file written by sops -e ${name}`, async () => {
+      const file = join(dir, 'plain.yaml');
+      writeFileSync(file, SECRET);
+      const result = sops(['-e', '--age', recipient, ...args, file]);
+      expect(result.status).toBe(0);
+      const plain = await decryptDocument(result.stdout, { identities, source: 'sops.enc.yaml' });
+      expect(parse(plain)).toEqual(parse(SECRET));
+      expect(plain).toContain('# rotated monthly');
+    });
+  }
+
+  it('Strata reads a JSON file written by sops -e', async () => {
+    const file = join(dir, 'plain.json');
+    const plain = { a: 1, b: { c: 'x', d: [1.5, true, 's', 2.0] }, e: '' };
+    writeFileSync(file, JSON.stringify(plain));
+    const result = sops(['-e', '--age', recipient, file]);
+    expect(result.status).toBe(0);
+    expect(JSON.parse(await decryptDocument(result.stdout, { identities, format: 'json' }))).toEqual(plain);
+  });
+
+  it('sops -d and Strata both refuse a Strata file whose value was tampered with', async () => {
+    const enc = await encryptDocument(SECRET, { recipients: [recipient], encryptedRegex: '^(data|stringData)$' });
+    const cases = [
+      // a ciphertext byte flipped
+      enc.replace(/password: ENC\[AES256_GCM,data:(.)/, (_m, c: string) => `password: ENC[AES256_GCM,data:${c === 'A' ? 'B' : 'A'}`),
+      // a plaintext leaf changed
+      enc.replace('namespace: shop', 'namespace: evil'),
+      // two encrypted values swapped between keys
+      swapValues(enc, 'password', 'multi'),
+    ];
+    for (const [i, tampered] of cases.entries()) {
+      const file = join(dir, `tampered-${i}.yaml`);
+      writeFileSync(file, tampered);
+      const result = sops(['-d', file]);
+      expect(result.status, `sops accepted tampered case ${i}`).not.toBe(0);
+      expect(result.stdout).not.toContain('hunter2');
+      await expect(decryptDocument(tampered, { identities })).rejects.toSatisfy((e) => e instanceof MacMismatchError || e instanceof ValueDecryptionError);
+    }
+  });
+});
+
+function swapValues(text: string, a: string, b: string): string {
+  const va = new RegExp(`(\\n\\s+${a}: )(ENC\\[[^\\]]+\\])`).exec(text)?.[2] ?? '';
+  const vb = new RegExp(`(\\n\\s+${b}: )(ENC\\[[^\\]]+\\])`).exec(text)?.[2] ?? '';
+  return text.replace(va, '\u0000').replace(vb, va).replace('\u0000', vb);
+}
