@@ -1,12 +1,14 @@
 // The harness itself: clusters of their own (not the shared one), started in parallel without
 // colliding, restarted (kube-apiserver alone keeps the data; a reset empties etcd), and
 // stopped without leaving a process, a port or a file behind.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startCluster, type TestCluster } from '../cluster/cluster.ts';
 import { isListening } from '../cluster/ports.ts';
+import { eventually } from '../cluster/eventually.ts';
 import { toolPath } from '../cluster/tools.ts';
 
 const started: TestCluster[] = [];
@@ -75,5 +77,23 @@ describe('cluster lifecycle', () => {
     await c.stop();
     for (const pid of pids) expect(alive(pid)).toBe(false);
     expect(existsSync(c.dir)).toBe(false);
+  });
+
+  it('leaves no process behind when the test process is killed with SIGKILL', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', new URL('./fixtures/start-and-hang.ts', import.meta.url).pathname, '--workloads'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout }).once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`fixture exited with ${code}`)));
+    });
+    const { pids, dir } = JSON.parse(line) as { pids: number[]; dir: string };
+    expect(pids).toHaveLength(5);
+    expect(pids.every(alive)).toBe(true);
+    child.kill('SIGKILL');
+    await eventually(async () => pids.every((pid) => !alive(pid)) && !existsSync(dir), {
+      timeoutMs: 15_000,
+      what: 'watchdog killed the orphaned cluster',
+    });
   });
 });
