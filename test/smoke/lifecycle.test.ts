@@ -67,7 +67,7 @@ describe('cluster lifecycle', () => {
       expect(await isListening(portOf(cluster.server))).toBe(false);
       expect(existsSync(cluster.dir)).toBe(false);
     }
-  });
+  }, 180_000);
 
   it('stops a cluster with workloads without leaving a process', async () => {
     const c = await startCluster({ workloads: true });
@@ -77,7 +77,7 @@ describe('cluster lifecycle', () => {
     await c.stop();
     for (const pid of pids) expect(alive(pid)).toBe(false);
     expect(existsSync(c.dir)).toBe(false);
-  });
+  }, 120_000);
 
   it('leaves no process behind when the test process is killed with SIGKILL', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', new URL('./fixtures/start-and-hang.ts', import.meta.url).pathname, '--workloads'], {
@@ -95,5 +95,5 @@ describe('cluster lifecycle', () => {
       timeoutMs: 15_000,
       what: 'watchdog killed the orphaned cluster',
     });
-  });
+  }, 120_000);
 });
