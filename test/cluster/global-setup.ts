@@ -8,9 +8,8 @@ import type { TestProject } from 'vitest/node';
 import { parse } from 'yaml';
 import { startCluster } from './cluster.ts';
 import './provided.ts';
-import { assertToolsBuilt, buildTools, goVersion, missingTools, type ToolName } from './tools.ts';
+import { ALL_TOOLS, assertToolsBuilt, buildTools, goVersion, missingTools } from './tools.ts';
 
-const TOOLS: readonly ToolName[] = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'];
 const log = (line: string): void => void process.stderr.write(`[test cluster] ${line}\n`);
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -27,11 +26,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('strataCluster', { kubeconfigPath: external, server, workloads: true });
     return async () => {};
   }
-  if (missingTools(TOOLS).length > 0 && goVersion() && process.env['STRATA_TOOLS_AUTOBUILD'] !== '0') {
+  if (missingTools(ALL_TOOLS).length > 0 && goVersion() && process.env['STRATA_TOOLS_AUTOBUILD'] !== '0') {
     log('binaries missing: building them now (same as `npm run tools:build`)');
     await buildTools({ log });
   }
-  assertToolsBuilt(TOOLS);
+  assertToolsBuilt(ALL_TOOLS);
   const cluster = await startCluster({ workloads: true, log: process.env['STRATA_CLUSTER_VERBOSE'] ? log : undefined });
   log(`started at ${cluster.server} (kubeconfig ${cluster.kubeconfigPath})`);
   project.provide('strataCluster', {

@@ -63,6 +63,9 @@ export const TOOL_MODULES: readonly ToolModule[] = [
   { name: 'sops', tools: { sops: 'github.com/getsops/sops/v3/cmd/sops' } },
 ];
 
+/** Every tool of every module. */
+export const ALL_TOOLS: readonly ToolName[] = TOOL_MODULES.flatMap((m) => Object.keys(m.tools) as ToolName[]);
+
 /** Raised when the tools are missing or cannot be built; the message says what to do. */
 export class TestToolsError extends Error {
   override readonly name = 'TestToolsError';

@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { toolPath } from '../cluster/tools.ts';
+import { assertToolsBuilt, toolPath } from '../cluster/tools.ts';
 
+assertToolsBuilt(['kubectl', 'kustomize', 'sops']);
 const dir = mkdtempSync(join(tmpdir(), 'strata-tools-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
