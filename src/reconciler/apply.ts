@@ -1,0 +1,366 @@
+/**
+ * Server-side apply of a manifest set, like Flux's `ssa.ResourceManager`:
+ * `applyAllStaged` applies definitions (CRDs, Namespaces, ClusterRoles and their
+ * bindings) first, waits until the CRDs are Established, then `*Class` kinds, then
+ * everything else in kind order. Within a stage every object is first applied with a
+ * server-side dry-run (all must pass, or nothing of the stage is written), the
+ * result is compared with the live object, and only objects that differ are
+ * applied, so unchanged objects keep their resourceVersion and a no-op reconcile
+ * writes nothing. Requests within a stage run concurrently (bounded).
+ *
+ * Opt-outs (see annotations.ts): `strata.dev/reconcile: disabled` and
+ * `strata.dev/ssa: Ignore` skip an object, `strata.dev/ssa: IfNotPresent` only
+ * creates it, `strata.dev/force: enabled` (or `force`) recreates it when an
+ * immutable field changes.
+ */
+import pLimit from 'p-limit';
+import { APPLY_STAGES, compareApplyOrder, describeRef, refOf, stageOf, type ApplyStage, type KubeObject, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
+import { forceEnabled, ssaPolicyOf } from './annotations.ts';
+import { appliedFields, changedPaths, comparable, jsonEqual } from './_compare.ts';
+import { KubeApiError, isImmutableError, type KubeClient, type ResourceInfo } from './client.ts';
+import { computeHealth } from './health.ts';
+import { withOwnerLabels, ownerSelector } from './owner.ts';
+import { messageOf, sleep } from './_util.ts';
+
+/** Options of {@link applyAllStaged} and {@link applyAll}. */
+export interface ApplyOptions {
+  /**
+   * The field manager of every apply.
+   * @default 'strata'
+   */
+  readonly fieldManager?: string;
+  /**
+   * Most requests in flight at once within a stage.
+   * @default 8
+   */
+  readonly concurrency?: number;
+  /**
+   * Recreate objects whose immutable fields changed (else only objects annotated
+   * `strata.dev/force: enabled` are recreated).
+   * @default false
+   */
+  readonly force?: boolean;
+  /**
+   * Labels put on every applied object, naming its owner (see owner.ts).
+   * @default none
+   */
+  readonly ownerLabels?: Readonly<Record<string, string>>;
+  /** Aborts the apply between requests. @default never */
+  readonly signal?: AbortSignal;
+  /**
+   * Apply as this user (`Impersonate-User`), e.g. `system:serviceaccount:ns:name`.
+   * @default the client's own user
+   */
+  readonly impersonate?: string;
+  /**
+   * How long to wait for the set's CRDs to become Established after the definitions stage.
+   * @default 60_000
+   */
+  readonly waitForCRDsMs?: number;
+  /**
+   * How long to wait for an object deleted for recreation to be gone.
+   * @default 60_000
+   */
+  readonly recreateTimeoutMs?: number;
+}
+
+export const DEFAULT_APPLY_OPTIONS = {
+  fieldManager: 'strata',
+  concurrency: 8,
+  force: false,
+  waitForCRDsMs: 60_000,
+  recreateTimeoutMs: 60_000,
+} as const;
+
+/** What apply (or prune) did to one object: a closed set, as Flux's ssa actions. */
+export type ApplyAction = 'created' | 'configured' | 'unchanged' | 'deleted' | 'skipped';
+
+/** One object's outcome. */
+export interface ChangeSetEntry {
+  readonly ref: ObjectRef;
+  /** `Kind/namespace/name` ({@link describeRef}). */
+  readonly subject: string;
+  readonly action: ApplyAction;
+  /** Why: the changed fields, why it was skipped or recreated. */
+  readonly message?: string;
+}
+
+export interface ChangeSet {
+  readonly entries: readonly ChangeSetEntry[];
+}
+
+/** A failure about one object; the message starts with the object and the cause is kept. */
+export class ObjectError extends Error {
+  override readonly name = 'ObjectError';
+  readonly subject: string;
+  constructor(
+    readonly ref: ObjectRef,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${describeRef(ref)}: ${message}`, options);
+    this.subject = describeRef(ref);
+  }
+}
+
+/** Every object that failed, and what was applied before the failure. */
+export class ApplyError extends AggregateError {
+  override readonly name = 'ApplyError';
+  /** One error per object, each naming it. */
+  declare errors: ObjectError[];
+  constructor(
+    errors: readonly ObjectError[],
+    /** What was applied before or beside the failures. */
+    readonly changeSet: ChangeSet,
+  ) {
+    super(errors, errors.map((error) => error.message).join('\n'));
+    this.errors = [...errors];
+  }
+}
+
+type Plan =
+  | { readonly kind: 'done'; readonly entry: ChangeSetEntry }
+  | { readonly kind: 'write'; readonly object: KubeObject; readonly ref: ObjectRef; readonly action: 'created' | 'configured'; readonly message?: string }
+  | { readonly kind: 'recreate'; readonly object: KubeObject; readonly ref: ObjectRef; readonly uid: string | undefined; readonly message: string };
+
+/** Objects of one kind and namespace at least this many are read with one LIST instead of one GET each. */
+const LIST_THRESHOLD = 8;
+
+/**
+ * Applies the set in stages (definitions, classes, resources), waiting for CRDs to be
+ * Established between the first two. Stops at the first stage with a failure and throws
+ * an ApplyError carrying every failed object and the change set of what was applied.
+ */
+export async function applyAllStaged(client: KubeClient, set: ManifestSet, options: ApplyOptions = {}): Promise<ChangeSet> {
+  const done: ChangeSetEntry[] = [];
+  const byStage = new Map<ApplyStage, KubeObject[]>();
+  for (const entry of set.entries) {
+    const stage = stageOf(entry.ref);
+    byStage.set(stage, [...(byStage.get(stage) ?? []), entry.object]);
+  }
+  for (const stage of APPLY_STAGES) {
+    const objects = byStage.get(stage);
+    if (!objects) continue;
+    options.signal?.throwIfAborted();
+    try {
+      done.push(...(await applyAll(client, objects, options)).entries);
+      if (stage === 'definitions') await waitForEstablished(client, objects, options);
+    } catch (error) {
+      if (error instanceof ApplyError) throw new ApplyError(error.errors, { entries: [...done, ...error.changeSet.entries] });
+      throw error;
+    }
+  }
+  return { entries: done };
+}
+
+/**
+ * Applies objects of one stage: a dry-run of each (all must pass, else nothing is
+ * written), then a real apply of those that differ from the live object.
+ */
+export async function applyAll(client: KubeClient, objects: readonly KubeObject[], options: ApplyOptions = {}): Promise<ChangeSet> {
+  const api = client.impersonating(options.impersonate);
+  const limit = pLimit(options.concurrency ?? DEFAULT_APPLY_OPTIONS.concurrency);
+  const signal = options.signal;
+  const desired = objects.map((object) => withOwnerLabels(object, options.ownerLabels));
+
+  const live = await readLive(api, desired, options);
+  const plans = await Promise.all(
+    desired.map((object, index) =>
+      limit(async () => {
+        signal?.throwIfAborted();
+        const found = live[index];
+        if (found instanceof ObjectError) return found;
+        return plan(api, object, found, options).catch((error: unknown) => asObjectError(refOf(object), error, signal));
+      }),
+    ),
+  );
+  const errors = plans.filter((result): result is ObjectError => result instanceof ObjectError);
+  if (errors.length > 0) throw new ApplyError(errors, { entries: [] });
+
+  const results = await Promise.all(
+    (plans as Plan[]).map((step) =>
+      limit(async (): Promise<ChangeSetEntry | ObjectError> => {
+        if (step.kind === 'done') return step.entry;
+        signal?.throwIfAborted();
+        try {
+          if (step.kind === 'recreate') await recreateDelete(api, step.ref, step.uid, options);
+          await api.apply(step.object, { fieldManager: options.fieldManager ?? DEFAULT_APPLY_OPTIONS.fieldManager, force: true, signal });
+          const action = step.kind === 'recreate' ? 'created' : step.action;
+          return entryOf(step.ref, action, step.message);
+        } catch (error) {
+          return asObjectError(step.ref, error, signal);
+        }
+      }),
+    ),
+  );
+  const entries = results.filter((result): result is ChangeSetEntry => !(result instanceof ObjectError)).sort((a, b) => compareApplyOrder(a.ref, b.ref));
+  const failed = results.filter((result): result is ObjectError => result instanceof ObjectError);
+  if (failed.length > 0) throw new ApplyError(failed, { entries });
+  return { entries };
+}
+
+/** Applies one object (all the rules of {@link applyAll}); throws ObjectError. */
+export async function apply(client: KubeClient, object: KubeObject, options: ApplyOptions = {}): Promise<ChangeSetEntry> {
+  try {
+    const [entry] = (await applyAll(client, [object], options)).entries;
+    if (!entry) throw new Error('no result');
+    return entry;
+  } catch (error) {
+    if (error instanceof ApplyError && error.errors[0]) throw error.errors[0];
+    throw error;
+  }
+}
+
+/** What is known of each object before the dry-run: live object, absent (null), not known (undefined), or an error. */
+type Live = KubeObject | null | undefined | ObjectError;
+
+async function readLive(api: KubeClient, desired: readonly KubeObject[], options: ApplyOptions): Promise<Live[]> {
+  const signal = options.signal;
+  const result: Live[] = new Array<Live>(desired.length).fill(undefined);
+  const groups = new Map<string, { info: ResourceInfo; namespace: string; indexes: number[] }>();
+  await Promise.all(
+    desired.map(async (object, index) => {
+      const ref = refOf(object);
+      try {
+        const info = await api.resourceOf(ref, signal);
+        const namespace = info.namespaced ? ref.namespace : '';
+        const key = `${info.group}/${info.resource}/${namespace}`;
+        const group = groups.get(key) ?? { info, namespace, indexes: [] };
+        group.indexes.push(index);
+        groups.set(key, group);
+      } catch (error) {
+        result[index] = asObjectError(ref, error, signal);
+      }
+    }),
+  );
+  const limit = pLimit(options.concurrency ?? DEFAULT_APPLY_OPTIONS.concurrency);
+  const selector = ownerSelector(options.ownerLabels);
+  const reads: Promise<void>[] = [];
+  for (const group of groups.values()) {
+    if (group.indexes.length >= LIST_THRESHOLD && (group.namespace !== '' || !group.info.namespaced)) {
+      reads.push(
+        limit(async () => {
+          try {
+            const list = await api.list(group.info, group.namespace || undefined, { labelSelector: selector, signal });
+            const byName = new Map(list.items.map((item) => [item.metadata.name, item]));
+            // A labelled list does not show objects that exist without our labels: those stay unknown.
+            for (const index of group.indexes) result[index] = byName.get(desired[index]!.metadata.name) ?? (selector === undefined ? null : undefined);
+          } catch {
+            // Fall back to the dry-run telling created from existing.
+          }
+        }),
+      );
+    } else {
+      for (const index of group.indexes) {
+        reads.push(
+          limit(async () => {
+            const ref = refOf(desired[index]!);
+            try {
+              result[index] = (await api.get(ref, signal)) ?? null;
+            } catch (error) {
+              result[index] = asObjectError(ref, error, signal);
+            }
+          }),
+        );
+      }
+    }
+  }
+  await Promise.all(reads);
+  return result;
+}
+
+async function plan(api: KubeClient, object: KubeObject, known: KubeObject | null | undefined, options: ApplyOptions): Promise<Plan> {
+  const ref = refOf(object);
+  const fieldManager = options.fieldManager ?? DEFAULT_APPLY_OPTIONS.fieldManager;
+  const signal = options.signal;
+  const skip = skipReason(object, known);
+  if (skip) return { kind: 'done', entry: entryOf(ref, 'skipped', skip) };
+
+  let dryRun: { object: KubeObject; created: boolean };
+  try {
+    dryRun = await api.apply(object, { fieldManager, force: true, dryRun: true, signal });
+  } catch (error) {
+    if (!isImmutableError(error)) throw new ObjectError(ref, `dry-run failed: ${messageOf(error)}`, { cause: error });
+    if (!(options.force ?? DEFAULT_APPLY_OPTIONS.force) && !forceEnabled(object)) {
+      throw new ObjectError(ref, `immutable field changed; set force or annotate strata.dev/force: enabled to recreate: ${messageOf(error)}`, { cause: error });
+    }
+    const live = known ?? (await api.get(ref, signal));
+    return { kind: 'recreate', object, ref, uid: live?.metadata.uid as string | undefined, message: `recreated: ${messageOf(error)}` };
+  }
+  if (dryRun.created) return { kind: 'write', object, ref, action: 'created' };
+
+  const live = known ?? (await api.get(ref, signal));
+  if (!live) return { kind: 'write', object, ref, action: 'created' };
+  const lateSkip = known === undefined ? skipReason(object, live) : undefined;
+  if (lateSkip) return { kind: 'done', entry: entryOf(ref, 'skipped', lateSkip) };
+
+  const before = comparable(live);
+  const after = comparable(dryRun.object);
+  if (!jsonEqual(before, after)) return { kind: 'write', object, ref, action: 'configured', message: `changed: ${changedPaths(before, after).join(', ')}` };
+  if (appliedFields(live, fieldManager) !== appliedFields(dryRun.object, fieldManager)) {
+    return { kind: 'write', object, ref, action: 'configured', message: 'field ownership changed' };
+  }
+  return { kind: 'done', entry: entryOf(ref, 'unchanged') };
+}
+
+/** Why an object is not applied: Ignore on either side, or IfNotPresent and present. */
+function skipReason(desired: KubeObject, live: KubeObject | null | undefined): string | undefined {
+  const policies = [ssaPolicyOf(desired), live ? ssaPolicyOf(live) : 'Override'];
+  if (policies.includes('Ignore')) return 'reconcile disabled by annotation';
+  if (live && policies.includes('IfNotPresent')) return 'exists and is annotated strata.dev/ssa: IfNotPresent';
+  return undefined;
+}
+
+async function recreateDelete(api: KubeClient, ref: ObjectRef, uid: string | undefined, options: ApplyOptions): Promise<void> {
+  await api.delete(ref, { propagationPolicy: 'Background', ...(uid === undefined ? {} : { uid }), signal: options.signal });
+  const timeoutMs = options.recreateTimeoutMs ?? DEFAULT_APPLY_OPTIONS.recreateTimeoutMs;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const live = await api.get(ref, options.signal);
+    if (!live || (uid !== undefined && live.metadata.uid !== uid)) return;
+    if (Date.now() > deadline) throw new Error(`deleted for recreation but still present after ${timeoutMs} ms (finalizers: ${JSON.stringify(live.metadata.finalizers ?? [])})`);
+    await sleep(100, options.signal);
+  }
+}
+
+/** Waits until every CRD among `objects` is Established, then forgets discovery of their groups. */
+async function waitForEstablished(client: KubeClient, objects: readonly KubeObject[], options: ApplyOptions): Promise<void> {
+  const crds = objects.filter((object) => object.kind === 'CustomResourceDefinition' && object.apiVersion.startsWith('apiextensions.k8s.io/'));
+  if (crds.length === 0) return;
+  const api = client.impersonating(options.impersonate);
+  const timeoutMs = options.waitForCRDsMs ?? DEFAULT_APPLY_OPTIONS.waitForCRDsMs;
+  const deadline = Date.now() + timeoutMs;
+  let pending = crds.map(refOf);
+  let last = new Map<string, string>();
+  while (pending.length > 0) {
+    const checks = await Promise.all(pending.map(async (ref) => ({ ref, health: computeHealth(await api.get(ref, options.signal)) })));
+    const failures = checks.filter((check) => check.health.status === 'Failed');
+    if (failures.length > 0) throw new ApplyError(failures.map((check) => new ObjectError(check.ref, check.health.message)), { entries: [] });
+    pending = checks.filter((check) => check.health.status !== 'Current').map((check) => check.ref);
+    last = new Map(checks.map((check) => [describeRef(check.ref), check.health.message]));
+    if (pending.length === 0) break;
+    if (Date.now() > deadline) {
+      throw new ApplyError(
+        pending.map((ref) => new ObjectError(ref, `not Established after ${timeoutMs} ms: ${last.get(describeRef(ref)) ?? ''}`)),
+        { entries: [] },
+      );
+    }
+    await sleep(100, options.signal);
+  }
+  for (const crd of crds) {
+    const spec = crd.spec as { group?: string; versions?: { name?: string }[] } | undefined;
+    for (const version of spec?.versions ?? []) if (spec?.group && version.name) client.invalidate(`${spec.group}/${version.name}`);
+  }
+}
+
+function entryOf(ref: ObjectRef, action: ApplyAction, message?: string): ChangeSetEntry {
+  return { ref, subject: describeRef(ref), action, ...(message === undefined ? {} : { message }) };
+}
+
+/** The error about one object; an abort is rethrown, not blamed on the object. */
+function asObjectError(ref: ObjectRef, error: unknown, signal: AbortSignal | undefined): ObjectError {
+  if (signal?.aborted) throw signal.reason;
+  if (error instanceof ObjectError) return error;
+  return new ObjectError(ref, messageOf(error), { cause: error });
+}
+
