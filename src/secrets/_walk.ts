@@ -42,10 +42,10 @@ export function expandAliases(doc: Document): void {
 
 export function walkDocument(doc: Document, visitor: TreeVisitor): void {
   const stack: CommentsStack = [[]];
-  doc.commentBefore = comments(doc.commentBefore, [], stack, visitor);
+  doc.commentBefore = comments(doc.commentBefore, [], stack, visitor) ?? null;
   const root = doc.contents;
   if (isMap(root)) walkMap(root, [], [], visitor, false);
-  doc.comment = comments(doc.comment, [], stack, visitor);
+  doc.comment = comments(doc.comment, [], stack, visitor) ?? null;
 }
 
 function comments(text: string | null | undefined, path: readonly string[], stack: CommentsStack, visitor: TreeVisitor): string | null | undefined {

@@ -4,7 +4,7 @@
  * recipient) or with a new one (rotate). Comments and key order are preserved.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { Document, isMap, isScalar, parseDocument, Scalar, type Node } from 'yaml';
+import { Document, isMap, isScalar, parseAllDocuments, parseDocument, Scalar, type Node } from 'yaml';
 import { DATA_KEY_SIZE, IvStash, LeafDecryptError, commentLeaf, decryptLeaf, encryptLeaf, isEncryptedValue, leafOf, type Leaf } from './_cipher.ts';
 import { expandAliases, NonStringKeyError, setScalar, walkDocument } from './_walk.ts';
 import { unwrapDataKey, wrapDataKey, type AgeIdentity } from './age-keys.ts';
@@ -104,23 +104,27 @@ export function isSopsObject(object: unknown): boolean {
 }
 
 function parse(text: string, format: SopsFormat, source: string): Document {
-  const docs = format === 'json' ? [parseDocument(text, { schema: 'core', uniqueKeys: true })] : parseAllDocs(text, source);
+  const docs = format === 'json' ? [parseDocument(text, { schema: 'core', uniqueKeys: true, prettyErrors: false })] : parseAllDocs(text, source);
   const doc = docs[0];
   if (!doc) throw new SopsFormatError(source, 'the file is empty');
   const [error] = doc.errors;
-  if (error) throw new SopsFormatError(source, `invalid ${format === 'json' ? 'JSON' : 'YAML'}: ${error.message}`, { cause: error });
+  if (error) {
+    const before = text.slice(0, error.pos[0]).split('\n');
+    const [line, col] = [before.length, (before.at(-1)?.length ?? 0) + 1];
+    // The parser's message can quote the text, which may be plaintext: report only the code and position.
+    throw new SopsFormatError(source, `invalid ${format === 'json' ? 'JSON' : 'YAML'} (${error.code}) at line ${line}, column ${col}`);
+  }
   if (!isMap(doc.contents)) throw new SopsFormatError(source, 'the document is not a mapping; SOPS documents must be mappings');
   expandAliases(doc);
   return doc;
 }
 
 function parseAllDocs(text: string, source: string): Document[] {
-  const all = parseAllDocuments(text);
+  const all = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
+  if (!Array.isArray(all)) return [];
   if (all.length > 1) throw new SopsFormatError(source, `holds ${all.length} YAML documents; Strata encrypts one document a file`);
   return all;
 }
-
-import { parseAllDocuments } from 'yaml';
 
 function serialize(doc: Document, format: SopsFormat): string {
   if (format === 'json') return `${toJson(doc.contents as Node, '')}\n`;
