@@ -1,6 +1,6 @@
 // `strata secrets edit <file>`: decrypts into a private temporary file, opens $EDITOR, re-encrypts.
 // Unchanged values keep their ciphertext; the temporary file is removed on every exit path.
-import { spawnSync } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -26,8 +26,10 @@ export const secretsEditCommand: CommandModule<object, EditArgs> = {
     const dir = mkdtempSync(join(tmpdir(), 'strata-secrets-edit-')); // mode 0700
     const tmp = join(dir, basename(file));
     const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+    const editor: { child?: ChildProcess } = {};
     const handlers = Object.entries(SIGNALS).map(([signal, number]) => {
       const handler = (): void => {
+        editor.child?.kill('SIGTERM');
         cleanup();
         process.exit(128 + number);
       };
@@ -38,7 +40,7 @@ export const secretsEditCommand: CommandModule<object, EditArgs> = {
     try {
       writeFileSync(tmp, opened.plaintext, { mode: 0o600, flag: 'wx' });
       for (;;) {
-        runEditor(tmp);
+        await runEditor(tmp, editor);
         const edited = readFileSync(tmp, 'utf8');
         if (edited === opened.plaintext) {
           process.stderr.write(`${file}: no changes\n`);
@@ -61,13 +63,19 @@ export const secretsEditCommand: CommandModule<object, EditArgs> = {
   },
 };
 
-function runEditor(path: string): void {
+async function runEditor(path: string, holder: { child?: ChildProcess }): Promise<void> {
   const editor = process.env.VISUAL || process.env.EDITOR || 'vi';
   // Through the shell, so that EDITOR may carry arguments (`code --wait`).
-  const result = spawnSync('/bin/sh', ['-c', `${editor} "$1"`, 'strata-secrets-edit', path], { stdio: 'inherit' });
+  const child = spawn('/bin/sh', ['-c', `${editor} "$1"`, 'strata-secrets-edit', path], { stdio: 'inherit' });
+  holder.child = child;
+  const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+    child.once('error', (error) => resolve({ code: null, signal: null, error }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+  holder.child = undefined;
   if (result.error) throw new ExitError(`cannot start the editor ${JSON.stringify(editor)}: ${result.error.message}; the file is unchanged`, 2);
   if (result.signal) throw new ExitError(`the editor was stopped by ${result.signal}; the file is unchanged`, 2);
-  if (result.status !== 0) throw new ExitError(`the editor exited with ${result.status}; the file is unchanged`, 2);
+  if (result.code !== 0) throw new ExitError(`the editor exited with ${result.code}; the file is unchanged`, 2);
 }
 
 async function confirm(question: string): Promise<boolean> {
