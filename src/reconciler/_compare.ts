@@ -82,3 +82,34 @@ export function changedPaths(a: unknown, b: unknown, limit = 5): string[] {
   walk(a, b, '');
   return paths.length > limit ? [...paths.slice(0, limit), '…'] : paths;
 }
+
+/** Every path of a manager's Apply `fieldsV1` tree (`f:data.f:key`, `f:spec.f:containers.k:{"name":"c"}`); undefined when it owns none. */
+export function appliedPaths(object: KubeObject | undefined, fieldManager: string): Set<string> | undefined {
+  const entries = object?.metadata.managedFields;
+  if (!Array.isArray(entries)) return undefined;
+  const mine = (entries as { manager?: string; operation?: string; subresource?: string; fieldsV1?: unknown }[]).find(
+    (entry) => entry.manager === fieldManager && entry.operation === 'Apply' && (entry.subresource ?? '') === '',
+  );
+  return mine ? pathsOf(mine.fieldsV1) : undefined;
+}
+
+/** The paths of a `fieldsV1` tree. */
+export function pathsOf(fieldsV1: unknown): Set<string> {
+  const paths = new Set<string>();
+  const walk = (node: unknown, prefix: string): void => {
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, child] of Object.entries(node as Record<string, unknown>)) {
+      if (key === '.') continue;
+      const path = prefix === '' ? key : `${prefix}.${key}`;
+      paths.add(path);
+      walk(child, path);
+    }
+  };
+  walk(fieldsV1, '');
+  return paths;
+}
+
+/** A fieldsV1 path for humans: `f:spec.f:replicas` → `spec.replicas`. */
+export function readablePath(path: string): string {
+  return path.replace(/(^|\.)f:/g, '$1');
+}

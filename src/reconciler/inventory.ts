@@ -45,7 +45,7 @@ export function refOfInventoryEntry(entry: InventoryEntry): ObjectRef {
 
 /** The inventory of a set (or of refs), sorted by id so that status does not churn. */
 export function inventoryOf(objects: ManifestSet | Iterable<ObjectRef>): InventoryEntry[] {
-  const refs = 'entries' in objects ? objects.entries.map((entry) => entry.ref) : Array.from(objects);
+  const refs = isManifestSet(objects) ? objects.entries.map((entry) => entry.ref) : Array.from(objects);
   const byId = new Map(refs.map((ref) => [refKey(ref), inventoryEntryOf(ref)]));
   return [...byId.values()].sort((a, b) => compareStrings(a.id, b.id));
 }
@@ -55,7 +55,7 @@ export function inventoryOf(objects: ManifestSet | Iterable<ObjectRef>): Invento
  * order: workloads before the ConfigMaps they mount, namespaces and CRDs last).
  */
 export function staleOf(previous: readonly InventoryEntry[], next: readonly InventoryEntry[] | ManifestSet): ObjectRef[] {
-  const kept = new Set(Array.isArray(next) ? (next as readonly InventoryEntry[]).map((entry) => entry.id) : (next as ManifestSet).entries.map((entry) => refKey(entry.ref)));
+  const kept = new Set(isManifestSet(next) ? next.entries.map((entry) => refKey(entry.ref)) : next.map((entry) => entry.id));
   return previous
     .filter((entry) => !kept.has(entry.id))
     .map(refOfInventoryEntry)
@@ -67,4 +67,8 @@ export function withInventoryEntries(entries: readonly InventoryEntry[], refs: I
   const byId = new Map(entries.map((entry) => [entry.id, entry]));
   for (const ref of refs) if (!byId.has(refKey(ref))) byId.set(refKey(ref), inventoryEntryOf(ref));
   return [...byId.values()].sort((a, b) => compareStrings(a.id, b.id));
+}
+
+function isManifestSet(value: unknown): value is ManifestSet {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'entries' in value && 'index' in value;
 }
