@@ -17,6 +17,8 @@ export {
   type ResourceTier,
 } from './profile.ts';
 
+export { TEST_PROFILE, Testing, type TestClusterOptions } from './testing.ts';
+
 // Archetypes
 export { BackendService, type AutoscalingOptions, type BackendServiceProps, type CanaryOptions, type MetricsOptions } from './archetypes/backend-service.ts';
 export { DataPipeline, type ConcurrencyPolicy, type DataPipelineProps } from './archetypes/data-pipeline.ts';

@@ -57,12 +57,13 @@ export function containersOf(podSpec: JsonRecord): JsonRecord[] {
   return [...recordsOf(podSpec, 'initContainers'), ...recordsOf(podSpec, 'containers'), ...recordsOf(podSpec, 'ephemeralContainers')];
 }
 
-/** The `metadata.labels` of a record, created when missing. @internal */
-export function labelsOf(holder: JsonRecord, field: 'labels' | 'annotations'): Record<string, string> {
+/**
+ * Merges `values` into `holder.metadata[field]` (labels or annotations), writing a new
+ * map rather than changing the old one, which may be shared with a selector.
+ * @internal
+ */
+export function mergeMetadata(holder: JsonRecord, field: 'labels' | 'annotations', values: Readonly<Record<string, string>>): void {
   const metadata = isRecord(holder.metadata) ? holder.metadata : (holder.metadata = {});
-  const values = (metadata as JsonRecord)[field];
-  if (isRecord(values)) return values as Record<string, string>;
-  const created: Record<string, string> = {};
-  (metadata as JsonRecord)[field] = created;
-  return created;
+  const current = isRecord(metadata[field]) ? metadata[field] : {};
+  metadata[field] = { ...current, ...values };
 }

@@ -1,5 +1,5 @@
 import { recordAt } from './_json.ts';
-import { labelsOf, podTemplateOf } from './_kinds.ts';
+import { mergeMetadata, podTemplateOf } from './_kinds.ts';
 import type { Overlay, Resource } from './overlay.ts';
 
 export interface AnnotationOptions {
@@ -17,12 +17,12 @@ export function annotations(values: Readonly<Record<string, string>>, options: A
     name: 'annotations',
     apply(resources: Resource[]): Resource[] {
       for (const { object } of resources) {
-        Object.assign(labelsOf(object, 'annotations'), values);
+        mergeMetadata(object, 'annotations', values);
         if (!options.templates) continue;
         const template = podTemplateOf(object);
-        if (template !== undefined && template !== object) Object.assign(labelsOf(template, 'annotations'), values);
+        if (template !== undefined && template !== object) mergeMetadata(template, 'annotations', values);
         const jobTemplate = object.kind === 'CronJob' ? recordAt(object, ['spec', 'jobTemplate']) : undefined;
-        if (jobTemplate !== undefined) Object.assign(labelsOf(jobTemplate, 'annotations'), values);
+        if (jobTemplate !== undefined) mergeMetadata(jobTemplate, 'annotations', values);
       }
       return resources;
     },

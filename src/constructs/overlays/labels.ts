@@ -1,5 +1,5 @@
 import { isRecord, recordAt } from './_json.ts';
-import { SELECTOR_KINDS, labelsOf, podTemplateOf } from './_kinds.ts';
+import { SELECTOR_KINDS, mergeMetadata, podTemplateOf } from './_kinds.ts';
 import type { MutableObject, Overlay, Resource } from './overlay.ts';
 
 export interface LabelOptions {
@@ -31,7 +31,7 @@ export function labels(values: Readonly<Record<string, string>>, options: LabelO
     name: 'labels',
     apply(resources: Resource[]): Resource[] {
       for (const { object } of resources) {
-        Object.assign(labelsOf(object, 'labels'), values);
+        mergeMetadata(object, 'labels', values);
         if (templates) labelTemplates(object, values);
         if (selectors) labelSelectors(object, values);
       }
@@ -42,25 +42,22 @@ export function labels(values: Readonly<Record<string, string>>, options: LabelO
 
 function labelTemplates(object: MutableObject, values: Readonly<Record<string, string>>): void {
   const template = podTemplateOf(object);
-  if (template !== undefined && template !== object) Object.assign(labelsOf(template, 'labels'), values);
+  if (template !== undefined && template !== object) mergeMetadata(template, 'labels', values);
   const jobTemplate = object.kind === 'CronJob' ? recordAt(object, ['spec', 'jobTemplate']) : undefined;
-  if (jobTemplate !== undefined) Object.assign(labelsOf(jobTemplate, 'labels'), values);
+  if (jobTemplate !== undefined) mergeMetadata(jobTemplate, 'labels', values);
 }
 
-function addToSelector(selector: unknown, values: Readonly<Record<string, string>>, matchLabels: boolean): void {
+// Selectors get new maps too: they may be shared with the labels they select.
+function addToMatchLabels(holder: Record<string, unknown>, key: string, values: Readonly<Record<string, string>>): void {
+  const selector = holder[key];
   if (!isRecord(selector)) return;
-  if (!matchLabels) {
-    Object.assign(selector, values);
-    return;
-  }
-  const existing = isRecord(selector.matchLabels) ? selector.matchLabels : (selector.matchLabels = {});
-  Object.assign(existing, values);
+  holder[key] = { ...selector, matchLabels: { ...(isRecord(selector.matchLabels) ? selector.matchLabels : {}), ...values } };
 }
 
 function labelSelectors(object: MutableObject, values: Readonly<Record<string, string>>): void {
   const spec = recordAt(object, ['spec']);
   if (spec === undefined) return;
-  if (SELECTOR_KINDS.has(object.kind) || object.kind === 'PodDisruptionBudget') addToSelector(spec.selector, values, true);
-  else if (object.kind === 'Service' && isRecord(spec.selector)) addToSelector(spec.selector, values, false);
-  else if (object.kind === 'NetworkPolicy') addToSelector(spec.podSelector, values, true);
+  if (SELECTOR_KINDS.has(object.kind) || object.kind === 'PodDisruptionBudget') addToMatchLabels(spec, 'selector', values);
+  else if (object.kind === 'Service' && isRecord(spec.selector)) spec.selector = { ...spec.selector, ...values };
+  else if (object.kind === 'NetworkPolicy') addToMatchLabels(spec, 'podSelector', values);
 }

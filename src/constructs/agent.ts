@@ -1,0 +1,147 @@
+/**
+ * The Strata agent's own manifests as a construct, so a cluster that includes
+ * it has its agent managed by itself: the Sync CRD, the namespace, the
+ * ServiceAccounts, least-privilege RBAC and the Deployment (two replicas with
+ * leader election).
+ *
+ * Two identities, so that what the agent may do is explicit and replaceable:
+ * - `strata-agent` runs the controller: Syncs and their status, Events, its
+ *   Lease, reading Secrets named by Syncs, read-only access for drift and
+ *   health, and impersonating ServiceAccounts — nothing else.
+ * - `strata-applier` is the identity Syncs without `serviceAccountName` apply
+ *   and prune as (by impersonation). It is bound to `applierClusterRole`
+ *   (cluster-admin unless narrowed). Tenant Syncs name their own account.
+ */
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { SYNC_CRD, SYNC_GROUP, SYNC_PLURAL } from '../reconciler/sync-types.ts';
+
+export interface StrataAgentProps {
+  /** The agent image (built from the repository's Dockerfile). */
+  readonly image: string;
+  /** @default 'strata-system' */
+  readonly namespace?: string;
+  /** @default 2 */
+  readonly replicas?: number;
+  /** ClusterRole bound to the applier account. @default 'cluster-admin' */
+  readonly applierClusterRole?: string;
+  /** Webhooks told when a Sync turns not-Ready or recovers. @default none */
+  readonly alertUrls?: readonly string[];
+  /** @default 'json' */
+  readonly alertFormat?: 'json' | 'slack';
+  /** Extra arguments of `strata agent`. @default none */
+  readonly extraArgs?: readonly string[];
+}
+
+export const AGENT_NAME = 'strata-agent';
+export const APPLIER_NAME = 'strata-applier';
+
+export class StrataAgent extends Construct {
+  readonly namespace: string;
+
+  constructor(scope: Construct, id: string, props: StrataAgentProps) {
+    super(scope, id);
+    const namespace = props.namespace ?? 'strata-system';
+    this.namespace = namespace;
+    const labels = { 'app.kubernetes.io/name': AGENT_NAME, 'app.kubernetes.io/part-of': 'strata' };
+
+    new ApiObject(this, 'SyncCrd', { apiVersion: SYNC_CRD.apiVersion, kind: SYNC_CRD.kind, metadata: { name: SYNC_CRD.metadata.name }, spec: SYNC_CRD.spec });
+    new k8s.KubeNamespace(this, 'Namespace', {
+      metadata: { name: namespace, labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'restricted' } },
+    });
+    new k8s.KubeServiceAccount(this, 'AgentAccount', { metadata: { name: AGENT_NAME, namespace, labels } });
+    new k8s.KubeServiceAccount(this, 'ApplierAccount', { metadata: { name: APPLIER_NAME, namespace, labels } });
+
+    new k8s.KubeClusterRole(this, 'AgentRole', {
+      metadata: { name: AGENT_NAME, labels },
+      rules: [
+        { apiGroups: [SYNC_GROUP], resources: [SYNC_PLURAL], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
+        { apiGroups: [SYNC_GROUP], resources: [`${SYNC_PLURAL}/status`], verbs: ['get', 'patch', 'update'] },
+        { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+        { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+        // Git credentials and decryption keys named by Syncs; get only, never list.
+        { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+        // Apply and prune happen as the applier or the Sync's own account.
+        { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] },
+        // Drift watch, health checks and `strata tree` read what Syncs manage.
+        { apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch'] },
+      ],
+    });
+    new k8s.KubeClusterRoleBinding(this, 'AgentBinding', {
+      metadata: { name: AGENT_NAME, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: AGENT_NAME },
+      subjects: [{ kind: 'ServiceAccount', name: AGENT_NAME, namespace }],
+    });
+    new k8s.KubeRole(this, 'LeaseRole', {
+      metadata: { name: `${AGENT_NAME}-leader-election`, namespace, labels },
+      rules: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }],
+    });
+    new k8s.KubeRoleBinding(this, 'LeaseBinding', {
+      metadata: { name: `${AGENT_NAME}-leader-election`, namespace, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${AGENT_NAME}-leader-election` },
+      subjects: [{ kind: 'ServiceAccount', name: AGENT_NAME, namespace }],
+    });
+    new k8s.KubeClusterRoleBinding(this, 'ApplierBinding', {
+      metadata: { name: APPLIER_NAME, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: props.applierClusterRole ?? 'cluster-admin' },
+      subjects: [{ kind: 'ServiceAccount', name: APPLIER_NAME, namespace }],
+    });
+
+    const args = [
+      'agent',
+      `--namespace=${namespace}`,
+      `--default-service-account=${namespace}/${APPLIER_NAME}`,
+      '--cache-dir=/cache',
+      ...(props.alertUrls ?? []).map((url) => `--alert-url=${url}`),
+      ...(props.alertUrls?.length ? [`--alert-format=${props.alertFormat ?? 'json'}`] : []),
+      ...(props.extraArgs ?? []),
+    ];
+    new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: { name: AGENT_NAME, namespace, labels },
+      spec: {
+        replicas: props.replicas ?? 2,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: AGENT_NAME,
+            securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [
+              {
+                name: 'agent',
+                image: props.image,
+                args,
+                env: [
+                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                  { name: 'HOME', value: '/tmp' },
+                ],
+                ports: [{ name: 'http', containerPort: 8080 }],
+                livenessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('http') }, periodSeconds: 10 },
+                readinessProbe: { httpGet: { path: '/readyz', port: k8s.IntOrString.fromString('http') }, periodSeconds: 5 },
+                resources: {
+                  requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('128Mi') },
+                  limits: { memory: k8s.Quantity.fromString('512Mi') },
+                },
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+                volumeMounts: [
+                  { name: 'cache', mountPath: '/cache' },
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'cache', emptyDir: {} },
+              { name: 'tmp', emptyDir: {} },
+            ],
+          },
+        },
+      },
+    });
+    new k8s.KubeService(this, 'Service', {
+      metadata: { name: AGENT_NAME, namespace, labels },
+      spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http') }] },
+    });
+  }
+}
