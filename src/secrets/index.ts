@@ -26,3 +26,16 @@ export {
   type SelectionRules,
   type SopsMetadata,
 } from './metadata.ts';
+export { CONFIG_FILE, findCreationRulesFile, loadCreationRules, parseCreationRules, ruleFor, type CreationRule, type CreationRulesFile } from './creation-rules.ts';
+export {
+  decryptManifests,
+  identitiesFromSecret,
+  isEncryptedObject,
+  ObjectDecryptionError,
+  sopsDecryptHook,
+  type DecryptManifestsOptions,
+  type SopsDecryptHookProps,
+  type SyncLike,
+} from './decrypt-manifests.ts';
+export { assertNoPlaintextSecrets, findPlaintextSecrets, NON_SENSITIVE_ANNOTATION, PlaintextSecretError, type EntryLike, type PlaintextSecret } from './plaintext-secrets.ts';
+export { ENVELOPE_VERSION, isSopsEnvelope, type KeyPaths, type SopsEnvelope } from './sops-envelope.ts';
