@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { Overlays, Testing } from '../../src/constructs/index.ts';
+import { appFixture, at } from './_fixtures.ts';
+
+describe('patch (typed)', () => {
+  it('edits one object through a callback typed with its kind', () => {
+    const objects = Testing.overlay(
+      appFixture(),
+      Overlays.patch('Deployment', 'web', (deployment) => {
+        // `deployment` is typed: spec.template.spec.containers[].resources.limits and so on.
+        const container = deployment.spec?.template.spec?.containers[0];
+        if (container) container.resources = { limits: { memory: '1Gi' } };
+        if (deployment.spec) deployment.spec.minReadySeconds = 10;
+      }),
+    );
+    const deployment = Testing.find(objects, 'Deployment', 'web');
+    expect(at(deployment, 'spec', 'minReadySeconds')).toBe(10);
+    expect(at(deployment, 'spec', 'template', 'spec', 'containers', 0, 'resources')).toEqual({ limits: { memory: '1Gi' } });
+  });
+
+  it('accepts a replacement object as the result', () => {
+    const objects = Testing.overlay(appFixture(), Overlays.patch('ConfigMap', 'web-config', (configMap) => ({ ...configMap, data: { MODE: 'slow' } })));
+    expect(Testing.find(objects, 'ConfigMap', 'web-config').data).toEqual({ MODE: 'slow' });
+  });
+
+  it('is type-checked: wrong field types and unknown kinds do not compile', () => {
+    // Checked by `tsc --noEmit` in `npm test`.
+    // @ts-expect-error: replicas is a number
+    Overlays.patch('Deployment', 'web', (deployment) => void (deployment.spec!.replicas = 'two'));
+    // @ts-expect-error: not a kind the typed patch knows; use jsonPatch
+    Overlays.patch('Deploymnet', 'web', () => undefined);
+    expect(true).toBe(true);
+  });
+
+  it('reports a selector that matches nothing or more than one object', () => {
+    expect(() => Testing.overlay(appFixture(), Overlays.patch('Service', 'nope', () => undefined))).toThrow(/Service\/nope: no such object/);
+    const twice = [...appFixture(), { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'other' } }];
+    expect(() => Testing.overlay(twice, Overlays.patch('Service', 'web', () => undefined))).toThrow(/matches 2 objects/);
+    expect(() => Testing.overlay(twice, Overlays.patch('Service', 'web', () => undefined, { namespace: 'other' }))).not.toThrow();
+  });
+});
