@@ -1,0 +1,263 @@
+// Staged server-side apply against the real kube-apiserver of the test cluster.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refOf, type KubeObject } from '../../../src/manifest/index.ts';
+import { ApplyError, applyAllStaged } from '../../../src/reconciler/apply.ts';
+import type { KubeClient } from '../../../src/reconciler/client.ts';
+import { createTestNamespace, type TestNamespace } from '../../cluster/namespace.ts';
+import { testKubeConfig } from '../../cluster/context.ts';
+import { OWNER, actions, engineClient, manifestSet, objects } from './_engine.ts';
+
+let client: KubeClient;
+let ns: TestNamespace;
+
+beforeAll(async () => {
+  client = await engineClient();
+  ns = await createTestNamespace(testKubeConfig(), 'engine-apply');
+});
+afterAll(async () => {
+  await ns?.delete();
+  client?.close();
+});
+
+const live = async (object: KubeObject): Promise<KubeObject> => {
+  const found = await client.get(refOf(object));
+  if (!found) throw new Error(`${object.kind}/${object.metadata.name} not found`);
+  return found;
+};
+
+const base = `
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: settings, namespace: $NS }
+data: { level: info }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: $NS }
+spec: { selector: { app: web }, ports: [{ port: 80, targetPort: 8080 }] }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: $NS }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec: { containers: [{ name: web, image: nginx:1.27 }] }
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: { name: web, namespace: $NS }
+`;
+
+describe('applyAllStaged', () => {
+  it('creates, then leaves unchanged objects alone (same resourceVersion, no writes), then configures only what changed', async () => {
+    const set = manifestSet(base, ns.name);
+    const first = await applyAllStaged(client, set, { ownerLabels: OWNER });
+    expect(Object.values(actions(first))).toEqual(['created', 'created', 'created', 'created']);
+    // Entries come in apply order: ServiceAccount, ConfigMap, Service, Deployment.
+    expect(first.entries.map((entry) => entry.ref.kind)).toEqual(['ServiceAccount', 'ConfigMap', 'Service', 'Deployment']);
+    // The Deployment's status is written by its controller, so its generation stands in for its resourceVersion.
+    const version = async (object: KubeObject): Promise<unknown> => (object.kind === 'Deployment' ? (await live(object)).metadata.generation : (await live(object)).metadata.resourceVersion);
+    const versions = await Promise.all(set.entries.map((entry) => version(entry.object)));
+
+    client.resetStats();
+    const again = await applyAllStaged(client, set, { ownerLabels: OWNER });
+    expect(new Set(Object.values(actions(again)))).toEqual(new Set(['unchanged']));
+    expect(client.stats.writes).toBe(0);
+    expect(await Promise.all(set.entries.map((entry) => version(entry.object)))).toEqual(versions);
+
+    const changed = manifestSet(base.replace('level: info', 'level: debug'), ns.name);
+    client.resetStats();
+    const third = await applyAllStaged(client, changed, { ownerLabels: OWNER });
+    expect(actions(third)).toMatchObject({ [`ConfigMap/${ns.name}/settings`]: 'configured', [`Deployment/${ns.name}/web`]: 'unchanged' });
+    expect(third.entries.find((entry) => entry.action === 'configured')?.message).toBe('changed: data.level');
+    expect(client.stats.writes).toBe(1);
+    const cm = await live(changed.entries.find((entry) => entry.ref.kind === 'ConfigMap')!.object);
+    expect(cm.data).toEqual({ level: 'debug' });
+  });
+
+  it('puts the owner labels on every object and applies with field manager strata', async () => {
+    const set = manifestSet(base, ns.name);
+    for (const entry of set.entries) {
+      const object = await live(entry.object);
+      expect(object.metadata.labels).toMatchObject(OWNER);
+      expect((object.metadata.managedFields as { manager: string; operation: string }[]).some((field) => field.manager === 'strata' && field.operation === 'Apply')).toBe(true);
+    }
+  });
+
+  it('applies a CRD and its custom resources in one set, in a namespace created by the same set', async () => {
+    const group = `t${randomBytes(3).toString('hex')}.strata.dev`;
+    const namespace = `${ns.name}-crd`;
+    const set = manifestSet(
+      `
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: widgets.${group} }
+spec:
+  group: ${group}
+  scope: Namespaced
+  names: { kind: Widget, plural: widgets, singular: widget, listKind: WidgetList }
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema: { openAPIV3Schema: { type: object, properties: { spec: { type: object, properties: { size: { type: integer } } } } } }
+---
+apiVersion: v1
+kind: Namespace
+metadata: { name: ${namespace} }
+---
+apiVersion: ${group}/v1
+kind: Widget
+metadata: { name: small, namespace: ${namespace} }
+spec: { size: 1 }
+`,
+      ns.name,
+    );
+    try {
+      const result = await applyAllStaged(client, set, { ownerLabels: OWNER });
+      expect(actions(result)).toEqual({
+        [`CustomResourceDefinition/widgets.${group}`]: 'created',
+        [`Namespace/${namespace}`]: 'created',
+        [`Widget/${namespace}/small`]: 'created',
+      });
+      expect((await applyAllStaged(client, set, { ownerLabels: OWNER })).entries.every((entry) => entry.action === 'unchanged')).toBe(true);
+    } finally {
+      await client.delete({ group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', namespace: '', name: `widgets.${group}` });
+      await client.delete({ group: '', version: 'v1', kind: 'Namespace', namespace: '', name: namespace });
+    }
+  });
+
+  it('writes nothing of a stage when one object fails its dry-run, and names every failed object', async () => {
+    const set = manifestSet(
+      `
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: would-be-created, namespace: $NS }
+data: { a: "1" }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: no-selector, namespace: $NS }
+spec: { template: { metadata: { labels: { app: x } }, spec: { containers: [{ name: x, image: x }] } } }
+---
+apiVersion: example.invalid/v1
+kind: Nothing
+metadata: { name: nothing, namespace: $NS }
+`,
+      ns.name,
+    );
+    const error = await applyAllStaged(client, set, { ownerLabels: OWNER }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApplyError);
+    const messages = (error as ApplyError).errors.map((entry) => entry.message);
+    expect(messages).toHaveLength(2);
+    expect(messages.some((message) => message.startsWith(`Deployment/${ns.name}/no-selector: dry-run failed:`) && message.includes('selector'))).toBe(true);
+    expect(messages.some((message) => message.startsWith(`Nothing/${ns.name}/nothing: no kind Nothing in example.invalid/v1`))).toBe(true);
+    expect((error as ApplyError).changeSet.entries).toEqual([]);
+    expect(await client.get(refOf(objects('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: would-be-created, namespace: $NS }', ns.name)[0]!))).toBeUndefined();
+  });
+
+  describe('immutable fields', () => {
+    const immutable = (value: string, annotations = ''): string => `
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: frozen, namespace: $NS${annotations} }
+immutable: true
+data: { value: "${value}" }
+`;
+    it('fail without force, naming the object and keeping the cause', async () => {
+      await applyAllStaged(client, manifestSet(immutable('1'), ns.name), { ownerLabels: OWNER });
+      const error = (await applyAllStaged(client, manifestSet(immutable('2'), ns.name), { ownerLabels: OWNER }).catch((caught: unknown) => caught)) as ApplyError;
+      expect(error).toBeInstanceOf(ApplyError);
+      expect(error.errors[0]?.message).toMatch(new RegExp(`^ConfigMap/${ns.name}/frozen: immutable field changed; set force or annotate strata.dev/force: enabled to recreate: .*immutable`));
+      expect(error.errors[0]?.cause).toBeDefined();
+    });
+    it('recreate the object with force', async () => {
+      const before = await live(objects(immutable('1'), ns.name)[0]!);
+      const result = await applyAllStaged(client, manifestSet(immutable('2'), ns.name), { ownerLabels: OWNER, force: true });
+      expect(result.entries[0]).toMatchObject({ action: 'created' });
+      expect(result.entries[0]?.message).toMatch(/^recreated: /);
+      const after = await live(objects(immutable('2'), ns.name)[0]!);
+      expect(after.metadata.uid).not.toBe(before.metadata.uid);
+      expect(after.data).toEqual({ value: '2' });
+    });
+    it('recreate the object annotated strata.dev/force: enabled', async () => {
+      const annotated = (value: string): string => immutable(value, ', annotations: { strata.dev/force: enabled }');
+      const result = await applyAllStaged(client, manifestSet(annotated('3'), ns.name), { ownerLabels: OWNER });
+      expect(result.entries[0]?.action).toBe('created');
+      expect((await live(objects(annotated('3'), ns.name)[0]!)).data).toEqual({ value: '3' });
+    });
+  });
+
+  describe('opt-out annotations', () => {
+    it('strata.dev/reconcile: disabled is never applied', async () => {
+      const set = manifestSet(
+        `
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: disabled, namespace: $NS, annotations: { strata.dev/reconcile: disabled } }
+data: { a: "1" }
+`,
+        ns.name,
+      );
+      expect((await applyAllStaged(client, set, { ownerLabels: OWNER })).entries[0]).toMatchObject({ action: 'skipped', message: 'reconcile disabled by annotation' });
+      expect(await client.get(set.entries[0]!.ref)).toBeUndefined();
+    });
+
+    it('a live object annotated strata.dev/ssa: Ignore is left as it is', async () => {
+      const yaml = (value: string): string => `
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: paused, namespace: $NS }
+data: { a: "${value}" }
+`;
+      await applyAllStaged(client, manifestSet(yaml('1'), ns.name), { ownerLabels: OWNER });
+      const ref = refOf(objects(yaml('1'), ns.name)[0]!);
+      await client.request('PATCH', `/api/v1/namespaces/${ns.name}/configmaps/paused`, { metadata: { annotations: { 'strata.dev/ssa': 'Ignore' } } }, { contentType: 'application/merge-patch+json' });
+      const result = await applyAllStaged(client, manifestSet(yaml('2'), ns.name), { ownerLabels: OWNER });
+      expect(result.entries[0]?.action).toBe('skipped');
+      expect((await client.get(ref))?.data).toEqual({ a: '1' });
+    });
+
+    it('strata.dev/ssa: IfNotPresent creates a missing object but never updates it', async () => {
+      const yaml = (value: string): string => `
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: seeded, namespace: $NS, annotations: { strata.dev/ssa: IfNotPresent } }
+data: { a: "${value}" }
+`;
+      expect((await applyAllStaged(client, manifestSet(yaml('1'), ns.name), { ownerLabels: OWNER })).entries[0]?.action).toBe('created');
+      const result = await applyAllStaged(client, manifestSet(yaml('2'), ns.name), { ownerLabels: OWNER });
+      expect(result.entries[0]).toMatchObject({ action: 'skipped', message: 'exists and is annotated strata.dev/ssa: IfNotPresent' });
+      expect((await client.get(refOf(objects(yaml('1'), ns.name)[0]!)))?.data).toEqual({ a: '1' });
+    });
+  });
+
+  it('applies as the impersonated user: a user without rights is refused, and the error names the object', async () => {
+    const set = manifestSet('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: tenant, namespace: $NS }\ndata: { a: "1" }', ns.name);
+    const error = (await applyAllStaged(client, set, { ownerLabels: OWNER, impersonate: 'alice' }).catch((caught: unknown) => caught)) as ApplyError;
+    expect(error).toBeInstanceOf(ApplyError);
+    expect(error.errors[0]?.message).toMatch(new RegExp(`^ConfigMap/${ns.name}/tenant: .*forbidden.*alice`, 's'));
+    expect(await client.get(set.entries[0]!.ref)).toBeUndefined();
+  });
+
+  it('reads many objects of one kind with one LIST and applies a large set without writes on re-apply', async () => {
+    const yaml = Array.from({ length: 40 }, (_, index) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: many-${index}, namespace: $NS }\ndata: { i: "${index}" }`).join('\n---\n');
+    const set = manifestSet(yaml, ns.name);
+    expect((await applyAllStaged(client, set, { ownerLabels: OWNER, concurrency: 16 })).entries.every((entry) => entry.action === 'created')).toBe(true);
+    client.resetStats();
+    const again = await applyAllStaged(client, set, { ownerLabels: OWNER, concurrency: 16 });
+    expect(again.entries.every((entry) => entry.action === 'unchanged')).toBe(true);
+    // One LIST (plus nothing else read) and one dry-run per object; no writes.
+    expect(client.stats).toMatchObject({ writes: 0, dryRuns: 40, requests: 41 });
+  });
+
+  it('stops when aborted', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('superseded by a new revision'));
+    await expect(applyAllStaged(client, manifestSet(base, ns.name), { ownerLabels: OWNER, signal: controller.signal })).rejects.toThrow('superseded by a new revision');
+  });
+});
