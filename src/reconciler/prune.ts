@@ -11,7 +11,7 @@ import pLimit from 'p-limit';
 import { compareApplyOrder, describeRef, kindRank, type ObjectRef } from '../manifest/index.ts';
 import { pruneDisabled } from './annotations.ts';
 import { ObjectError, type ChangeSet, type ChangeSetEntry } from './apply.ts';
-import type { KubeClient } from './client.ts';
+import { KubeApiError, type KubeClient } from './client.ts';
 import { hasOwnerLabels } from './owner.ts';
 import { messageOf } from './_util.ts';
 
@@ -102,6 +102,7 @@ async function pruneOne(api: KubeClient, ref: ObjectRef, options: PruneOptions):
     return entry('deleted', dryRun ? 'would be deleted (dry-run)' : undefined);
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
+    if (error instanceof KubeApiError && error.status === 409) return entry('skipped', 'replaced by a new object since it was read');
     return new ObjectError(ref, `delete failed: ${messageOf(error)}`, { cause: error });
   }
 }

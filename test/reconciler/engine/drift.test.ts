@@ -1,0 +1,138 @@
+// Drift detection and correction against the real kube-apiserver: edits of managed fields and
+// deletions are seen through watches (no polling) and corrected within 2 seconds.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ManifestSet } from '../../../src/manifest/index.ts';
+import { applyAll, applyAllStaged, type ChangeSet } from '../../../src/reconciler/apply.ts';
+import type { KubeClient } from '../../../src/reconciler/client.ts';
+import { DriftWatcher, type DriftEvent } from '../../../src/reconciler/drift.ts';
+import { createTestNamespace, type TestNamespace } from '../../cluster/namespace.ts';
+import { eventually } from '../../cluster/eventually.ts';
+import { testKubeConfig } from '../../cluster/context.ts';
+import { OWNER, engineClient, manifestSet } from './_engine.ts';
+
+let client: KubeClient;
+let ns: TestNamespace;
+let watcher: DriftWatcher | undefined;
+
+beforeAll(async () => {
+  client = await engineClient();
+  ns = await createTestNamespace(testKubeConfig(), 'engine-drift');
+});
+afterEach(() => watcher?.stop());
+afterAll(async () => {
+  await ns?.delete();
+  client?.close();
+});
+
+const yaml = `
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: settings, namespace: $NS }
+data: { level: info }
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: seed, namespace: $NS, annotations: { strata.dev/ssa: IfNotPresent } }
+data: { value: "1" }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: $NS }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec: { containers: [{ name: web, image: nginx:1.27 }] }
+`;
+
+/** A watcher that re-applies what drifted (as the agent does) and records each correction. */
+async function correcting(set: ManifestSet): Promise<{ events: DriftEvent[]; corrections: { at: number; changeSet: ChangeSet }[] }> {
+  const events: DriftEvent[] = [];
+  const corrections: { at: number; changeSet: ChangeSet }[] = [];
+  watcher = new DriftWatcher(client, {
+    ownerLabels: OWNER,
+    onDrift: (drifted) => {
+      events.push(...drifted);
+      void applyAll(client, drifted.map((event) => set.get(event.ref)!.object), { ownerLabels: OWNER }).then((changeSet) => corrections.push({ at: Date.now(), changeSet }));
+    },
+  });
+  await watcher.watch(set);
+  return { events, corrections };
+}
+
+const path = (kind: 'configmaps' | 'deployments', name: string): string =>
+  kind === 'configmaps' ? `/api/v1/namespaces/${ns.name}/configmaps/${name}` : `/apis/apps/v1/namespaces/${ns.name}/deployments/${name}`;
+/** What `kubectl edit` sends: a merge patch under its own field manager. */
+const edit = (kind: 'configmaps' | 'deployments', name: string, patch: unknown): Promise<unknown> =>
+  client.request('PATCH', path(kind, name), patch, { contentType: 'application/merge-patch+json', query: { fieldManager: 'kubectl-edit' } });
+
+describe('DriftWatcher', () => {
+  it('corrects a manual edit of a managed field within 2 s', async () => {
+    const set = manifestSet(yaml, ns.name);
+    await applyAllStaged(client, set, { ownerLabels: OWNER });
+    const { events, corrections } = await correcting(set);
+    const started = Date.now();
+    await edit('configmaps', 'settings', { data: { level: 'debug' } });
+    await eventually(async () => corrections.length > 0, { timeoutMs: 5_000, intervalMs: 20, what: 'a correction' });
+    const latency = corrections[0]!.at - started;
+    expect(latency).toBeLessThan(2_000);
+    expect(events[0]).toMatchObject({ subject: `ConfigMap/${ns.name}/settings`, reason: 'modified', message: 'data.level changed by kubectl-edit' });
+    expect(corrections[0]!.changeSet.entries[0]).toMatchObject({ action: 'configured', message: 'changed: data.level' });
+    expect(((await client.request('GET', path('configmaps', 'settings'))) as { data: unknown }).data).toEqual({ level: 'info' });
+    console.info(`drift correction latency (edit): ${latency} ms`);
+  });
+
+  it('corrects `kubectl scale` of a Deployment and the deletion of an object within 2 s', async () => {
+    const set = manifestSet(yaml, ns.name);
+    await applyAllStaged(client, set, { ownerLabels: OWNER });
+    const { events, corrections } = await correcting(set);
+    let started = Date.now();
+    await client.request('PATCH', `${path('deployments', 'web')}/scale`, { spec: { replicas: 3 } }, { contentType: 'application/merge-patch+json', query: { fieldManager: 'kubectl' } });
+    await eventually(async () => corrections.length > 0, { timeoutMs: 5_000, intervalMs: 20, what: 'a correction of the scale' });
+    expect(corrections[0]!.at - started).toBeLessThan(2_000);
+    expect(events[0]?.message).toBe('spec.replicas changed by kubectl (scale)');
+
+    started = Date.now();
+    await client.request('DELETE', path('configmaps', 'settings'));
+    await eventually(async () => corrections.length > 1, { timeoutMs: 5_000, intervalMs: 20, what: 'a correction of the deletion' });
+    const latency = corrections[1]!.at - started;
+    expect(latency).toBeLessThan(2_000);
+    expect(events.at(-1)).toMatchObject({ subject: `ConfigMap/${ns.name}/settings`, reason: 'deleted' });
+    expect(corrections[1]!.changeSet.entries[0]?.action).toBe('created');
+    console.info(`drift correction latency (delete): ${latency} ms`);
+  });
+
+  it('ignores what is not drift: other managers’ own fields, status updates, edits of IfNotPresent objects', async () => {
+    const set = manifestSet(yaml, ns.name);
+    await applyAllStaged(client, set, { ownerLabels: OWNER });
+    const { events } = await correcting(set);
+    await edit('configmaps', 'settings', { metadata: { annotations: { 'someone.example/note': 'hello' } } });
+    await edit('configmaps', 'seed', { data: { value: 'changed by hand' } });
+    await client.request('PATCH', `${path('deployments', 'web')}`, { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': 'now' } } } } }, {
+      contentType: 'application/merge-patch+json',
+      query: { fieldManager: 'kubectl-rollout' },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(events).toEqual([]);
+    // Deleting the IfNotPresent object is drift: it is created again.
+    await client.request('DELETE', path('configmaps', 'seed'));
+    await eventually(async () => events.length > 0, { timeoutMs: 5_000, intervalMs: 20 });
+    expect(events[0]).toMatchObject({ subject: `ConfigMap/${ns.name}/seed`, reason: 'deleted' });
+  });
+
+  it('does not poll: no requests while nothing changes', async () => {
+    const set = manifestSet(yaml, ns.name);
+    await applyAllStaged(client, set, { ownerLabels: OWNER });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // let the Deployment settle
+    watcher = new DriftWatcher(client, { ownerLabels: OWNER, onDrift: () => undefined });
+    await watcher.watch(set);
+    const before = client.stats.requests;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(client.stats.requests).toBe(before);
+    // Watching the same set again keeps the streams.
+    await watcher.watch(set);
+    expect(client.stats.requests).toBe(before);
+    expect(watcher.streamCount).toBe(2);
+  });
+});
