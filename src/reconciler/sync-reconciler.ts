@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { createHash } from 'node:crypto';
 import { describeRef, parseManifestFiles, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
 import { ApiError, type AgentApi } from './_api.ts';
+import { sopsDecryptHook } from '../secrets/decrypt-manifests.ts';
 import { refuseEncrypted, type DecryptHook } from './decrypt.ts';
 import type { EventRecorder } from './events.ts';
 import { ownerLabels } from './owner.ts';
@@ -60,7 +61,7 @@ export interface SyncReconcilerProps {
   readonly log: Logger;
   readonly events?: EventRecorder;
   readonly metrics?: AgentMetrics;
-  /** @default refuseEncrypted (SOPS objects are refused) */
+  /** @default SOPS decryption for Syncs with spec.decryption (age keys from its Secret), refuseEncrypted otherwise */
   readonly decrypt?: DecryptHook;
   /** `namespace/name` of the ServiceAccount to apply as when a Sync names none. @default the agent's own identity */
   readonly defaultServiceAccount?: string;
@@ -114,7 +115,10 @@ export class SyncReconciler {
   private readonly now: () => Date;
 
   constructor(private readonly props: SyncReconcilerProps) {
-    this.decrypt = props.decrypt ?? refuseEncrypted;
+    // Syncs with spec.decryption get SOPS decryption with the age keys of their Secret; others refuse encrypted objects.
+    this.decrypt =
+      props.decrypt ??
+      sopsDecryptHook({ readSecret: (namespace, name, signal) => props.api.find(`/api/v1/namespaces/${namespace}/secrets/${name}`, signal), refuse: refuseEncrypted });
     this.now = props.now ?? (() => new Date());
   }
 

@@ -79,15 +79,15 @@ export interface SyncLike {
   readonly spec: { readonly decryption?: { readonly provider: string; readonly secretRef?: { readonly name: string } } };
 }
 
-export interface SopsDecryptHookProps {
+export interface SopsDecryptHookProps<S extends SyncLike = SyncLike> {
   /** Reads a Secret of the Sync's namespace; undefined when it does not exist. */
   readonly readSecret: (namespace: string, name: string, signal?: AbortSignal) => Promise<{ readonly data?: Record<string, string> } | undefined>;
   /** Called for a set with encrypted objects when the Sync has no `spec.decryption` (it must refuse them). */
-  readonly refuse: (set: ManifestSet, sync: SyncLike) => Promise<ManifestSet>;
+  readonly refuse: (set: ManifestSet, sync: S) => Promise<ManifestSet>;
 }
 
 /** The agent's decrypt hook: `spec.decryption: {provider: sops, secretRef}` → age identities from that Secret's `*.agekey` entries. */
-export function sopsDecryptHook(props: SopsDecryptHookProps): (set: ManifestSet, sync: SyncLike, signal?: AbortSignal) => Promise<ManifestSet> {
+export function sopsDecryptHook<S extends SyncLike>(props: SopsDecryptHookProps<S>): (set: ManifestSet, sync: S, signal?: AbortSignal) => Promise<ManifestSet> {
   return async (set, sync, signal) => {
     if (!set.entries.some((entry) => isEncryptedObject(entry.object))) return set;
     const decryption = sync.spec.decryption;
