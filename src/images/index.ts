@@ -18,3 +18,16 @@ export {
 } from './policy.ts';
 export { POLICY_FILE_NAME, parsePolicyFile, policyFilePath, readPolicyFile } from './policy-file.ts';
 export { MANIFEST_ACCEPT, RegistryClient, nextLink, type RegistryClientOptions } from './registry-client.ts';
+export { recompileClusters, type Recompile, type RecompileRequest } from './recompile.ts';
+export { listEnvironments, readEnvironments, scanImages, type EnvironmentImages, type ImageScanResult, type ScanAction, type ScanOptions, type ScanReport } from './scan.ts';
+export { commitMessage, updateImages, type ImageChange, type PushOptions, type UpdateOptions, type UpdateResult } from './update.ts';
+export {
+  runImageUpdate,
+  runImageUpdateLoop,
+  type ImageUpdateCondition,
+  type ImageUpdateLoopOptions,
+  type ImageUpdateOptions,
+  type ImageUpdateReason,
+  type ImageUpdateStatus,
+} from './update-loop.ts';
+export type { GitCredentials, GitIdentity } from './_git.ts';

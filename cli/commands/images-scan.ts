@@ -1,0 +1,19 @@
+// `strata images scan`: what each image policy would pick now, per environment.
+import type { CommandModule } from 'yargs';
+import { scanImages } from '../../src/images/index.ts';
+import { ExitError } from '../errors.ts';
+import { clientFor, environmentsOf, resultJson, resultTable, withImagesFlags, type ImagesFlags } from './images-flags.ts';
+
+export const imagesScanCommand: CommandModule<object, ImagesFlags> = {
+  command: 'scan',
+  describe: 'List what each image policy (clusters/<env>/image-policies.json) would pick now, per environment',
+  builder: (yargs) => withImagesFlags(yargs),
+  handler: async (flags) => {
+    const environments = environmentsOf(flags);
+    const report = await scanImages({ client: await clientFor(flags), ...(environments === undefined ? {} : { environments }) });
+    if (flags.output === 'json') process.stdout.write(`${JSON.stringify({ results: report.results.map(resultJson) }, null, 2)}\n`);
+    else process.stdout.write(report.results.length === 0 ? 'No image policies (add clusters/<env>/image-policies.json).\n' : resultTable(report.results));
+    for (const error of report.errors) process.stderr.write(`Error: ${error.message}\n`);
+    if (report.errors.length > 0) throw new ExitError('', 2);
+  },
+};

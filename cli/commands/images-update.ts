@@ -1,0 +1,48 @@
+// `strata images update`: rewrite the image locks to each policy's pick, recompile the affected
+// clusters, and optionally commit (one commit listing each image old → new) and push.
+import type { CommandModule } from 'yargs';
+import { commitMessage, updateImages } from '../../src/images/index.ts';
+import { ExitError } from '../errors.ts';
+import { clientFor, environmentsOf, resultJson, withImagesFlags, type ImagesFlags } from './images-flags.ts';
+
+interface UpdateFlags extends ImagesFlags {
+  commit: boolean;
+  push: boolean;
+  remote: string;
+  branch?: string;
+  compile: boolean;
+}
+
+export const imagesUpdateCommand: CommandModule<object, UpdateFlags> = {
+  command: 'update',
+  describe: 'Rewrite clusters/<env>/images.json to each policy\'s pick, recompile those clusters, optionally commit and push',
+  builder: (yargs) =>
+    withImagesFlags(yargs)
+      .option('commit', { type: 'boolean', default: false, describe: 'commit the locks and compiled output (one commit; none when nothing changed)' })
+      .option('push', { type: 'boolean', default: false, describe: 'push the commit (implies --commit); a moved remote is rebased onto, never force-pushed' })
+      .option('remote', { type: 'string', default: 'origin', describe: 'remote to push to' })
+      .option('branch', { type: 'string', describe: 'branch to push to. Default: the checked-out branch' })
+      .option('compile', { type: 'boolean', default: true, describe: 'recompile the affected clusters (--no-compile rewrites the locks only)' }) as never,
+  handler: async (flags) => {
+    const environments = environmentsOf(flags);
+    const result = await updateImages({
+      client: await clientFor(flags),
+      ...(environments === undefined ? {} : { environments }),
+      commit: flags.commit || flags.push,
+      ...(flags.push ? { push: { remote: flags.remote, ...(flags.branch === undefined ? {} : { branch: flags.branch }) } } : {}),
+      ...(flags.compile ? {} : { recompile: false as const }),
+    });
+    if (flags.output === 'json') {
+      process.stdout.write(
+        `${JSON.stringify({ changes: result.changes, files: result.files, commit: result.commit ?? null, pushed: result.pushed, results: result.scan.results.map(resultJson) }, null, 2)}\n`,
+      );
+    } else if (result.changes.length === 0) {
+      process.stdout.write('Every image is at its policy\'s pick; nothing to update.\n');
+    } else {
+      process.stdout.write(commitMessage(result.changes));
+      if (result.commit !== undefined) process.stdout.write(`\n${result.pushed ? 'Pushed' : 'Committed'} ${result.commit}\n`);
+    }
+    for (const error of result.scan.errors) process.stderr.write(`Error: ${error.message}\n`);
+    if (result.scan.errors.length > 0) throw new ExitError('', 2);
+  },
+};

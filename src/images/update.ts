@@ -1,0 +1,137 @@
+/**
+ * Update: scan, rewrite the entries of each lock the policies own, recompile
+ * the affected clusters, and (optionally) make one commit listing each image
+ * old → new per environment, then push it without ever forcing. Nothing
+ * changed → nothing written, no commit.
+ */
+import path from 'node:path';
+import { Git, type GitCredentials, type GitIdentity } from './_git.ts';
+import { ImageGitError } from './errors.ts';
+import { writeImageLock } from './lock-file.ts';
+import { recompileClusters, type Recompile } from './recompile.ts';
+import { scanImages, type ScanOptions, type ScanReport } from './scan.ts';
+
+export interface ImageChange {
+  readonly environment: string;
+  readonly component: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface PushOptions {
+  /** @default 'origin' */
+  readonly remote?: string;
+  /** @default the checked-out branch */
+  readonly branch?: string;
+  /** Fetch-rebase-push rounds before giving up when the remote moved. @default 3 */
+  readonly attempts?: number;
+}
+
+export interface UpdateOptions extends ScanOptions {
+  /**
+   * Commit the rewritten locks and the recompiled output (only those paths).
+   * @default false
+   */
+  readonly commit?: boolean;
+  /**
+   * Push the commit (implies `commit`); a remote that moved is fetched and
+   * rebased onto, never overwritten.
+   * @default false
+   */
+  readonly push?: boolean | PushOptions;
+  /**
+   * Recompiles the changed environments' clusters; `false` skips it (the lock alone changes).
+   * @default recompileClusters (the compiler's API)
+   */
+  readonly recompile?: Recompile | false;
+  /** Commit identity. @default the repository's, else `Strata image automation` */
+  readonly identity?: GitIdentity;
+  /** Basic credentials for an HTTP(S) remote. @default none */
+  readonly gitCredentials?: GitCredentials;
+}
+
+export interface UpdateResult {
+  /** One entry per rewritten image, sorted by environment then component. */
+  readonly changes: readonly ImageChange[];
+  readonly scan: ScanReport;
+  /** Paths (relative to the root) written: locks and compiled output. */
+  readonly files: readonly string[];
+  /** The commit made, when `commit` and something changed. */
+  readonly commit?: string;
+  readonly pushed: boolean;
+}
+
+/** The commit message: a summary line, then each image old → new per environment. */
+export function commitMessage(changes: readonly ImageChange[]): string {
+  const environments = [...new Set(changes.map((change) => change.environment))];
+  const lines = [`images: update ${changes.length} image${changes.length === 1 ? '' : 's'} in ${environments.join(', ')}`, ''];
+  for (const environment of environments) {
+    lines.push(`${environment}:`);
+    for (const change of changes.filter((c) => c.environment === environment)) lines.push(`  ${change.component}: ${change.from} → ${change.to}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function updateImages(options: UpdateOptions = {}): Promise<UpdateResult> {
+  const root = path.resolve(options.root ?? process.cwd());
+  const scan = await scanImages({ ...options, root });
+  const changes: ImageChange[] = scan.results
+    .filter((result) => result.action === 'update' && result.latest !== undefined)
+    .map((result) => ({ environment: result.environment, component: result.component, from: result.current, to: result.latest as string }));
+  if (changes.length === 0) return { changes, scan, files: [], pushed: false };
+
+  const files: string[] = [];
+  const changed: string[] = [];
+  for (const { environment, lock } of scan.environments) {
+    const own = new Map(changes.filter((change) => change.environment === environment).map((change) => [change.component, change.to]));
+    if (own.size === 0) continue;
+    if (await writeImageLock(lock, own)) {
+      files.push(path.relative(root, lock.file));
+      changed.push(environment);
+    }
+  }
+  const recompile = options.recompile ?? recompileClusters;
+  if (recompile !== false) files.push(...(await recompile({ root, clusters: changed })));
+
+  const push = options.push === undefined || options.push === false ? undefined : options.push === true ? {} : options.push;
+  if (options.commit !== true && push === undefined) return { changes, scan, files, pushed: false };
+  const git = new Git(root, { ...(options.identity === undefined ? {} : { identity: options.identity }), ...(options.gitCredentials === undefined ? {} : { credentials: options.gitCredentials }) });
+  if (!(await git.isRepository())) throw new ImageGitError(root, 'not a git work tree; cannot commit the image update');
+  const commit = await git.commitPaths(files, commitMessage(changes));
+  if (push === undefined) return { changes, scan, files, commit, pushed: false };
+  const pushedCommit = await pushWithRebase(git, push);
+  return { changes, scan, files, commit: pushedCommit, pushed: true };
+}
+
+/**
+ * Pushes HEAD to `remote/branch`. When the remote has moved, fetches and rebases
+ * onto it, then tries again; a conflicting rebase is aborted and reported.
+ * Never forces. Returns the pushed commit.
+ */
+export async function pushWithRebase(git: Git, options: PushOptions): Promise<string> {
+  const remote = options.remote ?? 'origin';
+  const branch = options.branch ?? (await git.run(['rev-parse', '--abbrev-ref', 'HEAD']));
+  const attempts = options.attempts ?? 3;
+  let lastError: Error | undefined;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      await git.run(['push', '--porcelain', remote, `HEAD:refs/heads/${branch}`]);
+      return git.run(['rev-parse', 'HEAD']);
+    } catch (error) {
+      lastError = error as Error;
+      if (!/rejected|non-fast-forward|fetch first|stale info/i.test(lastError.message)) throw error;
+    }
+    await git.run(['fetch', '--quiet', remote, branch]);
+    try {
+      await git.run([...(await git.identityArgs()), 'rebase', '--quiet', 'FETCH_HEAD']);
+    } catch (error) {
+      await git.try(['rebase', '--abort']);
+      throw new ImageGitError(
+        git.dir,
+        `${remote}/${branch} moved and its new commits conflict with the image update; the update commit is left unpushed on the local branch (nothing was force-pushed)`,
+        { cause: error },
+      );
+    }
+  }
+  throw new ImageGitError(git.dir, `${remote}/${branch} kept moving: push rejected ${attempts} times; giving up (nothing was force-pushed)`, { cause: lastError });
+}
