@@ -50,13 +50,16 @@ export function images(overrides: readonly ImageOverride[]): Overlay {
     name: 'images',
     apply(resources: Resource[], context: OverlayContext): Resource[] {
       const used = new Set<ImageOverride>();
+      const byName = new Map<string, ImageOverride>();
+      // The first override of a name wins, as in kustomize.
+      for (const override of overrides) if (!byName.has(override.name)) byName.set(override.name, override);
       for (const { object } of resources) {
         const spec = podSpecOf(object);
         if (spec === undefined) continue;
         for (const container of containersOf(spec)) {
           if (typeof container.image !== 'string') continue;
           const current = parseImage(container.image);
-          const override = overrides.find((candidate) => candidate.name === current.name);
+          const override = byName.get(current.name);
           if (override === undefined) continue;
           used.add(override);
           const digest = override.digest ?? (override.newTag === undefined ? current.digest : undefined);
