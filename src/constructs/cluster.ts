@@ -50,24 +50,40 @@ export class Cluster implements ClusterSource {
    * The stock `app.synth()` works on it too (the benchmark compares both).
    */
   app(): App {
+    return this.build((_path, error) => {
+      throw error;
+    });
+  }
+
+  private build(onError: (path: string, error: unknown) => void): App {
     const app = new App({ outdir: 'dist', recordConstructMetadata: false });
     const chart = new Chart(app, this.name, { disableResourceNameHashes: true });
     for (const [layer, components] of Object.entries(this.props.layers)) {
       const scope = new Construct(chart, layer);
-      for (const build of components) build(scope, this.environment);
+      components.forEach((build, index) => {
+        try {
+          build(scope, this.environment);
+        } catch (error) {
+          onError(`${scope.node.path}[${index}${build.name ? `: ${build.name}` : ''}]`, error);
+        }
+      });
     }
     return app;
   }
 
   /**
    * Builds the tree, validates it, renders every object to JSON and applies the
-   * overlays. Throws one ConstructValidationError listing every problem.
+   * overlays. Throws one ConstructValidationError listing every problem: components
+   * that failed to build (e.g. a missing image), construct validations, overlays.
    */
   synthesize(): ManifestSetEntryInput[] {
-    const { resources, problems } = synthesizeTree(this.app());
+    // A component that throws while building is reported with the others, not alone.
+    const buildProblems: ConstructProblem[] = [];
+    const app = this.build((path, error) => buildProblems.push({ path, message: error instanceof Error ? error.message : String(error) }));
+    const { resources, problems } = synthesizeTree(app);
     const overlayProblems: ConstructProblem[] = [];
     const result = applyOverlays(resources, this.props.overlays ?? [], this.name, (path, message) => overlayProblems.push({ path, message }));
-    const all = [...problems, ...overlayProblems];
+    const all = [...buildProblems, ...problems, ...overlayProblems];
     if (all.length > 0) throw new ConstructValidationError(this.name, all);
     return result.map(({ object, source }) => ({ object, source }));
   }

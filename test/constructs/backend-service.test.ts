@@ -76,3 +76,17 @@ describe('BackendService', () => {
     expect(problems[2]!.message).toMatch(/replicas must be at least 1/);
   });
 });
+
+describe('Cluster', () => {
+  it('reports components that fail to build together with the other problems', () => {
+    const environment = Testing.environment({ images: { known: 'ghcr.io/acme/known:1.0.0' } });
+    const cluster = Testing.cluster(
+      (scope, env) => {
+        new BackendService(scope, 'latest', { ...props, image: 'ghcr.io/acme/api:latest' });
+        new BackendService(scope, 'missing', { ...props, image: env.image('missing') });
+      },
+      { environment },
+    );
+    expect(() => cluster.synthesize()).toThrow(/no image for component "missing"[\s\S]*test\/test\/latest: image "ghcr.io\/acme\/api:latest"/);
+  });
+});
