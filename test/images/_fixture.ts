@@ -1,0 +1,87 @@
+// A small project for the update tests: image locks and policies for two environments whose
+// images live in the test registry, in a real git repository.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestRegistry } from '../registry/registry.ts';
+
+export const CHECKOUT_TAGS = ['1.2.3', '1.3.0-rc.1', 'v1.10.0', 'main-42', 'sha-abc.sig'];
+export const WORKER_TAGS = ['main-7', 'main-41', 'main-42', 'latest'];
+
+/** Pushes the fixture images into the registry. */
+export async function pushFixtureImages(registry: TestRegistry): Promise<void> {
+  await registry.push('shop/checkout-api', CHECKOUT_TAGS);
+  await registry.push('shop/worker', WORKER_TAGS);
+}
+
+export function git(dir: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd: dir, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } }).trim();
+}
+
+/** The files of the fixture project (path → content). */
+export function fixtureFiles(host: string): Record<string, string> {
+  return {
+    'clusters/development/images.json': `{
+  "images": {
+    "checkout-api": "${host}/shop/checkout-api:1.2.3",
+    "legacy": "ghcr.io/acme-shop/legacy:pinned-by-hand",
+    "worker": "${host}/shop/worker:main-41"
+  }
+}
+`,
+    'clusters/development/image-policies.json': `${JSON.stringify(
+      {
+        policies: {
+          'checkout-api': { policy: { semver: { range: '>=1.0.0' } } },
+          worker: { filterTags: { pattern: '^main-(?P<build>\\d+)$', extract: '$build' }, policy: { numerical: { order: 'asc' } } },
+        },
+      },
+      null,
+      2,
+    )}\n`,
+    'clusters/production/images.json': `{
+  "images": {
+    "checkout-api": "${host}/shop/checkout-api:1.2.3",
+    "worker": "${host}/shop/worker:main-41"
+  }
+}
+`,
+    'clusters/production/image-policies.json': `${JSON.stringify(
+      {
+        policies: {
+          'checkout-api': { policy: { semver: { range: '~1.2' } } },
+          worker: { filterTags: { pattern: '^main-(\\d+)$', extract: '$1' }, policy: { numerical: {} }, pinDigest: true },
+        },
+      },
+      null,
+      2,
+    )}\n`,
+  };
+}
+
+/** A git repository holding the fixture project, committed on `main`. */
+export function createFixtureRepo(host: string, extra: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-images-'));
+  writeFiles(dir, { ...fixtureFiles(host), ...extra });
+  git(dir, 'init', '--quiet', '--initial-branch=main');
+  git(dir, 'config', 'user.name', 'Test Author');
+  git(dir, 'config', 'user.email', 'author@example.test');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '--quiet', '-m', 'initial');
+  return dir;
+}
+
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+}
+
+/** A docker config.json with the registry's credentials (or a wrong password). */
+export function writeRegistryConfig(dir: string, registry: TestRegistry, password = registry.password): string {
+  const file = join(dir, 'registry-config.json');
+  writeFileSync(file, JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${registry.username}:${password}`).toString('base64') } } }));
+  return file;
+}

@@ -1,0 +1,131 @@
+// `strata images scan|update` run as the real binary in a fixture project (a real git repo)
+// against the real registry.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRegistry, type PushedImage, type TestRegistry } from '../registry/registry.ts';
+import { createFixtureRepo, git, pushFixtureImages, writeRegistryConfig } from './_fixture.ts';
+
+const BIN = resolve(import.meta.dirname, '../../cli/bin/strata.js');
+
+function strata(cwd: string, args: readonly string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (status) => done({ status, stdout, stderr }));
+  });
+}
+
+describe('strata images', () => {
+  let registry: TestRegistry;
+  let workerDigest: string;
+  let home: string;
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    registry = await startRegistry();
+    await pushFixtureImages(registry);
+    const pushed: PushedImage[] = await registry.push('shop/worker', ['main-42']);
+    workerDigest = pushed[0]!.digest;
+    home = mkdtempSync(join(tmpdir(), 'strata-images-home-'));
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    for (const dir of [home, ...dirs]) if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const project = (): { dir: string; config: string } => {
+    const dir = createFixtureRepo(registry.host);
+    dirs.push(dir);
+    return { dir, config: writeRegistryConfig(home, registry) };
+  };
+
+  it('scan shows what each policy picks, per environment, as JSON', async () => {
+    const { dir, config } = project();
+    const r = await strata(dir, ['images', 'scan', '-o', 'json', '--registry-config', config]);
+    expect(r.status, r.stderr).toBe(0);
+    const h = registry.host;
+    expect(JSON.parse(r.stdout)).toEqual({
+      results: [
+        { environment: 'development', component: 'checkout-api', image: `${h}/shop/checkout-api`, current: `${h}/shop/checkout-api:1.2.3`, latest: `${h}/shop/checkout-api:v1.10.0`, action: 'update', candidates: 4 },
+        { environment: 'development', component: 'worker', image: `${h}/shop/worker`, current: `${h}/shop/worker:main-41`, latest: `${h}/shop/worker:main-42`, action: 'update', candidates: 3 },
+        { environment: 'production', component: 'checkout-api', image: `${h}/shop/checkout-api`, current: `${h}/shop/checkout-api:1.2.3`, latest: `${h}/shop/checkout-api:1.2.3`, action: 'current', candidates: 4 },
+        { environment: 'production', component: 'worker', image: `${h}/shop/worker`, current: `${h}/shop/worker:main-41`, latest: `${h}/shop/worker:main-42@${workerDigest}`, action: 'update', candidates: 3 },
+      ],
+    });
+  });
+
+  it('scan --env limits the environments; text output is a table', async () => {
+    const { dir, config } = project();
+    const r = await strata(dir, ['images', 'scan', '--env', 'production', '--registry-config', config]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^ENVIRONMENT\s+COMPONENT\s+CURRENT\s+LATEST\s+ACTION$/);
+    expect(r.stdout).not.toContain('development');
+    expect(r.stdout).toMatch(/production\s+checkout-api\s+\S+:1\.2\.3\s+\S+:1\.2\.3\s+current/);
+  });
+
+  it('update --commit rewrites the locks in place and makes one commit listing each image old → new', async () => {
+    const { dir, config } = project();
+    const before = git(dir, 'rev-parse', 'HEAD');
+    const r = await strata(dir, ['images', 'update', '--commit', '--no-compile', '--registry-config', config]);
+    expect(r.status, r.stderr).toBe(0);
+    const h = registry.host;
+    const message = [
+      'images: update 3 images in development, production',
+      '',
+      'development:',
+      `  checkout-api: ${h}/shop/checkout-api:1.2.3 → ${h}/shop/checkout-api:v1.10.0`,
+      `  worker: ${h}/shop/worker:main-41 → ${h}/shop/worker:main-42`,
+      'production:',
+      `  worker: ${h}/shop/worker:main-41 → ${h}/shop/worker:main-42@${workerDigest}`,
+    ].join('\n');
+    expect(git(dir, 'log', '-1', '--format=%B')).toBe(message);
+    expect(git(dir, 'rev-parse', 'HEAD~1')).toBe(before);
+    expect(git(dir, 'log', '-1', '--format=%an <%ae>')).toBe('Test Author <author@example.test>');
+    expect(git(dir, 'show', '--format=', '--name-only', 'HEAD').split('\n')).toEqual(['clusters/development/images.json', 'clusters/production/images.json']);
+    // One line per changed image; the hand-pinned entry and the order stay as they were.
+    const diff = git(dir, 'show', '--format=', '--unified=0', 'HEAD');
+    expect(diff.split('\n').filter((line) => /^[-+]\s/.test(line))).toEqual([
+      `-    "checkout-api": "${h}/shop/checkout-api:1.2.3",`,
+      `+    "checkout-api": "${h}/shop/checkout-api:v1.10.0",`,
+      `-    "worker": "${h}/shop/worker:main-41"`,
+      `+    "worker": "${h}/shop/worker:main-42"`,
+      `-    "worker": "${h}/shop/worker:main-41"`,
+      `+    "worker": "${h}/shop/worker:main-42@${workerDigest}"`,
+    ]);
+    expect(readFileSync(join(dir, 'clusters/development/images.json'), 'utf8')).toContain('"legacy": "ghcr.io/acme-shop/legacy:pinned-by-hand"');
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+
+    // Nothing changed → no commit.
+    const again = await strata(dir, ['images', 'update', '--commit', '--no-compile', '--registry-config', config]);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toContain('nothing to update');
+    expect(git(dir, 'rev-list', '--count', 'HEAD')).toBe('2');
+  });
+
+  it('update without --commit only rewrites the files', async () => {
+    const { dir, config } = project();
+    const r = await strata(dir, ['images', 'update', '--env', 'development', '--no-compile', '--registry-config', config]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(git(dir, 'rev-list', '--count', 'HEAD')).toBe('1');
+    expect(git(dir, 'status', '--porcelain')).toBe('M clusters/development/images.json');
+  });
+
+  it('wrong credentials: exit 2, the image named, nothing written', async () => {
+    const { dir } = project();
+    const wrong = writeRegistryConfig(dir, registry, 'not-the-password');
+    git(dir, 'add', 'registry-config.json');
+    git(dir, 'commit', '--quiet', '-m', 'config');
+    const r = await strata(dir, ['images', 'update', '--commit', '--no-compile', '--registry-config', wrong]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`Error: image ${registry.host}/shop/checkout-api: cannot list tags: the registry rejected the credentials for ${registry.host} (401 Unauthorized`);
+    expect(r.stderr).not.toContain('not-the-password');
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    expect(git(dir, 'rev-list', '--count', 'HEAD')).toBe('2');
+  });
+});
