@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Git, redactUrl, type GitCredentials, type GitIdentity } from './_git.ts';
+import { DEFAULT_IDENTITY, Git, redactUrl, type GitCredentials, type GitIdentity } from './_git.ts';
 import type { CredentialLookup } from './credentials.ts';
 import type { Recompile } from './recompile.ts';
 import { RegistryClient } from './registry-client.ts';
@@ -72,9 +72,10 @@ export async function runImageUpdate(options: ImageUpdateOptions): Promise<Image
   const attempts = options.attempts ?? 3;
   const workDir = options.workDir ?? (await mkdtemp(path.join(tmpdir(), 'strata-image-update-')));
   const remote = redactUrl(options.repoUrl);
+  const identity = options.identity ?? DEFAULT_IDENTITY;
   const git = new Git(workDir, {
     label: remote,
-    identity: options.identity ?? { name: 'Strata image automation', email: 'image-automation@strata.invalid' },
+    identity,
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
   });
   const client = options.client ?? new RegistryClient(options.registryCredentials === undefined ? {} : { credentials: options.registryCredentials });
@@ -99,6 +100,7 @@ export async function runImageUpdate(options: ImageUpdateOptions): Promise<Image
         root: workDir,
         client,
         commit: true,
+        identity,
         ...(options.environments === undefined ? {} : { environments: options.environments }),
         ...(options.recompile === undefined ? {} : { recompile: options.recompile }),
       });
