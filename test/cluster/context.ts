@@ -7,6 +7,7 @@ import type { TestUser } from './kubeconfig.ts';
 import type { ProvidedCluster } from './provided.ts';
 
 export type { ProvidedCluster } from './provided.ts';
+export type { TestUser } from './kubeconfig.ts';
 
 /** The shared cluster; throws with what to do when the globalSetup did not start one. */
 export function testCluster(): ProvidedCluster {
