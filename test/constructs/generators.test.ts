@@ -49,3 +49,21 @@ describe('configMapGenerator / secretGenerator', () => {
     expect(at(Testing.find(objects, 'Deployment', 'web'), 'spec', 'template', 'spec', 'volumes', 1, 'secret', 'secretName')).toBe(secret.metadata.name);
   });
 });
+
+describe('configMapGenerator with a list', () => {
+  it('generates many ConfigMaps and rewrites their references in one overlay', () => {
+    const objects = Testing.overlay(
+      withoutConfig(),
+      Overlays.configMapGenerator([
+        { name: 'web-config', namespace: 'shop', data: { MODE: 'fast' } },
+        { name: 'unused', namespace: 'shop', data: { A: '1' } },
+      ]),
+    );
+    const names = objects.filter((object) => object.kind === 'ConfigMap').map((object) => object.metadata.name);
+    expect(names).toHaveLength(2);
+    expect(names[1]).toMatch(/^unused-[0-9a-f]{10}$/);
+    expect(configRefs(objects)[0]).toBe(names[0]);
+    // same hash as the single form
+    expect(configRefs(Testing.overlay(withoutConfig(), generate({ MODE: 'fast' })))[0]).toBe(names[0]);
+  });
+});

@@ -51,36 +51,61 @@ export function contentHash(object: MutableObject): string {
   return sha256(JSON.stringify(canonicalize({ kind, name: metadata.name, data, binaryData, type }))).slice(0, 10);
 }
 
-function generator(kind: 'ConfigMap' | 'Secret', options: GeneratorOptions, build: () => MutableObject): Overlay {
-  const name = `${kind === 'ConfigMap' ? 'configMapGenerator' : 'secretGenerator'}(${options.namespace}/${options.name})`;
+interface Generated {
+  readonly options: GeneratorOptions;
+  /** A fresh object per synthesis: overlays change objects in place. */
+  readonly build: () => MutableObject;
+}
+
+/** Adds or merges one generated object; returns the object whose name gets the hash. */
+function place(kind: string, { options, build }: Generated, resources: Resource[], index: Map<string, Resource>, source: string, context: OverlayContext): MutableObject | undefined {
+  const key = `${options.namespace}/${options.name}`;
+  const existing = index.get(key);
+  const generated = build();
+  const behavior = options.behavior ?? 'create';
+  if (existing === undefined) {
+    if (behavior !== 'create') context.report(`${kind}/${options.namespace}/${options.name}: behavior "${behavior}" needs an existing object`);
+    const added = { object: generated, source };
+    resources.push(added);
+    index.set(key, added);
+    return generated;
+  }
+  if (behavior === 'create') {
+    context.report(`${kind}/${options.namespace}/${options.name} already exists (from ${existing.source}); use behavior "merge" or "replace"`);
+    return undefined;
+  }
+  if (behavior === 'replace') {
+    existing.object = generated;
+    return generated;
+  }
+  for (const field of ['data', 'binaryData'] as const) {
+    const additions = generated[field];
+    if (!isRecord(additions)) continue;
+    const current = isRecord(existing.object[field]) ? (existing.object[field] as Record<string, unknown>) : {};
+    existing.object[field] = { ...current, ...additions };
+  }
+  return existing.object;
+}
+
+function generator(kind: 'ConfigMap' | 'Secret', items: readonly Generated[]): Overlay {
+  const label = kind === 'ConfigMap' ? 'configMapGenerator' : 'secretGenerator';
+  const name = items.length === 1 ? `${label}(${items[0]!.options.namespace}/${items[0]!.options.name})` : `${label}(${items.length} objects)`;
   return {
     name,
     apply(resources: Resource[], context: OverlayContext): Resource[] {
-      const generated = build();
-      const existing = resources.find(({ object }) => object.kind === kind && object.metadata.name === options.name && object.metadata.namespace === options.namespace);
-      const behavior = options.behavior ?? 'create';
-      let target: Resource;
-      if (existing === undefined) {
-        if (behavior !== 'create') context.report(`${kind}/${options.namespace}/${options.name}: behavior "${behavior}" needs an existing object`);
-        target = { object: generated, source: `${context.cluster}/overlays/${name}` };
-        resources.push(target);
-      } else if (behavior === 'create') {
-        context.report(`${kind}/${options.namespace}/${options.name} already exists (from ${existing.source}); use behavior "merge" or "replace"`);
-        return resources;
-      } else {
-        target = existing;
-        if (behavior === 'replace') target.object = generated;
-        else for (const field of ['data', 'binaryData'] as const) {
-          const additions = generated[field];
-          if (!isRecord(additions)) continue;
-          const current = isRecord(target.object[field]) ? (target.object[field] as Record<string, unknown>) : {};
-          target.object[field] = { ...current, ...additions };
-        }
+      const hashed = new Map<MutableObject, string>();
+      const index = new Map<string, Resource>();
+      for (const resource of resources) {
+        const { object } = resource;
+        if (object.kind === kind && !index.has(`${object.metadata.namespace}/${object.metadata.name}`)) index.set(`${object.metadata.namespace}/${object.metadata.name}`, resource);
       }
-      if (options.hashSuffix ?? true) {
-        const hashed = `${options.name}-${contentHash(target.object)}`;
-        renameObjects(resources, (object) => (object === target.object ? hashed : undefined));
+      for (const item of items) {
+        const source = `${context.cluster}/overlays/${label}(${item.options.namespace}/${item.options.name})`;
+        const target = place(kind, item, resources, index, source, context);
+        if (target !== undefined && (item.options.hashSuffix ?? true)) hashed.set(target, `${item.options.name}-${contentHash(target)}`);
       }
+      // One pass over the set renames every generated object and its references.
+      renameObjects(resources, (object) => hashed.get(object));
       return resources;
     },
   };
@@ -90,24 +115,43 @@ function generator(kind: 'ConfigMap' | 'Secret', options: GeneratorOptions, buil
  * Generates a ConfigMap whose name carries the hash of its content, and points every
  * reference to `name` in its namespace (env, envFrom, volumes) at the hashed name:
  * changing a value changes the pod template, so the Deployments that use it roll.
- * Run it before `namePrefix`/`nameSuffix`, so the prefix applies to it too.
+ * Run it before `namePrefix`/`nameSuffix`, so the prefix applies to it too. Give a
+ * list to generate many at once: the references are then rewritten in one pass.
  */
-export function configMapGenerator(options: ConfigMapGeneratorOptions): Overlay {
-  return generator('ConfigMap', options, () => ({
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name: options.name, namespace: options.namespace, ...(options.labels === undefined ? {} : { labels: { ...options.labels } }) },
-    data: { ...options.data },
-  }));
+export function configMapGenerator(options: ConfigMapGeneratorOptions | readonly ConfigMapGeneratorOptions[]): Overlay {
+  const list: readonly ConfigMapGeneratorOptions[] = isList(options) ? options : [options];
+  return generator(
+    'ConfigMap',
+    list.map((item) => ({
+      options: item,
+      build: () => ({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: item.name, namespace: item.namespace, ...(item.labels === undefined ? {} : { labels: { ...item.labels } }) },
+        data: { ...item.data },
+      }),
+    })),
+  );
+}
+
+function isList<T>(value: T | readonly T[]): value is readonly T[] {
+  return Array.isArray(value);
 }
 
 /** Like `configMapGenerator`, for a Secret; see the warning on `stringData`. */
-export function secretGenerator(options: SecretGeneratorOptions): Overlay {
-  return generator('Secret', options, () => ({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: options.name, namespace: options.namespace, ...(options.labels === undefined ? {} : { labels: { ...options.labels } }) },
-    type: options.type ?? 'Opaque',
-    data: Object.fromEntries(Object.entries(options.stringData).map(([key, value]) => [key, base64(value)])),
-  }));
+export function secretGenerator(options: SecretGeneratorOptions | readonly SecretGeneratorOptions[]): Overlay {
+  const list: readonly SecretGeneratorOptions[] = isList(options) ? options : [options];
+  return generator(
+    'Secret',
+    list.map((item) => ({
+      options: item,
+      build: () => ({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: item.name, namespace: item.namespace, ...(item.labels === undefined ? {} : { labels: { ...item.labels } }) },
+        type: item.type ?? 'Opaque',
+        data: Object.fromEntries(Object.entries(item.stringData).map(([key, value]) => [key, base64(value)])),
+      }),
+    })),
+  );
 }
