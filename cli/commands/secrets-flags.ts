@@ -16,13 +16,13 @@ export interface SelectionFlags {
 }
 
 export interface RecipientFlags extends SelectionFlags {
-  age?: string[];
+  age?: string | string[];
   config?: string;
 }
 
 export function withRecipientFlags<T>(yargs: Argv<T>): Argv<T & RecipientFlags> {
   return yargs
-    .option('age', { type: 'string', array: true, describe: 'age recipient (age1…); repeat or comma-separate. Default: the matching .sops.yaml creation rule, then $SOPS_AGE_RECIPIENTS' })
+    .option('age', { type: 'string', describe: 'age recipient (age1…); repeat or comma-separate. Default: the matching .sops.yaml creation rule, then $SOPS_AGE_RECIPIENTS' })
     .option('config', { type: 'string', describe: 'creation rules file. Default: .sops.yaml in the current folder or the closest parent' })
     .option('encrypted-regex', { type: 'string', describe: 'encrypt only values under keys matching this regex (default for Kubernetes Secrets: ^(data|stringData)$)' })
     .option('unencrypted-regex', { type: 'string', describe: 'leave values under keys matching this regex in plaintext' })
@@ -46,7 +46,7 @@ const hasRule = (r: SelectionRules): boolean =>
 
 /** Recipients and selection rule for a new file: flags, then the .sops.yaml rule, then $SOPS_AGE_RECIPIENTS; Kubernetes Secrets default to data/stringData. */
 export function encryptionFor(file: string, text: string, flags: RecipientFlags): { recipients: string[]; rules: SelectionRules; from: string } {
-  const fromFlags = (flags.age ?? []).flatMap((a) => a.split(',')).map((a) => a.trim()).filter((a) => a !== '');
+  const fromFlags = [flags.age ?? []].flat().flatMap((a) => a.split(',')).map((a) => a.trim()).filter((a) => a !== '');
   const configPath = flags.config ?? findCreationRulesFile();
   const rule = configPath ? ruleFor(loadCreationRules(configPath), file) : undefined;
   const env = (process.env.SOPS_AGE_RECIPIENTS ?? '').split(/[\s,]+/).filter((a) => a !== '');

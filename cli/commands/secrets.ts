@@ -7,10 +7,11 @@ import { secretsEncryptCommand } from './secrets-encrypt.ts';
 import { secretsKeygenCommand } from './secrets-keygen.ts';
 import { secretsRemoveRecipientCommand } from './secrets-remove-recipient.ts';
 import { secretsRotateCommand } from './secrets-rotate.ts';
+import { secretsUpdateKeysCommand } from './secrets-updatekeys.ts';
 
 export const secretsCommand: CommandModule<object, object> = {
   command: 'secrets <command>',
-  describe: 'Encrypt files with SOPS and age: keygen, encrypt, decrypt, edit, rotate, add-recipient, remove-recipient',
+  describe: 'Encrypt files with SOPS and age: keygen, encrypt, decrypt, edit, rotate, add-recipient, remove-recipient, updatekeys',
   builder: (yargs) =>
     yargs
       .command(secretsKeygenCommand)
@@ -20,6 +21,7 @@ export const secretsCommand: CommandModule<object, object> = {
       .command(secretsRotateCommand)
       .command(secretsAddRecipientCommand)
       .command(secretsRemoveRecipientCommand)
+      .command(secretsUpdateKeysCommand)
       .demandCommand(1, 'Name a secrets command; `strata secrets --help` lists them.'),
   handler: () => undefined,
 };

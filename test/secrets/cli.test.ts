@@ -167,4 +167,17 @@ describe('strata secrets', () => {
     expect(strata(['secrets', 'decrypt', 'clusters/prod/db.yaml']).status).toBe(2);
     expect(strata(['secrets', 'decrypt', 'clusters/prod/db.yaml'], asBob).stdout).toBe(SECRET);
   });
+
+  it('updatekeys re-encrypts for the recipients the creation rule names now', () => {
+    const me = setUpRepo();
+    const bobKeys = join(dir, 'bob.txt');
+    const bob = strata(['secrets', 'keygen', '--out', bobKeys]).stdout.trim();
+    writeFileSync(join(dir, '.sops.yaml'), `creation_rules:\n  - path_regex: clusters/prod/.*\\.yaml$\n    age: ${me},${bob}\n`);
+    const r = strata(['secrets', 'updatekeys', 'clusters/prod/db.yaml']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`+${bob}`);
+    const asBob = { XDG_CONFIG_HOME: join(dir, 'nowhere'), SOPS_AGE_KEY_FILE: bobKeys };
+    expect(strata(['secrets', 'decrypt', 'clusters/prod/db.yaml'], asBob).stdout).toBe(SECRET);
+    expect(strata(['secrets', 'updatekeys', 'clusters/prod/db.yaml']).stderr).toContain('already up to date');
+  });
 });

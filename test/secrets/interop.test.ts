@@ -77,6 +77,17 @@ describe('interop with the real sops', () => {
     });
   }
 
+  it('sops -d reads a file written by the `strata secrets encrypt` binary', () => {
+    const file = join(dir, 'cli.yaml');
+    writeFileSync(file, SECRET);
+    const cli = spawnSync(process.execPath, [join(import.meta.dirname, '../../cli/bin/strata.js'), 'secrets', 'encrypt', '-i', '--age', recipient, file], { encoding: 'utf8', cwd: dir });
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(readFileSync(file, 'utf8')).toContain('encrypted_regex: ^(data|stringData)$');
+    const result = sops(['-d', file]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(parse(result.stdout)).toEqual(parse(SECRET));
+  });
+
   it('sops -d reads a JSON file written by Strata', async () => {
     const file = join(dir, 'strata.enc.json');
     const plain = { a: 1, b: { c: 'x', d: [1.5, true, 's'] }, e: '', f: null };
