@@ -78,7 +78,7 @@ export class Cluster implements ClusterSource {
    */
   synthesize(): ManifestSetEntryInput[] {
     // A component that throws while building is reported with the others, not alone.
-    const buildProblems: ConstructProblem[] = [];
+    const buildProblems: ConstructProblem[] = this.environment.problems().map((message) => ({ path: `${this.name}/environment`, message }));
     const app = this.build((path, error) => buildProblems.push({ path, message: error instanceof Error ? error.message : String(error) }));
     const { resources, problems } = synthesizeTree(app);
     const overlayProblems: ConstructProblem[] = [];

@@ -9,6 +9,8 @@ import {
   type ResourceTier,
 } from './profile.ts';
 
+const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
 /** Raised when a component asks for an image its environment's lock file does not pin. */
 export class MissingImageError extends Error {
   override readonly name = 'MissingImageError';
@@ -87,6 +89,24 @@ export class Environment {
       replicas: (fallback) => scaled(own.replicas ?? fallback),
       maxReplicas: (replicas) => Math.max(replicas, Math.ceil(replicas * policy.maxFactor)),
     };
+  }
+
+  /**
+   * What types cannot check: positive scale, whole minimum, a DNS domain, pinned images.
+   * A Cluster reports these with its other problems, at `<cluster>/environment`.
+   */
+  problems(): string[] {
+    const { replicas, domain, images } = this.profile;
+    const problems: string[] = [];
+    if (!(replicas.scale > 0)) problems.push(`replicas.scale must be above 0, got ${replicas.scale}`);
+    if (!Number.isInteger(replicas.min) || replicas.min < 0) problems.push(`replicas.min must be a whole number ≥ 0, got ${replicas.min}`);
+    if (!(replicas.maxFactor >= 1)) problems.push(`replicas.maxFactor must be at least 1, got ${replicas.maxFactor}`);
+    if (!DNS_NAME.test(domain)) problems.push(`domain "${domain}" is not a lower-case DNS name`);
+    for (const [component, image] of Object.entries(images)) {
+      const afterSlash = image.slice(image.lastIndexOf('/') + 1);
+      if (!image.includes('@') && !afterSlash.includes(':')) problems.push(`images.${component}: "${image}" has neither a tag nor a digest`);
+    }
+    return problems;
   }
 
   /** A copy with more values merged over this one (per-test or per-region tweaks). */

@@ -5,17 +5,20 @@ import type { PrometheusRuleProps, ServiceMonitorProps } from './imports/monitor
 /**
  * The JSON form of a cdk8s props type: what `toJson()` produces and overlays see.
  * Quantities and int-or-string wrappers (classes holding `value`) become their
- * plain values; everything becomes mutable, so patches can assign.
+ * plain values, generated string enums their string literals; everything becomes
+ * mutable, so patches can assign.
  */
 export type JsonOf<T> = 0 extends 1 & T
   ? unknown
-  : T extends { readonly value: string | number }
-    ? string | number
-    : T extends readonly (infer U)[]
-      ? JsonOf<U>[]
-      : T extends object
-        ? { -readonly [K in keyof T]: JsonOf<T[K]> }
-        : T;
+  : T extends string
+    ? `${T}`
+    : T extends { readonly value: string | number }
+      ? string | number
+      : T extends readonly (infer U)[]
+        ? JsonOf<U>[]
+        : T extends object
+          ? { -readonly [K in keyof T]: JsonOf<T[K]> }
+          : T;
 
 /** An object of one kind as plain JSON: apiVersion, kind, named metadata, and the rest of its props. */
 export type KindObject<Props, ApiVersion extends string, Kind extends string> = {

@@ -59,3 +59,17 @@ describe('Environment', () => {
     expect(overrides).toHaveLength(4);
   });
 });
+
+describe('Environment.problems', () => {
+  it('reports values that types cannot catch, and the cluster fails with them', () => {
+    const env = Testing.environment({ domain: 'Shop.Example', replicas: { scale: 0, min: 1.5 }, images: { api: 'ghcr.io/acme/api' } });
+    expect(env.problems()).toEqual([
+      'replicas.scale must be above 0, got 0',
+      'replicas.min must be a whole number ≥ 0, got 1.5',
+      'domain "Shop.Example" is not a lower-case DNS name',
+      'images.api: "ghcr.io/acme/api" has neither a tag nor a digest',
+    ]);
+    expect(() => Testing.cluster(() => undefined, { environment: env }).synthesize()).toThrow(/test\/environment: replicas.scale/);
+    expect(Testing.environment().problems()).toEqual([]);
+  });
+});

@@ -39,3 +39,23 @@ describe('patch (typed)', () => {
     expect(() => Testing.overlay(twice, Overlays.patch('Service', 'web', () => undefined, { namespace: 'other' }))).not.toThrow();
   });
 });
+
+describe('patch on imported CRDs', () => {
+  it('types Canary fields, enums as their string values', () => {
+    const canary = {
+      apiVersion: 'flagger.app/v1beta1',
+      kind: 'Canary',
+      metadata: { name: 'api', namespace: 'shop' },
+      spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' }, service: { port: 80 }, analysis: { stepWeight: 10 } },
+    };
+    const [patched] = Testing.overlay(
+      [canary],
+      Overlays.patch('Canary', 'api', (object) => {
+        object.spec.targetRef.kind = 'DaemonSet';
+        if (object.spec.analysis) object.spec.analysis.stepWeight = 5;
+      }),
+    );
+    expect(at(patched, 'spec', 'targetRef', 'kind')).toBe('DaemonSet');
+    expect(at(patched, 'spec', 'analysis', 'stepWeight')).toBe(5);
+  });
+});
