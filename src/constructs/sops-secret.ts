@@ -30,6 +30,12 @@ export interface SopsSecretProps {
   readonly labels?: Readonly<Record<string, string>>;
   /** @default none */
   readonly annotations?: Readonly<Record<string, string>>;
+  /**
+   * age recipients the file must be encrypted for (usually the cluster's key): synthesis fails,
+   * naming the missing ones, instead of the agent failing later. Fix with `strata secrets updatekeys`.
+   * @default no check
+   */
+  readonly requireRecipients?: readonly string[];
 }
 
 /** A Secret filled in the cluster from a SOPS file; the compiler and Git only ever hold its ciphertext. */
@@ -49,6 +55,10 @@ export class SopsSecret extends Construct {
       info = inspectSopsSource(readFileSync(resolve(props.file), 'utf8'), format, display);
     } catch (error) {
       problems.push(error instanceof Error ? error.message : String(error));
+    }
+    const missing = info ? (props.requireRecipients ?? []).filter((r) => !info.recipients.includes(r)) : [];
+    if (missing.length > 0) {
+      problems.push(`${display} is not encrypted for ${missing.join(', ')}; run \`strata secrets updatekeys ${display}\` (or add-recipient)`);
     }
     const shape = info?.shape ?? {};
     const isSecret = shape.kind === 'Secret';

@@ -90,8 +90,11 @@ describe('SopsSecret', () => {
         new SopsSecret(scope, 'missing', { file: join(dir, 'nope.yaml') });
         new SopsSecret(scope, 'plain', { file: join(dir, 'plain.yaml') });
         new SopsSecret(scope, 'key', { file: join(dir, 'db.enc.yaml'), keys: { x: 'nope' } });
+        new SopsSecret(scope, 'recipients', { file: join(dir, 'db.enc.yaml'), requireRecipients: [identities[0]!.recipient, other[0]!.recipient] });
       }),
-    ).toThrow(/test\/test\/missing: SopsSecret: .*nope\.yaml[\s\S]*test\/test\/plain: SopsSecret: .*is not encrypted[\s\S]*test\/test\/key: SopsSecret: .*no value at stringData\.nope/);
+    ).toThrow(
+      /test\/test\/missing: SopsSecret: .*nope\.yaml[\s\S]*test\/test\/plain: SopsSecret: .*is not encrypted[\s\S]*test\/test\/key: SopsSecret: .*no value at stringData\.nope[\s\S]*test\/test\/recipients: SopsSecret: .*is not encrypted for age1\w+; run `strata secrets updatekeys/,
+    );
   });
 
   it('fails, naming the object and not the plaintext, with the wrong key or a tampered document', async () => {
