@@ -7,7 +7,7 @@ import lock from './images.json' with { type: 'json' };
 export const development = Environment.define(baseProfile, {
   name: 'development',
   domain: 'dev.shop.example.com',
-  replicas: { scale: 0.34, min: 1, maxFactor: 1 },
+  replicas: { scale: 0.25, min: 1, maxFactor: 1 },
   logLevel: 'debug',
   features: { autoscaling: false, podDisruptionBudgets: false, serviceMonitors: false },
   certificateIssuer: 'letsencrypt-staging',

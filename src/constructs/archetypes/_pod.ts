@@ -47,8 +47,7 @@ function resources(spec: Resources | undefined): k8s.ResourceRequirements {
   return { requests: quantities(chosen.requests), limits: quantities(chosen.limits) };
 }
 
-function probe(spec: HttpProbe | false | undefined, fallback: HttpProbe | undefined): k8s.Probe | undefined {
-  const chosen = spec === undefined ? fallback : spec;
+function probe(chosen: HttpProbe | false | undefined): k8s.Probe | undefined {
   if (chosen === false || chosen === undefined) return undefined;
   const port = chosen.port ?? 'http';
   return {
@@ -108,9 +107,9 @@ export function podTemplate(props: WorkloadProps, options: PodOptions): k8s.PodT
     env: env.length === 0 ? undefined : env,
     envFrom: envFrom.length === 0 ? undefined : envFrom,
     resources: resources(props.resources),
-    readinessProbe: probe(options.probes?.readiness, undefined),
-    livenessProbe: probe(options.probes?.liveness, undefined),
-    startupProbe: probe(options.probes?.startup, undefined),
+    readinessProbe: probe(options.probes?.readiness),
+    livenessProbe: probe(options.probes?.liveness),
+    startupProbe: probe(options.probes?.startup),
     securityContext: { ...DEFAULT_CONTAINER_SECURITY, ...props.securityContext },
     // A read-only root filesystem still needs somewhere to write temporary files.
     volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
