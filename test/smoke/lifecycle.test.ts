@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startCluster, type TestCluster } from '../cluster/cluster.ts';
 import { isListening } from '../cluster/ports.ts';
 import { eventually } from '../cluster/eventually.ts';
+import { FAKE_NODE_NAME } from '../cluster/kwok.ts';
 import { toolPath } from '../cluster/tools.ts';
 
 const started: TestCluster[] = [];
@@ -69,9 +70,12 @@ describe('cluster lifecycle', () => {
     }
   }, 180_000);
 
-  it('stops a cluster with workloads without leaving a process', async () => {
+  it('resets a cluster with workloads and stops it without leaving a process', async () => {
     const c = await startCluster({ workloads: true });
     started.push(c);
+    await c.resetCluster();
+    const node = await c.kubeConfig().makeApiClient(CoreV1Api).readNode({ name: FAKE_NODE_NAME });
+    expect(node.status?.conditions?.find((cond) => cond.type === 'Ready')?.status).toBe('True');
     const pids = c.pids();
     expect(pids).toHaveLength(5);
     await c.stop();

@@ -61,7 +61,7 @@ describe('workloads', () => {
     }
   });
 
-  it.each([
+  it.concurrent.each([
     ['annotated', { annotations: { [FAILING_POD_ANNOTATION]: FAILING_POD_VALUE } }],
     ['failing-image', { image: FAILING_IMAGE }],
   ] as const)('never makes a Deployment of pods marked to fail Available (%s)', async (name, options) => {
