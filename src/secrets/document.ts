@@ -211,18 +211,14 @@ function decryptTree(doc: Document, key: Uint8Array, rules: SelectionRules, stas
         }
         if ((!rules.macOnlyEncrypted || encrypted) && leaf.type !== 'comment') hash.update(leaf.bytes);
       },
-      comment(line, path, stack) {
-        if (!shouldBeEncrypted(rules, path, stack, true) && !isEncryptedValue(line)) return line;
+      comment(line, path) {
         if (!isEncryptedValue(line)) return line;
-        // sops may place a comment one level away from where the yaml library does: try each enclosing path.
+        // sops may attach a comment one level away from where the yaml library does: try each enclosing path.
         for (let n = path.length; n >= 0; n -= 1) {
-          for (const candidate of n === path.length ? [path] : [path.slice(0, n)]) {
-            try {
-              const leaf = decryptLeaf(line, key, ad(candidate), stash);
-              return String(leaf.value);
-            } catch {
-              // try the next candidate
-            }
+          try {
+            return String(decryptLeaf(line, key, ad(path.slice(0, n)), stash).value);
+          } catch {
+            // try the next enclosing path
           }
         }
         return line; // as sops: a comment that does not decrypt is kept as it is
