@@ -18,6 +18,7 @@ export {
 } from './profile.ts';
 
 export { TEST_PROFILE, Testing, type TestClusterOptions } from './testing.ts';
+export { fleet, type FleetProps } from './fleet.ts';
 
 // Archetypes
 export { BackendService, type AutoscalingOptions, type BackendServiceProps, type CanaryOptions, type MetricsOptions } from './archetypes/backend-service.ts';
