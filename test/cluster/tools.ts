@@ -211,7 +211,12 @@ async function buildModule(mod: ToolModule, log: (line: string) => void): Promis
         const child = spawn('go', ['build', '-v', `-ldflags=${ldflags}`, '-o', join(tmpDir, 'bin', name), pkg], {
           cwd: dir,
           stdio: ['ignore', 'inherit', 'pipe'],
-          env: { ...process.env, GOFLAGS: `${process.env['GOFLAGS'] ?? ''} -mod=readonly`.trim() },
+          env: {
+            ...process.env,
+            GOFLAGS: `${process.env['GOFLAGS'] ?? ''} -mod=readonly`.trim(),
+            // An older Go fetches the toolchain a module asks for from the module proxy.
+            GOTOOLCHAIN: process.env['GOTOOLCHAIN'] ?? 'auto',
+          },
         });
         child.stderr.setEncoding('utf8');
         child.stderr.on('data', (chunk: string) => {
