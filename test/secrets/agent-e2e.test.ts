@@ -3,7 +3,7 @@
 // applied; a tampered file is refused and the last good state kept; without spec.decryption the
 // encrypted object is refused. Afterwards Events, logs, status and metrics are searched for the
 // plaintext (raw and base64).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
@@ -11,6 +11,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type AgentHandle } from '../../src/reconciler/agent.ts';
 import { SyncClient } from '../../src/reconciler/sync-client.ts';
+import { SopsSecret } from '../../src/constructs/sops-secret.ts';
+import { Testing } from '../../src/constructs/testing.ts';
+import { ManifestSet } from '../../src/manifest/index.ts';
 import { encryptDocument, generateIdentity, openDocument, parseIdentities, reencryptDocument, type AgeIdentity } from '../../src/secrets/index.ts';
 import { createTestNamespace, eventually, type TestNamespace } from '../cluster/index.ts';
 import { testKubeConfig } from '../cluster/context.ts';
@@ -54,6 +57,11 @@ beforeAll(async () => {
   });
   repo = new LocalRepo();
   repo.write('deploy/db.yaml', await encryptDocument(secretYaml(ns.name, FIRST), { recipients: [recipient], encryptedRegex: '^(data|stringData)$' }));
+  // A SopsSecret compiled as the compiler writes it (canonical YAML of the construct's output).
+  const source = join(repo.root, 'api.enc.yaml');
+  writeFileSync(source, await encryptDocument(`token: ${FIRST}-api\n`, { recipients: [recipient] }));
+  const [compiled] = Testing.objects((scope) => new SopsSecret(scope, 'api', { file: source, name: 'api', namespace: ns.name, keys: { password: 'token' } }));
+  repo.write('deploy/api.yaml', ManifestSet.fromObjects([compiled!]).entries[0]!.text);
   repo.write('deploy/cm.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n  namespace: ${ns.name}\ndata:\n  a: b\n`);
   repo.commit('encrypted secret');
   const sink = new Writable({
@@ -93,6 +101,7 @@ describe('agent with spec.decryption', () => {
       spec: { url: repo.url, ref: { branch: 'main' }, path: 'deploy', interval: '1h', decryption: { provider: 'sops', secretRef: { name: 'sops-age' } } },
     });
     await eventually(async () => (await secretValue('db')) === FIRST, { timeoutMs: 60_000, what: 'Secret db holds the first plaintext' });
+    expect(await secretValue('api')).toBe(`${FIRST}-api`);
 
     // Rotate the value, as `strata secrets edit` would (same data key, new ciphertext for the value).
     const opened = await openDocument(await readRepoFile('deploy/db.yaml'), { identities });
@@ -110,6 +119,7 @@ describe('agent with spec.decryption', () => {
     const ready = tampered.status?.conditions?.find((c) => c.type === 'Ready');
     expect(ready?.status).toBe('False');
     expect(ready?.reason).toBe('BuildFailed');
+    expect(ready?.message).not.toContain(SECOND);
     expect(ready?.message).toMatch(/Secret\/.*db.*does not authenticate|Secret\/.*db.*MAC mismatch/);
     expect(await secretValue('db')).toBe(SECOND);
     repo.write('deploy/db.yaml', good);
@@ -139,7 +149,7 @@ describe('agent with spec.decryption', () => {
     expect(logs.length).toBeGreaterThan(0);
     expect(events).toContain('Sync');
     for (const [what, text] of Object.entries({ events, newEvents, status, metrics, logs })) {
-      for (const secret of [FIRST, SECOND, b64(FIRST), b64(SECOND)]) expect(text.includes(secret), `${what} contains ${secret}`).toBe(false);
+      for (const secret of [FIRST, SECOND, b64(FIRST), b64(SECOND), b64(`${FIRST}-api`)]) expect(text.includes(secret), `${what} contains ${secret}`).toBe(false);
       expect(text, what).not.toContain('AGE-SECRET-KEY');
     }
   });
