@@ -8,6 +8,13 @@
  * applied, so unchanged objects keep their resourceVersion and a no-op reconcile
  * writes nothing. Requests within a stage run concurrently (bounded).
  *
+ * One shortcut, for speed: an object of an inert kind (ConfigMap, Secret, Service,
+ * ServiceAccount: data and names, nothing runs when they appear) that is certainly
+ * absent (a 404, or missing from a full LIST) is created at once instead of being
+ * dry-run first; if any other object of the stage then fails its dry-run, those
+ * creations are deleted again, so a failed stage still leaves nothing behind. Every
+ * other create and every update is dry-run first, as in Flux.
+ *
  * Opt-outs (see annotations.ts): `strata.dev/reconcile: disabled` and
  * `strata.dev/ssa: Ignore` skip an object, `strata.dev/ssa: IfNotPresent` only
  * creates it, `strata.dev/force: enabled` (or `force`) recreates it when an
@@ -19,7 +26,7 @@ import { forceEnabled, ssaPolicyOf } from './annotations.ts';
 import { appliedFields, changedPaths, comparable, jsonEqual } from './_compare.ts';
 import { KubeApiError, isImmutableError, type KubeClient, type ResourceInfo } from './client.ts';
 import { computeHealth } from './health.ts';
-import { withOwnerLabels, ownerSelector } from './owner.ts';
+import { withOwnerLabels } from './owner.ts';
 import { messageOf, sleep } from './_util.ts';
 
 /** Options of {@link applyAllStaged} and {@link applyAll}. */
@@ -120,11 +127,15 @@ export class ApplyError extends AggregateError {
 
 type Plan =
   | { readonly kind: 'done'; readonly entry: ChangeSetEntry }
+  | { readonly kind: 'direct'; readonly entry: ChangeSetEntry; readonly uid: string | undefined }
   | { readonly kind: 'write'; readonly object: KubeObject; readonly ref: ObjectRef; readonly action: 'created' | 'configured'; readonly message?: string }
   | { readonly kind: 'recreate'; readonly object: KubeObject; readonly ref: ObjectRef; readonly uid: string | undefined; readonly message: string };
 
 /** Objects of one kind and namespace at least this many are read with one LIST instead of one GET each. */
 const LIST_THRESHOLD = 8;
+
+/** Kinds created without a dry-run when certainly absent (and deleted again if their stage fails): nothing runs when they appear. */
+const INERT_KINDS: ReadonlySet<string> = new Set(['/ConfigMap', '/Secret', '/Service', '/ServiceAccount']);
 
 /**
  * Applies the set in stages (definitions, classes, resources), waiting for CRDs to be
@@ -154,8 +165,8 @@ export async function applyAllStaged(client: KubeClient, set: ManifestSet, optio
 }
 
 /**
- * Applies objects of one stage: a dry-run of each (all must pass, else nothing is
- * written), then a real apply of those that differ from the live object.
+ * Applies objects of one stage: a dry-run of each (all must pass, else nothing of the
+ * stage is left written), then a real apply of those that differ from the live object.
  */
 export async function applyAll(client: KubeClient, objects: readonly KubeObject[], options: ApplyOptions = {}): Promise<ChangeSet> {
   const api = client.impersonating(options.impersonate);
@@ -164,23 +175,47 @@ export async function applyAll(client: KubeClient, objects: readonly KubeObject[
   const desired = objects.map((object) => withOwnerLabels(object, options.ownerLabels));
 
   const live = await readLive(api, desired, options);
+  const fieldManager = options.fieldManager ?? DEFAULT_APPLY_OPTIONS.fieldManager;
   const plans = await Promise.all(
     desired.map((object, index) =>
-      limit(async () => {
+      limit(async (): Promise<Plan | ObjectError> => {
         signal?.throwIfAborted();
         const found = live[index];
         if (found instanceof ObjectError) return found;
-        return plan(api, object, found, options).catch((error: unknown) => asObjectError(refOf(object), error, signal));
+        const ref = refOf(object);
+        try {
+          if (found === null && INERT_KINDS.has(`${ref.group}/${ref.kind}`) && ssaPolicyOf(object) !== 'Ignore') {
+            const result = await api.apply(object, { fieldManager, force: true, signal });
+            // 200 instead of 201: someone created it since it was read; it was updated, and is not ours to delete.
+            return { kind: 'direct', entry: entryOf(ref, result.created ? 'created' : 'configured'), uid: result.created ? (result.object.metadata.uid as string | undefined) : undefined };
+          }
+          return await plan(api, object, found, options);
+        } catch (error) {
+          return asObjectError(ref, error, signal);
+        }
       }),
     ),
   );
   const errors = plans.filter((result): result is ObjectError => result instanceof ObjectError);
-  if (errors.length > 0) throw new ApplyError(errors, { entries: [] });
+  if (errors.length > 0) {
+    const direct = plans.filter((result): result is Extract<Plan, { kind: 'direct' }> => !(result instanceof ObjectError) && result.kind === 'direct' && result.uid !== undefined);
+    const undone = await Promise.all(
+      direct.map((step) =>
+        limit(() =>
+          api.delete(step.entry.ref, { uid: step.uid!, propagationPolicy: 'Background' }).then(
+            () => undefined,
+            (error: unknown) => new ObjectError(step.entry.ref, `created, then not deleted again after the stage failed: ${messageOf(error)}`, { cause: error }),
+          ),
+        ),
+      ),
+    );
+    throw new ApplyError([...errors, ...undone.filter((error): error is ObjectError => error !== undefined)], { entries: [] });
+  }
 
   const results = await Promise.all(
     (plans as Plan[]).map((step) =>
       limit(async (): Promise<ChangeSetEntry | ObjectError> => {
-        if (step.kind === 'done') return step.entry;
+        if (step.kind === 'done' || step.kind === 'direct') return step.entry;
         signal?.throwIfAborted();
         try {
           if (step.kind === 'recreate') await recreateDelete(api, step.ref, step.uid, options);
@@ -234,19 +269,18 @@ async function readLive(api: KubeClient, desired: readonly KubeObject[], options
     }),
   );
   const limit = pLimit(options.concurrency ?? DEFAULT_APPLY_OPTIONS.concurrency);
-  const selector = ownerSelector(options.ownerLabels);
   const reads: Promise<void>[] = [];
   for (const group of groups.values()) {
     if (group.indexes.length >= LIST_THRESHOLD && (group.namespace !== '' || !group.info.namespaced)) {
       reads.push(
         limit(async () => {
           try {
-            const list = await api.list(group.info, group.namespace || undefined, { labelSelector: selector, signal });
+            // Unfiltered, so that an object missing from the list is certainly absent.
+            const list = await api.list(group.info, group.namespace || undefined, { signal });
             const byName = new Map(list.items.map((item) => [item.metadata.name, item]));
-            // A labelled list does not show objects that exist without our labels: those stay unknown.
-            for (const index of group.indexes) result[index] = byName.get(desired[index]!.metadata.name) ?? (selector === undefined ? null : undefined);
+            for (const index of group.indexes) result[index] = byName.get(desired[index]!.metadata.name) ?? null;
           } catch {
-            // Fall back to the dry-run telling created from existing.
+            // Unknown: the dry-run tells created from existing.
           }
         }),
       );

@@ -2,7 +2,8 @@
 import { parseAllDocuments } from 'yaml';
 import { ManifestSet, type KubeObject } from '../../../src/manifest/index.ts';
 import { KubeClient } from '../../../src/reconciler/client.ts';
-import { testKubeConfig, type TestUser } from '../../cluster/context.ts';
+import { testKubeConfig } from '../../cluster/context.ts';
+import type { TestUser } from '../../cluster/kubeconfig.ts';
 
 export async function engineClient(user: TestUser = 'admin'): Promise<KubeClient> {
   return KubeClient.fromKubeConfig(testKubeConfig(user));

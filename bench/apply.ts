@@ -1,0 +1,183 @@
+// `npm run bench:apply`: the apply engine on a test cluster it starts itself (etcd + kube-apiserver).
+//   1. first apply of 1,000 objects: Strata vs `kubectl apply --server-side -f <dir>` of the same files
+//      (each into a namespace of its own, so both are first applies); target Strata ≤ 0.5x kubectl.
+//   2. no-op re-apply: requests and writes counted (target: no writes).
+//   3. drift correction latency: edits of managed fields and deletions, seen by the watch and
+//      re-applied (target < 2 s).
+// Environment: BENCH_OBJECTS (default 1000), BENCH_ROUNDS (default 3), BENCH_CONCURRENCY (default: the engine's default),
+// STRATA_TEST_KUBECONFIG to use a running cluster instead of starting one.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { parseManifestFiles, toCanonicalYaml, type KubeObject } from '../src/manifest/index.ts';
+import { applyAll, applyAllStaged, DEFAULT_APPLY_OPTIONS } from '../src/reconciler/apply.ts';
+import { KubeClient } from '../src/reconciler/client.ts';
+import { DriftWatcher, type DriftEvent } from '../src/reconciler/drift.ts';
+import { ownerLabels } from '../src/reconciler/owner.ts';
+import { startCluster, type TestCluster } from '../test/cluster/cluster.ts';
+import { assertToolsBuilt, toolPath } from '../test/cluster/tools.ts';
+
+const run = promisify(execFile);
+const COUNT = Number(process.env['BENCH_OBJECTS'] ?? 1000);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? DEFAULT_APPLY_OPTIONS.concurrency);
+const log = (line: string): void => void process.stdout.write(`${line}\n`);
+
+/** 1,000 objects of the kinds a cluster's deploy/ folder is made of. */
+function objectsFor(namespace: string, count: number): KubeObject[] {
+  const objects: KubeObject[] = [];
+  for (let index = 0; objects.length < count; index += 1) {
+    const name = `app-${String(index).padStart(4, '0')}`;
+    const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'bench' };
+    const shapes: KubeObject[] = [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, labels }, data: { 'app.properties': `name=${name}\nlevel=info\nreplicas=2\n`, LOG_LEVEL: 'info' } },
+      { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace, labels }, spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, labels } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace, labels }, type: 'Opaque', data: { token: Buffer.from(`token-${name}`).toString('base64') } },
+    ];
+    objects.push(...shapes.slice(0, count - objects.length));
+  }
+  return objects;
+}
+
+/** Writes one object per file, as `strata synth` does. */
+function writeFiles(dir: string, objects: readonly KubeObject[]): void {
+  mkdirSync(dir, { recursive: true });
+  for (const object of objects) writeFileSync(path.join(dir, `${object.kind.toLowerCase()}-${object.metadata.name}.yaml`), toCanonicalYaml(object));
+}
+
+function readSet(dir: string) {
+  return parseManifestFiles(readdirSync(dir).map((file) => ({ path: file, text: readFileSync(path.join(dir, file), 'utf8') })));
+}
+
+async function createNamespace(client: KubeClient, name: string): Promise<void> {
+  await client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldManager: 'bench' });
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+const percentile = (values: readonly number[], p: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length - 1) * p))] ?? NaN;
+
+async function main(): Promise<void> {
+  assertToolsBuilt(['kubectl']);
+  const kubectl = toolPath('kubectl');
+  const work = mkdtempSync(path.join(tmpdir(), 'strata-bench-'));
+  let cluster: TestCluster | undefined;
+  let kubeconfigPath = process.env['STRATA_TEST_KUBECONFIG'];
+  if (!kubeconfigPath) {
+    const started = Date.now();
+    cluster = await startCluster({ workloads: false });
+    kubeconfigPath = cluster.kubeconfigPath;
+    log(`test cluster (etcd + kube-apiserver) started in ${seconds(Date.now() - started)}`);
+  }
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kubeconfigPath);
+  const client = await KubeClient.fromKubeConfig(kubeConfig);
+  const env = { ...process.env, KUBECONFIG: kubeconfigPath, KUBECACHEDIR: path.join(work, 'kube-cache') };
+  const owner = ownerLabels('bench', 'strata-system');
+  try {
+    // Warm-up: both sides discover the API once and the API server warms its caches.
+    await createNamespace(client, 'bench-warmup');
+    writeFiles(path.join(work, 'warmup-kubectl'), objectsFor('bench-warmup', 40).map((object) => ({ ...object, metadata: { ...object.metadata, name: `k-${object.metadata.name}` } })));
+    await run(kubectl, ['apply', '--server-side', '-f', path.join(work, 'warmup-kubectl')], { env });
+    await applyAllStaged(client, readSetFromObjects(objectsFor('bench-warmup', 40)), { ownerLabels: owner, concurrency: CONCURRENCY });
+
+    // 1. First apply: rounds alternate which tool goes first, into fresh namespaces; medians are reported.
+    const kubectlTimes: number[] = [];
+    const strataTimes: number[] = [];
+    let set = readSetFromObjects([]);
+    let strataDir = '';
+    let firstStats = { ...client.stats };
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const kubectlDir = path.join(work, `kubectl-${round}`);
+      strataDir = path.join(work, `strata-${round}`);
+      writeFiles(strataDir, objectsFor(`bench-strata-${round}`, COUNT));
+      writeFiles(kubectlDir, objectsFor(`bench-kubectl-${round}`, COUNT));
+      await createNamespace(client, `bench-strata-${round}`);
+      await createNamespace(client, `bench-kubectl-${round}`);
+      const timeKubectl = async (): Promise<void> => {
+        const started = Date.now();
+        await run(kubectl, ['apply', '--server-side', '--field-manager=kubectl', '-f', kubectlDir], { env, maxBuffer: 64 * 1024 * 1024 });
+        kubectlTimes.push(Date.now() - started);
+      };
+      const timeStrata = async (): Promise<void> => {
+        client.resetStats();
+        const started = Date.now();
+        set = readSet(strataDir);
+        const first = await applyAllStaged(client, set, { ownerLabels: owner, concurrency: CONCURRENCY });
+        strataTimes.push(Date.now() - started);
+        firstStats = { ...client.stats };
+        const created = first.entries.filter((entry) => entry.action === 'created').length;
+        if (created !== COUNT) throw new Error(`expected ${COUNT} objects created, got ${created}`);
+      };
+      if (round % 2 === 0) {
+        await timeKubectl();
+        await timeStrata();
+      } else {
+        await timeStrata();
+        await timeKubectl();
+      }
+    }
+    const kubectlMs = percentile(kubectlTimes, 0.5);
+    const strataMs = percentile(strataTimes, 0.5);
+
+    // 2. No-op re-apply.
+    client.resetStats();
+    let started = Date.now();
+    const again = await applyAllStaged(client, readSet(strataDir), { ownerLabels: owner, concurrency: CONCURRENCY });
+    const noopMs = Date.now() - started;
+    const noop = { ...client.stats };
+    const unchanged = again.entries.filter((entry) => entry.action === 'unchanged').length;
+
+    // 3. Drift correction latency.
+    const latencies: number[] = [];
+    let pendingCorrection: ((at: number) => void) | undefined;
+    const watcher = new DriftWatcher(client, {
+      ownerLabels: owner,
+      onDrift: (events: readonly DriftEvent[]) => {
+        void applyAll(client, events.map((event) => set.get(event.ref)!.object), { ownerLabels: owner }).then(() => pendingCorrection?.(Date.now()));
+      },
+    });
+    started = Date.now();
+    await watcher.watch(set);
+    const watchMs = Date.now() - started;
+    const streams = watcher.streamCount;
+    const configMaps = set.entries.filter((entry) => entry.ref.kind === 'ConfigMap');
+    for (let round = 0; round < 10; round += 1) {
+      const target = configMaps[(round * 37) % configMaps.length]!.ref;
+      const objectPath = `/api/v1/namespaces/${target.namespace}/configmaps/${target.name}`;
+      const corrected = new Promise<number>((resolve) => (pendingCorrection = resolve));
+      const at = Date.now();
+      if (round % 2 === 0) await client.request('PATCH', objectPath, { data: { LOG_LEVEL: 'debug' } }, { contentType: 'application/merge-patch+json', query: { fieldManager: 'kubectl-edit' } });
+      else await client.request('DELETE', objectPath);
+      const done = await Promise.race([corrected, new Promise<number>((resolve) => setTimeout(() => resolve(Number.NaN), 10_000))]);
+      latencies.push(done - at);
+    }
+    watcher.stop();
+
+    const ratio = strataMs / kubectlMs;
+    log('');
+    log(`apply engine benchmark: ${COUNT} objects (ConfigMaps, Services, ServiceAccounts, Secrets), concurrency ${CONCURRENCY}`);
+    log(`  first apply    kubectl apply --server-side  ${seconds(kubectlMs)}  (median of ${kubectlTimes.map(seconds).join(', ')})`);
+    log(`  first apply    strata applyAllStaged        ${seconds(strataMs)}  (median of ${strataTimes.map(seconds).join(', ')})`);
+    log(`                 ratio ${ratio.toFixed(2)}x (target ≤ 0.50x) ${ratio <= 0.5 ? 'PASS' : 'FAIL'}`);
+    log(`                 requests ${firstStats.requests} (GET ${firstStats.byMethod['GET'] ?? 0}, dry-runs ${firstStats.dryRuns}, writes ${firstStats.writes})`);
+    log(`  no-op apply    ${seconds(noopMs)}, ${unchanged}/${COUNT} unchanged, requests ${noop.requests} (GET/LIST ${noop.byMethod['GET'] ?? 0}, dry-runs ${noop.dryRuns}), writes ${noop.writes} (target 0) ${noop.writes === 0 ? 'PASS' : 'FAIL'}`);
+    log(`  drift          ${streams} watch streams set up in ${seconds(watchMs)}; correction latency over ${latencies.length} edits/deletions: median ${percentile(latencies, 0.5)} ms, max ${Math.max(...latencies)} ms (target < 2000 ms) ${Math.max(...latencies) < 2000 ? 'PASS' : 'FAIL'}`);
+  } finally {
+    client.close();
+    await cluster?.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function readSetFromObjects(objects: readonly KubeObject[]) {
+  return parseManifestFiles(objects.map((object) => ({ path: `${object.kind}-${object.metadata.name}.yaml`, text: toCanonicalYaml(object) })));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
