@@ -21,7 +21,10 @@ export function checkoutApi(scope: Construct, environment: Environment): Backend
     envFrom: [{ configMap: 'checkout-api-config' }],
     autoscaling: settings.features.autoscaling ? { maxReplicas: settings.maxReplicas(replicas) } : false,
     disruptionBudget: settings.features.podDisruptionBudgets ? { maxUnavailable: 1 } : false,
-    networkPolicy: settings.features.networkPolicies ? { allowFrom: [{ app: 'storefront' }, { namespace: NAMESPACES.monitoring }] } : false,
+    // Admit the storefront and Prometheus; reach the payment provider outside the cluster.
+    networkPolicy: settings.features.networkPolicies
+      ? { allowFrom: [{ app: 'storefront' }, { namespace: NAMESPACES.monitoring }], allowEgressTo: [{ cidr: '0.0.0.0/0' }] }
+      : false,
     metrics: settings.features.serviceMonitors ? { path: '/metrics' } : false,
     canary: settings.features.canary ? { maxWeight: 50, stepWeight: 10, minSuccessRate: 99.5, maxRequestDurationMs: 300 } : false,
   });

@@ -15,5 +15,8 @@ export function searchReindex(scope: Construct, environment: Environment): DataP
     activeDeadlineSeconds: 50 * 60,
     resources: settings.resources,
     env: { ...settings.env, CATALOG_URL: 'http://catalog-api.shop' },
+    // The data namespace is default-deny: open the one connection the job needs
+    // (catalog-api admits the data namespace on its side).
+    allowEgressTo: settings.features.networkPolicies ? [{ namespace: NAMESPACES.shop, app: 'catalog-api' }] : [],
   });
 }

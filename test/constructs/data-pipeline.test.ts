@@ -35,3 +35,22 @@ describe('DataPipeline', () => {
     expect(() => Testing.cluster((scope) => new DataPipeline(scope, 'etl', { ...props, schedule: 'every day' })).synthesize()).toThrow(ConstructValidationError);
   });
 });
+
+describe('DataPipeline egress', () => {
+  it('opens egress to named peers with a NetworkPolicy of its own', () => {
+    const objects = Testing.objects((scope) => new DataPipeline(scope, 'etl', { ...props, schedule: '@daily', allowEgressTo: [{ namespace: 'shop', app: 'api' }, { cidr: '10.0.0.0/8' }] }));
+    expect(objects.map((object) => object.kind)).toEqual(['NetworkPolicy', 'CronJob']);
+    expect(Testing.find(objects, 'NetworkPolicy', 'etl').spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'etl' } },
+      policyTypes: ['Egress'],
+      egress: [
+        {
+          to: [
+            { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'api' } } },
+            { ipBlock: { cidr: '10.0.0.0/8' } },
+          ],
+        },
+      ],
+    });
+  });
+});

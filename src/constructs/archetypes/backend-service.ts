@@ -62,10 +62,11 @@ export interface BackendServiceProps extends WorkloadProps {
   readonly probes?: Probes;
   /**
    * A NetworkPolicy admitting traffic to the service's ports from these peers only
-   * (the namespace is default-deny). `false` to leave it out.
+   * (the namespace is default-deny), and egress to `allowEgressTo` beyond what the
+   * baseline allows (DNS, the own namespace). `false` to leave it out.
    * @default pods of the same namespace
    */
-  readonly networkPolicy?: false | { readonly allowFrom: readonly NetworkPeer[] };
+  readonly networkPolicy?: false | { readonly allowFrom: readonly NetworkPeer[]; readonly allowEgressTo?: readonly NetworkPeer[] };
   /** A ServiceMonitor scraping the service. @default none */
   readonly metrics?: false | MetricsOptions;
   /**
@@ -191,11 +192,14 @@ export class BackendService extends Construct {
 
     if (props.networkPolicy !== false) {
       const allowFrom = props.networkPolicy?.allowFrom ?? [{}];
+      // Egress beyond the namespace and DNS (which the baseline allows), when asked.
+      const egressTo = props.networkPolicy?.allowEgressTo ?? [];
       new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
         metadata,
         spec: {
           podSelector,
-          policyTypes: ['Ingress'],
+          policyTypes: egressTo.length > 0 ? ['Ingress', 'Egress'] : ['Ingress'],
+          egress: egressTo.length > 0 ? [{ to: egressTo.map(toPeer) }] : undefined,
           ingress: [
             {
               from: allowFrom.map(toPeer),

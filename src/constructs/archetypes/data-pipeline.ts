@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { objectLabels, podTemplate, validateWorkload } from './_pod.ts';
+import { toPeer, type NetworkPeer } from './network-peer.ts';
+import { objectLabels, podTemplate, selectorLabels, validateWorkload } from './_pod.ts';
 import type { Resources, WorkloadProps } from './workload.ts';
 import { RESOURCE_TIERS } from '../profile.ts';
 
@@ -30,6 +31,12 @@ export interface DataPipelineProps extends WorkloadProps {
   readonly ttlSecondsAfterFinished?: number;
   /** @default false */
   readonly suspend?: boolean;
+  /**
+   * Where the pipeline may connect beyond its namespace (which the network baseline
+   * already allows, with DNS): a NetworkPolicy allowing egress to these peers.
+   * @default none
+   */
+  readonly allowEgressTo?: readonly NetworkPeer[];
   /** Batch work gets more memory by default. @default RESOURCE_TIERS.medium */
   readonly resources?: Resources;
 }
@@ -63,6 +70,13 @@ export class DataPipeline extends Construct {
       ttlSecondsAfterFinished: props.ttlSecondsAfterFinished ?? 86400,
       template: podTemplate(workload, { name, component: 'pipeline', restartPolicy: 'Never' }),
     };
+
+    if (props.allowEgressTo !== undefined && props.allowEgressTo.length > 0) {
+      new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+        metadata,
+        spec: { podSelector: { matchLabels: selectorLabels(name) }, policyTypes: ['Egress'], egress: [{ to: props.allowEgressTo.map(toPeer) }] },
+      });
+    }
 
     if (props.schedule === undefined) {
       new k8s.KubeJob(this, 'Job', { metadata, spec: { ...jobSpec, suspend: props.suspend } });
