@@ -84,7 +84,31 @@ function walkMap(map: YAMLMap, path: readonly string[], parentStack: CommentsSta
     walkValue(value, [...path, name], stack, visitor, false);
     stack[level] = [];
   }
-  if (!handled) map.comment = comments(map.comment, path, stack, visitor);
+  // The document's trailing comment ends up before the `sops:` block, at the top level.
+  if (!handled) map.comment = comments(map.comment, path.length === 0 ? path : trailingPath(map, path), stack, visitor);
+}
+
+/**
+ * The path sops (yaml.v3) gives a collection's trailing comment when it reads the file back:
+ * the innermost collection that ends it (following last items; list items add nothing).
+ */
+function trailingPath(node: unknown, path: readonly string[]): readonly string[] {
+  let current = node;
+  let result = path;
+  for (;;) {
+    if (isMap(current)) {
+      const last = current.items.at(-1);
+      if (!last || !(isMap(last.value) || isSeq(last.value))) return result;
+      result = [...result, isScalar(last.key) ? String(last.key.value) : String(last.key)];
+      current = last.value;
+    } else if (isSeq(current)) {
+      const last = current.items.at(-1);
+      if (!(isMap(last) || isSeq(last))) return result;
+      current = last;
+    } else {
+      return result;
+    }
+  }
 }
 
 function walkSeq(seq: YAMLSeq, path: readonly string[], parentStack: CommentsStack, visitor: TreeVisitor, handled: boolean): void {
@@ -95,10 +119,27 @@ function walkSeq(seq: YAMLSeq, path: readonly string[], parentStack: CommentsSta
     if (isScalar(item) || isMap(item) || isSeq(item)) item.commentBefore = comments(item.commentBefore, path, stack, visitor);
     if (isScalar(item)) item.comment = comments(item.comment, path, stack, visitor);
     walkValue(item, path, stack, visitor, true);
-    if (isMap(item) || isSeq(item)) item.comment = comments(item.comment, path, stack, visitor);
+    if (isMap(item) || isSeq(item)) item.comment = comments(item.comment, trailingPath(item, path), stack, visitor);
     stack[level] = [];
   }
-  if (!handled) seq.comment = comments(seq.comment, path, stack, visitor);
+  // sops keeps the comments of a list as items (`- ENC[…,type:comment]`); once decrypted they become comments again.
+  let pending: string[] = [];
+  const kept: unknown[] = [];
+  for (const item of seq.items) {
+    const text = isScalar(item) ? (item as Scalar & { [COMMENT_ITEM]?: string })[COMMENT_ITEM] : undefined;
+    if (text !== undefined) {
+      pending.push(text);
+      continue;
+    }
+    if (pending.length > 0 && (isScalar(item) || isMap(item) || isSeq(item))) {
+      item.commentBefore = [...pending, ...(item.commentBefore ? [item.commentBefore] : [])].join('\n');
+      pending = [];
+    }
+    kept.push(item);
+  }
+  if (pending.length > 0) seq.comment = [...(seq.comment ? [seq.comment] : []), ...pending].join('\n');
+  if (kept.length !== seq.items.length) seq.items = kept;
+  if (!handled) seq.comment = comments(seq.comment, trailingPath(seq, path), stack, visitor);
 }
 
 function walkValue(node: unknown, path: readonly string[], stack: CommentsStack, visitor: TreeVisitor, handled: boolean): void {
@@ -109,6 +150,13 @@ function walkValue(node: unknown, path: readonly string[], stack: CommentsStack,
   } else if (isMap(node)) walkMap(node, path, stack, visitor, handled);
   else if (isSeq(node)) walkSeq(node, path, stack, visitor, handled);
   else if (isAlias(node)) throw new Error('internal: aliases must be expanded before walking');
+}
+
+/** Marks a list item that decrypted to a comment (sops stores list comments as items); the walk turns it back into a comment. */
+export const COMMENT_ITEM = Symbol('sops comment item');
+
+export function markCommentItem(node: Scalar, text: string): void {
+  (node as Scalar & { [COMMENT_ITEM]?: string })[COMMENT_ITEM] = text;
 }
 
 /** Sets a scalar's value and lets the serializer choose its style again. */

@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Document, isMap, isScalar, parseAllDocuments, parseDocument, Scalar, type Node } from 'yaml';
 import { DATA_KEY_SIZE, IvStash, LeafDecryptError, commentLeaf, decryptLeaf, encryptLeaf, isEncryptedValue, leafOf, type Leaf } from './_cipher.ts';
-import { expandAliases, NonStringKeyError, setScalar, walkDocument } from './_walk.ts';
+import { expandAliases, markCommentItem, NonStringKeyError, setScalar, walkDocument } from './_walk.ts';
 import { unwrapDataKey, wrapDataKey, type AgeIdentity } from './age-keys.ts';
 import { MacMismatchError, SopsFormatError, ValueDecryptionError } from './errors.ts';
 import {
@@ -205,7 +205,8 @@ function decryptTree(doc: Document, key: Uint8Array, rules: SelectionRules, stas
             if (error instanceof LeafDecryptError) throw new ValueDecryptionError(source, path.join(':'));
             throw error;
           }
-          setScalar(node, leaf.type === 'int' || leaf.type === 'float' ? (leaf.value as number) : leaf.value);
+          if (leaf.type === 'comment') markCommentItem(node, String(leaf.value));
+          else setScalar(node, leaf.type === 'int' || leaf.type === 'float' ? (leaf.value as number) : leaf.value);
         } else {
           leaf = scalarLeaf(node);
         }
@@ -231,11 +232,32 @@ function decryptTree(doc: Document, key: Uint8Array, rules: SelectionRules, stas
   return hash.digest('hex').toUpperCase();
 }
 
+/** Removes the `sops` block, keeping the comments written just before it (they belong to the document). */
+function removeMetadata(doc: Document): void {
+  const root = doc.contents;
+  if (!isMap(root)) return;
+  const pair = root.items.find((item) => isScalar(item.key) && item.key.value === 'sops');
+  const before = pair && isScalar(pair.key) ? pair.key.commentBefore : undefined;
+  doc.delete('sops');
+  if (before) root.comment = root.comment ? `${root.comment}\n${before}` : before;
+}
+
 function setMetadata(doc: Document, meta: SopsMetadata): void {
   const node = doc.createNode(serializeMetadata(meta));
   const lastmodified = node.get('lastmodified', true);
   if (isScalar(lastmodified)) lastmodified.type = Scalar.QUOTE_DOUBLE;
   doc.set('sops', node);
+  // As sops writes it: the document's trailing comment stays with the document, before `sops:`.
+  const root = doc.contents;
+  const trailing = [root && isMap(root) ? root.comment : undefined, doc.comment].filter((c): c is string => typeof c === 'string' && c !== '');
+  if (isMap(root) && trailing.length > 0) {
+    const pair = root.items.find((item) => isScalar(item.key) && item.key.value === 'sops');
+    if (pair && isScalar(pair.key)) {
+      pair.key.commentBefore = trailing.join('\n');
+      root.comment = null;
+      doc.comment = null;
+    }
+  }
 }
 
 async function sealDocument(
@@ -276,7 +298,7 @@ export async function openDocument(text: string, props: DecryptProps): Promise<O
   const metaNode = doc.get('sops', true);
   if (metaNode === undefined) throw new SopsFormatError(source, 'is not encrypted (it has no `sops` block)');
   const metadata = parseMetadata((metaNode as Node).toJSON(), source);
-  doc.delete('sops');
+  removeMetadata(doc);
   const dataKey = await unwrapDataKey(metadata.age, props.identities, source);
   const stash = new IvStash();
   const computed = decryptTree(doc, dataKey, metadata, stash, source);

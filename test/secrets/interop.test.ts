@@ -123,6 +123,49 @@ describe('interop with the real sops', () => {
     expect(JSON.parse(await decryptDocument(result.stdout, { identities, format: 'json' }))).toEqual(plain);
   });
 
+  it('comments survive both ways: no ciphertext left in comments, no list item made of a comment', async () => {
+    const commented = [
+      '# head 1',
+      '# head 2',
+      'a: 1 # inline a',
+      '# before b',
+      'b:',
+      '  # first in b',
+      '  c: x # inline c',
+      '  # between',
+      '  d:',
+      '    - 1 # inline item',
+      '    # before item',
+      '    - two',
+      '    - k: v # in map item',
+      '      # after k',
+      '      l: w',
+      '  # end of b',
+      '# before e',
+      'e: str',
+      '# trailing',
+      '',
+    ].join('\n');
+    const file = join(dir, 'commented.yaml');
+    writeFileSync(file, commented);
+    const bySops = sops(['-e', '--age', recipient, file]);
+    expect(bySops.status).toBe(0);
+    const plain = await decryptDocument(bySops.stdout, { identities });
+    expect(parse(plain)).toEqual(parse(commented));
+    expect(plain).not.toContain('ENC[');
+    for (const line of ['head 1', 'inline a', 'first in b', 'inline item', 'before item', 'after k', 'end of b', 'trailing']) expect(plain).toContain(`# ${line}`);
+
+    for (const text of [commented, `${commented}nested:\n  x: y\n# last\n`]) {
+      writeFileSync(file, await encryptDocument(text, { recipients: [recipient] }));
+      const back = sops(['-d', file]);
+      expect(back.status).toBe(0);
+      expect(back.stderr).toBe('');
+      expect(back.stdout).not.toContain('ENC[');
+      expect(back.stdout).toMatch(text.includes('# last') ? /# last\n$/ : /# trailing\n$/);
+      expect(parse(back.stdout)).toEqual(parse(text));
+    }
+  });
+
   it('sops -d and Strata both refuse a Strata file whose value was tampered with', async () => {
     const enc = await encryptDocument(SECRET, { recipients: [recipient], encryptedRegex: '^(data|stringData)$' });
     const cases = [
