@@ -79,7 +79,7 @@ export class Cluster implements ClusterSource {
   synthesize(): ManifestSetEntryInput[] {
     // A component that throws while building is reported with the others, not alone.
     const buildProblems: ConstructProblem[] = this.environment.problems().map((message) => ({ path: `${this.name}/environment`, message }));
-    const app = this.build((path, error) => buildProblems.push({ path, message: error instanceof Error ? error.message : String(error) }));
+    const app = this.build((path, error) => buildProblems.push({ path, message: error instanceof Error ? error.message : String(error), cause: error }));
     const { resources, problems } = synthesizeTree(app);
     const overlayProblems: ConstructProblem[] = [];
     const result = applyOverlays(resources, this.props.overlays ?? [], this.name, (path, message) => overlayProblems.push({ path, message }));

@@ -3,6 +3,8 @@ export interface ConstructProblem {
   /** Construct path (`production/apps/checkout-api/Deployment`) or overlay (`production/overlays/replicas`). */
   readonly path: string;
   readonly message: string;
+  /** The error behind the problem, when one was thrown (a component failing to build). */
+  readonly cause?: unknown;
 }
 
 /**
