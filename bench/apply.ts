@@ -4,7 +4,7 @@
 //   2. no-op re-apply: requests and writes counted (target: no writes).
 //   3. drift correction latency: edits of managed fields and deletions, seen by the watch and
 //      re-applied (target < 2 s).
-// Environment: BENCH_OBJECTS (default 1000), BENCH_ROUNDS (default 3), BENCH_CONCURRENCY (default: the engine's default),
+// Environment: BENCH_OBJECTS (default 1000), BENCH_ROUNDS (default 3), BENCH_CONCURRENCY (default 16, as the agent),
 // STRATA_TEST_KUBECONFIG to use a running cluster instead of starting one.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,17 +13,27 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parseManifestFiles, toCanonicalYaml, type KubeObject } from '../src/manifest/index.ts';
-import { applyAll, applyAllStaged, DEFAULT_APPLY_OPTIONS } from '../src/reconciler/apply.ts';
+import { applyAll, applyAllStaged } from '../src/reconciler/apply.ts';
 import { KubeClient } from '../src/reconciler/client.ts';
 import { DriftWatcher, type DriftEvent } from '../src/reconciler/drift.ts';
 import { ownerLabels } from '../src/reconciler/owner.ts';
 import { startCluster, type TestCluster } from '../test/cluster/cluster.ts';
 import { assertToolsBuilt, toolPath } from '../test/cluster/tools.ts';
 
-const run = promisify(execFile);
+const execFileAsync = promisify(execFile);
+/** Runs a tool; a failure carries its stderr. */
+async function run(file: string, args: readonly string[], options: { env: NodeJS.ProcessEnv; maxBuffer?: number }): Promise<void> {
+  try {
+    await execFileAsync(file, args, options);
+  } catch (error) {
+    const { stderr } = error as { stderr?: string };
+    throw new Error(`${path.basename(file)} ${args.join(' ')} failed: ${stderr?.trim().split('\n').slice(-5).join('\n') ?? String(error)}`, { cause: error });
+  }
+}
 const COUNT = Number(process.env['BENCH_OBJECTS'] ?? 1000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
-const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? DEFAULT_APPLY_OPTIONS.concurrency);
+// The agent applies with 16 requests in flight (engine-binding.ts).
+const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 16);
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
 /** 1,000 objects of the kinds a cluster's deploy/ folder is made of. */

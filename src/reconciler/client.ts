@@ -422,7 +422,13 @@ export class KubeClient {
 
   /** Like {@link request}, with the status code. */
   async send<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<{ status: number; body: T }> {
-    const response = await this.open(method, path, body, options, true);
+    let response = await this.open(method, path, body, options, true);
+    if (response.statusCode === 401 && this.transport.headersAt > 0) {
+      // Credentials may have rotated (token files, exec plugins): read them again once.
+      await readAll(response);
+      this.transport.headersAt = 0;
+      response = await this.open(method, path, body, options, true);
+    }
     const text = await readAll(response);
     const status = response.statusCode ?? 0;
     if (status >= 400) throw errorOf(method, path, status, text);
@@ -431,7 +437,7 @@ export class KubeClient {
 
   private async credentials(): Promise<Record<string, string>> {
     const transport = this.transport;
-    if (Date.now() - transport.headersAt > transport.options.credentialsTtlMs) {
+    if (transport.headersAt === 0 || Date.now() - transport.headersAt > transport.options.credentialsTtlMs) {
       const tls: https.RequestOptions = {};
       await transport.kubeConfig.applyToHTTPSOptions(tls);
       transport.headers = headersOf(tls);
