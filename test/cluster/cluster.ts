@@ -106,7 +106,7 @@ function get(url: string, token?: string): Promise<HttpResult> {
       url,
       {
         method: 'GET',
-        timeout: 5000,
+        timeout: 2000,
         headers: token ? { authorization: `Bearer ${token}` } : {},
         ...(secure ? { rejectUnauthorized: false } : {}),
       },
@@ -216,11 +216,13 @@ class LocalCluster implements TestCluster {
         throw new ClusterStartError(proc.name, `${proc.describeExit()} before ${what}`, proc.logTail());
       }
       try {
-        if (await check()) return;
+        // A probe can hang (e.g. on a port another process holds): the exit of the process wins.
+        if (await Promise.race([check(), proc.wait().then(() => false)])) return;
       } catch (err) {
         lastError = err;
       }
       if (Date.now() > deadline) {
+        await proc.stop();
         const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
         throw new ClusterStartError(proc.name, `not ${what} after ${this.readyTimeoutMs} ms${cause}`, proc.logTail(), {
           cause: lastError,
@@ -241,7 +243,34 @@ class LocalCluster implements TestCluster {
     });
   }
 
-  private async startEtcd(): Promise<void> {
+  /**
+   * A restart binds the ports of the first start again; one may be briefly held by another
+   * process (e.g. as the local port of an outgoing connection), so wait and retry then. On the
+   * first start, {@link start} picks new ports instead.
+   */
+  private async onSamePorts(startOnce: () => Promise<void>): Promise<void> {
+    const restart = existsSync(this.kubeconfigPath);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await startOnce();
+      } catch (err) {
+        const inUse = err instanceof ClusterStartError && /address already in use/.test(err.logTail);
+        if (!restart || !inUse || attempt >= 20) throw err;
+        this.log(`cluster: ${err.component} port still in use, retrying`);
+        await sleep(500);
+      }
+    }
+  }
+
+  private startEtcd(): Promise<void> {
+    return this.onSamePorts(() => this.startEtcdOnce());
+  }
+
+  async startApiServer(): Promise<void> {
+    await this.onSamePorts(() => this.startApiServerOnce());
+  }
+
+  private async startEtcdOnce(): Promise<void> {
     const started = Date.now();
     const { etcdClient, etcdPeer } = this.ports;
     const dataDir = join(this.dir, `etcd-data-${this.etcdGeneration}`);
@@ -268,7 +297,7 @@ class LocalCluster implements TestCluster {
     this.log(`cluster: etcd ready on ${client} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   }
 
-  async startApiServer(): Promise<void> {
+  private async startApiServerOnce(): Promise<void> {
     const started = Date.now();
     const apiServer = this.spawn('kube-apiserver', [
       `--etcd-servers=http://127.0.0.1:${this.ports.etcdClient}`,

@@ -4,6 +4,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startCluster, type TestCluster } from '../cluster/cluster.ts';
@@ -99,5 +100,17 @@ describe('cluster lifecycle', () => {
       timeoutMs: 15_000,
       what: 'watchdog killed the orphaned cluster',
     });
+  }, 120_000);
+
+  it('restarts kube-apiserver on its port once another process lets go of it', async () => {
+    const c = await startCluster();
+    started.push(c);
+    await c.stopApiServer();
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(portOf(c.server), '127.0.0.1', resolve));
+    setTimeout(() => squatter.close(), 2000);
+    await c.startApiServer();
+    await expect(c.kubeConfig().makeApiClient(CoreV1Api).readNamespace({ name: 'default' })).resolves.toBeDefined();
+    await c.stop();
   }, 120_000);
 });
