@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { decryptDocument, MacMismatchError, NoMatchingIdentityError, parseIdentities, ValueDecryptionError } from '../../src/secrets/index.ts';
 
-const FIXTURES = '/work/shared/fixtures/sops';
+const FIXTURES = join(import.meta.dirname, 'fixtures');
 const read = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
 const keys = async (name: string) => parseIdentities(read(name), name);
 

@@ -1,6 +1,6 @@
 // SopsSecret → compiled (canonical) manifest → parsed by the agent → decrypted Secret;
 // and the compiler's plaintext-Secret guard.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiObject } from 'cdk8s';
@@ -69,6 +69,16 @@ describe('SopsSecret', () => {
     expect(secret.type).toBe('Opaque');
     expect(secret.stringData).toEqual({ password: 'hunter2', user: 'admin' });
     expect(secret.data).toEqual({ 'tls.crt': 'Y2VydA==' });
+  });
+
+  it('compiles a real sops file to a stable manifest the agent decrypts (snapshot)', async () => {
+    const file = join(import.meta.dirname, 'fixtures/algorithms_age.yaml');
+    const objects = Testing.objects((scope) => new SopsSecret(scope, 'age', { file, namespace: 'shop' }));
+    const text = ManifestSet.fromObjects(objects).entries[0]!.text;
+    expect(text).toMatchSnapshot();
+    const keys = await parseIdentities(readFileSync(join(import.meta.dirname, 'fixtures/keys_age.txt'), 'utf8'), 'keys_age.txt');
+    const [secret] = (await decryptManifests(parseManifestFiles([{ path: 'shop/secret-age.yaml', text }]), { identities: keys })).entries;
+    expect(secret!.object).toEqual({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'age', namespace: 'shop' }, type: 'Opaque', stringData: { key: 'value' } });
   });
 
   it('selects and renames keys, from a Secret or any other document', async () => {
