@@ -24,7 +24,7 @@ import pLimit from 'p-limit';
 import { APPLY_STAGES, compareApplyOrder, describeRef, refOf, stageOf, type ApplyStage, type KubeObject, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
 import { forceEnabled, ssaPolicyOf } from './annotations.ts';
 import { appliedFields, changedPaths, comparable, jsonEqual } from './_compare.ts';
-import { KubeApiError, isImmutableError, type KubeClient, type ResourceInfo } from './client.ts';
+import { NoKindMatchError, isImmutableError, type KubeClient, type ResourceInfo } from './client.ts';
 import { computeHealth } from './health.ts';
 import { withOwnerLabels } from './owner.ts';
 import { messageOf, sleep } from './_util.ts';
@@ -381,9 +381,23 @@ async function waitForEstablished(client: KubeClient, objects: readonly KubeObje
     }
     await sleep(100, options.signal);
   }
+  // Established does not mean discovery lists the kind yet: wait until it resolves.
   for (const crd of crds) {
-    const spec = crd.spec as { group?: string; versions?: { name?: string }[] } | undefined;
-    for (const version of spec?.versions ?? []) if (spec?.group && version.name) client.invalidate(`${spec.group}/${version.name}`);
+    const spec = crd.spec as { group?: string; names?: { kind?: string }; versions?: { name?: string; served?: boolean }[] } | undefined;
+    for (const version of spec?.versions ?? []) {
+      if (!spec?.group || !spec.names?.kind || !version.name || version.served === false) continue;
+      const apiVersion = `${spec.group}/${version.name}`;
+      client.invalidate(apiVersion);
+      for (;;) {
+        try {
+          await api.resource(apiVersion, spec.names.kind, options.signal);
+          break;
+        } catch (error) {
+          if (!(error instanceof NoKindMatchError) || Date.now() > deadline) throw new ApplyError([new ObjectError(refOf(crd), `Established, but ${spec.names.kind} is not served by ${apiVersion}: ${messageOf(error)}`, { cause: error })], { entries: [] });
+          await sleep(100, options.signal);
+        }
+      }
+    }
   }
 }
 

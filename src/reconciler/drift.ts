@@ -90,7 +90,7 @@ interface Stream {
   readonly namespace: string;
   /** refKey → object. */
   readonly objects: Map<string, Watched>;
-  readonly signature: string;
+  signature: string;
   readonly abort: AbortController;
   ready: Promise<void>;
 }
@@ -138,6 +138,26 @@ export class DriftWatcher {
     await Promise.all([...this.streams.values()].map((stream) => stream.ready));
   }
 
+  /**
+   * Stops reporting these objects (e.g. before prune deletes them) without touching
+   * the streams; a later `watch(set)` without them keeps the streams as they are.
+   */
+  forget(refs: Iterable<ObjectRef>): void {
+    const keys = new Set(Array.from(refs, (ref) => refKey(ref)));
+    for (const stream of this.streams.values()) {
+      let changed = false;
+      for (const key of [...stream.objects.keys()]) {
+        const watched = stream.objects.get(key)!;
+        if (keys.has(refKey(watched.ref)) || keys.has(refKey({ ...watched.ref, namespace: '' }))) {
+          stream.objects.delete(key);
+          this.pending.delete(describeRef(watched.ref));
+          changed = true;
+        }
+      }
+      if (changed) stream.signature = signatureOf(stream.objects);
+    }
+  }
+
   /** Ends every watch; pending events are dropped. */
   stop(): void {
     this.stopped = true;
@@ -168,11 +188,7 @@ export class DriftWatcher {
       const split = clusterWide ? new Map([['', entries]]) : groupBy(entries, (entry) => entry.ref.namespace);
       for (const [namespace, members] of split) {
         const objectsOf = new Map(members.map((member) => [refKey(member.ref), member]));
-        const signature = [...objectsOf.entries()]
-          .map(([key, member]) => `${key}:${member.policy}`)
-          .sort()
-          .join(',');
-        plans.set(`${resourceKey}/${namespace}`, { info, namespace, objects: objectsOf, signature });
+        plans.set(`${resourceKey}/${namespace}`, { info, namespace, objects: objectsOf, signature: signatureOf(objectsOf) });
       }
     }
     return plans;
@@ -303,6 +319,14 @@ function describeLoss(live: KubeObject, fieldManager: string, lost: readonly str
   }
   const shown = leaves.slice(0, 5).map(readablePath).join(', ') + (leaves.length > 5 ? ', …' : '');
   return `${shown} ${takers.size > 0 ? `changed by ${[...takers].join(', ')}` : 'changed or removed by another manager'}`;
+}
+
+/** What a stream watches: its objects and their policies. */
+function signatureOf(objects: ReadonlyMap<string, Watched>): string {
+  return [...objects.entries()]
+    .map(([key, member]) => `${key}:${member.policy}`)
+    .sort()
+    .join(',');
 }
 
 function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {

@@ -135,4 +135,20 @@ describe('DriftWatcher', () => {
     expect(client.stats.requests).toBe(before);
     expect(watcher.streamCount).toBe(2);
   });
+
+  it('forgets objects about to be pruned: their deletion is not drift, and the streams stay open', async () => {
+    const set = manifestSet(`${yaml}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: leaving, namespace: $NS }\ndata: { a: "1" }`, ns.name);
+    await applyAllStaged(client, set, { ownerLabels: OWNER });
+    const events: DriftEvent[] = [];
+    watcher = new DriftWatcher(client, { ownerLabels: OWNER, onDrift: (drifted) => events.push(...drifted) });
+    await watcher.watch(set);
+    const leaving = set.entries.find((entry) => entry.ref.name === 'leaving')!.ref;
+    watcher.forget([leaving]);
+    const requests = client.stats.requests;
+    await client.request('DELETE', path('configmaps', 'leaving'));
+    await watcher.watch(manifestSet(yaml, ns.name));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(events).toEqual([]);
+    expect(client.stats.requests).toBe(requests + 1); // the DELETE only
+  });
 });
