@@ -347,21 +347,15 @@ export class SyncController {
     const waitingOn = state.healthRevision;
     if (!state.running || waitingOn === undefined || !state.healthAbort) return;
     const abort = state.healthAbort;
-    let spec;
-    try {
-      spec = resolveSpec(state.sync.spec);
-    } catch {
-      return;
-    }
-    this.props.source
-      .fetch({ url: state.sync.spec.url, ref: spec.ref, signal: this.abort.signal })
-      .then((artifact) => {
-        if (artifact.revision !== waitingOn && state.healthRevision === waitingOn) {
-          this.props.log.info({ sync: key, event: 'health-preempted', from: waitingOn, to: artifact.revision }, 'new revision: cancelling the running health check');
+    this.props.reconciler
+      .latestRevision(state.sync, this.abort.signal)
+      .then((revision) => {
+        if (revision !== waitingOn && state.healthRevision === waitingOn) {
+          this.props.log.info({ sync: key, event: 'health-preempted', from: waitingOn, to: revision }, 'new revision: cancelling the running health check');
           abort.abort();
         }
       })
-      .catch(() => undefined);
+      .catch((error: unknown) => this.props.log.debug({ sync: key, event: 'preempt-check-failed', err: errorText(error) }, 'could not check for a new revision'));
   }
 
   /** Resolves after the first list of Syncs. */

@@ -144,7 +144,7 @@ export class SyncReconciler {
       return { outcome: { kind: 'suspended' }, requeueAfterMs: spec.intervalMs };
     }
 
-    const run = AbortSignal.any([signal, AbortSignal.timeout(spec.timeoutMs)]);
+    const run = AbortSignal.any([signal, AbortSignal.timeout(spec.timeoutMs + 2000)]);
     await this.writeStatus(sync, { conditions: progressingConditions(sync.status?.conditions, 'Reconciliation in progress', generation, this.now()) }, run).catch(() => undefined);
 
     let revision: string | undefined;
@@ -239,10 +239,12 @@ export class SyncReconciler {
       if (spec.wait) {
         await this.writeStatus(sync, { inventory: { entries: finalInventory } }, signal).catch(() => undefined);
         hooks.onHealthWait?.(revision);
-        const healthAbort = hooks.healthSignal ? AbortSignal.any([run, hooks.healthSignal]) : run;
+        // The wait has its own deadline (what is left of the timeout) so that it reports what is not ready, not an abort.
+        const healthAbort = hooks.healthSignal ? AbortSignal.any([signal, hooks.healthSignal]) : signal;
         const refs = set.entries.map((entry) => entry.ref);
+        const remainingMs = Math.max(1000, spec.timeoutMs - (performance.now() - started));
         try {
-          await this.props.engine.waitForHealthy(refs, { timeoutMs: spec.timeoutMs, signal: healthAbort, impersonate });
+          await this.props.engine.waitForHealthy(refs, { timeoutMs: remainingMs, signal: healthAbort, impersonate });
         } catch (error) {
           if (hooks.healthSignal?.aborted && !signal.aborted) {
             log.info({ event: 'superseded', revision }, 'health check cancelled: a newer revision arrived');
@@ -281,6 +283,13 @@ export class SyncReconciler {
         requestedAt,
       });
     }
+  }
+
+  /** Fetches the Sync's source (shared and cached like any fetch) and returns its current revision. */
+  async latestRevision(sync: Sync, signal: AbortSignal): Promise<string> {
+    const spec = resolveSpec(sync.spec);
+    const auth = await this.readAuth(sync, signal);
+    return (await this.props.source.fetch({ url: sync.spec.url, ref: spec.ref, auth, signal })).revision;
   }
 
   private impersonationOf(sync: Sync): string | undefined {
