@@ -1,6 +1,25 @@
 import type { CommandModule } from 'yargs';
+import { agentCommand } from './agent.ts';
+import { diffCommand } from './diff.ts';
+import { eventsCommand } from './events.ts';
+import { getCommand } from './get.ts';
 import { imagesCommand } from './images.ts';
+import { reconcileCommand } from './reconcile.ts';
+import { resumeCommand } from './resume.ts';
 import { secretsCommand } from './secrets.ts';
+import { suspendCommand } from './suspend.ts';
+import { treeCommand } from './tree.ts';
 
 // One module a command; each exports a yargs CommandModule. Keep this list sorted.
-export const commands: CommandModule<object, any>[] = [imagesCommand, secretsCommand];
+export const commands: CommandModule<object, any>[] = [
+  agentCommand,
+  diffCommand,
+  eventsCommand,
+  getCommand,
+  imagesCommand,
+  reconcileCommand,
+  resumeCommand,
+  secretsCommand,
+  suspendCommand,
+  treeCommand,
+];
