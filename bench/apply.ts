@@ -8,7 +8,7 @@
 // STRATA_TEST_KUBECONFIG to use a running cluster instead of starting one.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -97,6 +97,7 @@ async function main(): Promise<void> {
     // 1. First apply: rounds alternate which tool goes first, into fresh namespaces; medians are reported.
     const kubectlTimes: number[] = [];
     const strataTimes: number[] = [];
+    const parseTimes: number[] = [];
     let set = readSetFromObjects([]);
     let strataDir = '';
     let firstStats = { ...client.stats };
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
         client.resetStats();
         const started = Date.now();
         set = readSet(strataDir);
+        parseTimes.push(Date.now() - started);
         const first = await applyAllStaged(client, set, { ownerLabels: owner, concurrency: CONCURRENCY });
         strataTimes.push(Date.now() - started);
         firstStats = { ...client.stats };
@@ -172,6 +174,7 @@ async function main(): Promise<void> {
     log(`apply engine benchmark: ${COUNT} objects (ConfigMaps, Services, ServiceAccounts, Secrets), concurrency ${CONCURRENCY}`);
     log(`  first apply    kubectl apply --server-side  ${seconds(kubectlMs)}  (median of ${kubectlTimes.map(seconds).join(', ')})`);
     log(`  first apply    strata applyAllStaged        ${seconds(strataMs)}  (median of ${strataTimes.map(seconds).join(', ')})`);
+    log(`                 of which reading and parsing the files ${seconds(percentile(parseTimes, 0.5))}; load average ${loadavg().map((value) => value.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
     log(`                 ratio ${ratio.toFixed(2)}x (target ≤ 0.50x) ${ratio <= 0.5 ? 'PASS' : 'FAIL'}`);
     log(`                 requests ${firstStats.requests} (GET ${firstStats.byMethod['GET'] ?? 0}, dry-runs ${firstStats.dryRuns}, writes ${firstStats.writes})`);
     log(`  no-op apply    ${seconds(noopMs)}, ${unchanged}/${COUNT} unchanged, requests ${noop.requests} (GET/LIST ${noop.byMethod['GET'] ?? 0}, dry-runs ${noop.dryRuns}), writes ${noop.writes} (target 0) ${noop.writes === 0 ? 'PASS' : 'FAIL'}`);

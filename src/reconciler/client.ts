@@ -300,15 +300,23 @@ export class KubeClient {
     }
   }
 
-  async list(info: ResourceInfo, namespace: string | undefined, options: { labelSelector?: string; signal?: AbortSignal } = {}): Promise<ListResult> {
-    const list = await this.request<{ items?: KubeObject[]; metadata?: { resourceVersion?: string } }>('GET', this.collectionPath(info, namespace), undefined, {
-      signal: options.signal,
-      query: { labelSelector: options.labelSelector },
-    });
+  /** Every object of a collection, read in pages of `pageSize`. */
+  async list(info: ResourceInfo, namespace: string | undefined, options: { labelSelector?: string; signal?: AbortSignal; pageSize?: number } = {}): Promise<ListResult> {
     const apiVersion = info.group === '' ? info.version : `${info.group}/${info.version}`;
-    // List items come without apiVersion and kind; put them back.
-    const items = (list.items ?? []).map((item) => ({ ...item, apiVersion, kind: info.kind }));
-    return { items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+    const items: KubeObject[] = [];
+    let resourceVersion = '';
+    let next: string | undefined;
+    do {
+      const page = await this.request<{ items?: KubeObject[]; metadata?: { resourceVersion?: string; continue?: string } }>('GET', this.collectionPath(info, namespace), undefined, {
+        signal: options.signal,
+        query: { labelSelector: options.labelSelector, limit: String(options.pageSize ?? 500), continue: next },
+      });
+      // List items come without apiVersion and kind; put them back.
+      for (const item of page.items ?? []) items.push({ ...item, apiVersion, kind: info.kind });
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+      next = page.metadata?.continue || undefined;
+    } while (next !== undefined);
+    return { items, resourceVersion };
   }
 
   /**

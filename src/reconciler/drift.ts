@@ -174,7 +174,14 @@ export class DriftWatcher {
       const policy = ssaPolicyOf(object);
       if (policy === 'Ignore') continue;
       const ref = refOf(object);
-      const info = await this.client.resourceOf(ref);
+      let info: ResourceInfo;
+      try {
+        info = await this.client.resourceOf(ref);
+      } catch (error) {
+        // E.g. its CRD was deleted: nothing to watch; the next apply reports it.
+        this.options.onError?.(new Error(`${describeRef(ref)}: not watched for drift: ${(error as Error).message}`, { cause: error }));
+        continue;
+      }
       const key = `${info.group}/${info.resource}`;
       const group = byResource.get(key) ?? { info, entries: [] };
       group.entries.push({ ref: info.namespaced ? ref : { ...ref, namespace: '' }, policy });
