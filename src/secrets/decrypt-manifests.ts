@@ -36,13 +36,30 @@ export async function decryptManifests(set: ManifestSet, options: DecryptManifes
   const out: { object: KubeObject; source?: string }[] = [];
   for (const entry of set.entries) {
     try {
-      out.push({ object: await decryptEntry(entry, options.identities), ...(entry.source === undefined ? {} : { source: entry.source }) });
+      const decrypted = await decryptEntry(entry, options.identities);
+      const object = decrypted !== entry.object ? foldStringData(decrypted) : decrypted;
+      out.push({ object, ...(entry.source === undefined ? {} : { source: entry.source }) });
     } catch (error) {
       errors.push(new ObjectDecryptionError(describeRef(entry.ref), error));
     }
   }
   if (errors.length > 0) throw new AggregateError(errors, errors.map((e) => e.message).join('\n'));
   return ManifestSet.of(out);
+}
+
+/**
+ * For a decrypted Secret, moves `stringData` into `data` (base64), as the API server does on
+ * write: what the agent applies then matches what it reads back, so diffs and drift checks see
+ * the values (`stringData` is never returned by the API).
+ */
+function foldStringData(object: KubeObject): KubeObject {
+  if (object.apiVersion !== 'v1' || object.kind !== 'Secret') return object;
+  const stringData = object.stringData as Record<string, unknown> | undefined;
+  if (stringData === undefined || stringData === null || typeof stringData !== 'object') return object;
+  const { stringData: _s, ...rest } = object as Record<string, unknown>;
+  const data: Record<string, string> = { ...(rest.data as Record<string, string> | undefined) };
+  for (const [key, value] of Object.entries(stringData)) data[key] = Buffer.from(String(value), 'utf8').toString('base64');
+  return { ...rest, data } as unknown as KubeObject;
 }
 
 async function decryptEntry(entry: ManifestEntry, identities: readonly AgeIdentity[]): Promise<KubeObject> {

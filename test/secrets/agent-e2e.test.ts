@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type AgentHandle } from '../../src/reconciler/agent.ts';
@@ -21,6 +21,7 @@ import { LocalRepo } from '../reconciler/_local-git.ts';
 
 const FIRST = 'first-plaintext-8c1f2e';
 const SECOND = 'rotated-plaintext-5b9d7a';
+const HAND_EDIT = 'hand-edited-plaintext-3e4f';
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 let kc: KubeConfig;
@@ -70,7 +71,7 @@ beforeAll(async () => {
       done();
     },
   });
-  agent = await startAgent({ kubeconfig: kc, namespace: ns.name, watchNamespace: ns.name, port: 0, host: '127.0.0.1', leaderElection: false, drift: null, logger: pino({ level: 'debug' }, sink) });
+  agent = await startAgent({ kubeconfig: kc, namespace: ns.name, watchNamespace: ns.name, port: 0, host: '127.0.0.1', leaderElection: false, logger: pino({ level: 'debug' }, sink) });
 }, 120_000);
 
 afterAll(async () => {
@@ -111,6 +112,10 @@ describe('agent with spec.decryption', () => {
     expect(afterRotation.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
     expect(await secretValue('db')).toBe(SECOND);
 
+    // A hand edit of the Secret is drift: the agent puts the decrypted value back.
+    await kc.makeApiClient(CoreV1Api).patchNamespacedSecret({ name: 'db', namespace: ns.name, body: { stringData: { password: HAND_EDIT } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await eventually(async () => (await secretValue('db')) === SECOND, { timeoutMs: 60_000, what: 'drift correction restores the Secret' });
+
     // Tamper: flip the first ciphertext byte of the password; the revision is refused whole.
     const good = await readRepoFile('deploy/db.yaml');
     repo.write('deploy/db.yaml', good.replace(/password: ENC\[AES256_GCM,data:(.)/, (_m, c: string) => `password: ENC[AES256_GCM,data:${c === 'A' ? 'B' : 'A'}`));
@@ -149,7 +154,7 @@ describe('agent with spec.decryption', () => {
     expect(logs.length).toBeGreaterThan(0);
     expect(events).toContain('Sync');
     for (const [what, text] of Object.entries({ events, newEvents, status, metrics, logs })) {
-      for (const secret of [FIRST, SECOND, b64(FIRST), b64(SECOND), b64(`${FIRST}-api`)]) expect(text.includes(secret), `${what} contains ${secret}`).toBe(false);
+      for (const secret of [FIRST, SECOND, HAND_EDIT, b64(FIRST), b64(SECOND), b64(HAND_EDIT), b64(`${FIRST}-api`)]) expect(text.includes(secret), `${what} contains ${secret}`).toBe(false);
       expect(text, what).not.toContain('AGE-SECRET-KEY');
     }
   });

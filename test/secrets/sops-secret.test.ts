@@ -20,6 +20,7 @@ import {
   type AgeIdentity,
 } from '../../src/secrets/index.ts';
 
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
 let dir: string;
 let identities: AgeIdentity[];
 let other: AgeIdentity[];
@@ -63,12 +64,12 @@ describe('SopsSecret', () => {
     expect(findPlaintextSecrets([{ object: compiled }])).toEqual([]);
 
     const decrypted = await decryptManifests(roundTripThroughGit([compiled]), { identities });
-    const secret = decrypted.entries[0]!.object as KubeObject & { stringData: Record<string, string>; data: Record<string, string> };
+    const secret = decrypted.entries[0]!.object as KubeObject & { data: Record<string, string> };
     expect(secret).not.toHaveProperty('sops');
+    expect(secret).not.toHaveProperty('stringData'); // folded into data, as the API server stores it
     expect(secret.metadata).toMatchObject({ name: 'db', namespace: 'shop', labels: { 'app.kubernetes.io/part-of': 'shop' } });
     expect(secret.type).toBe('Opaque');
-    expect(secret.stringData).toEqual({ password: 'hunter2', user: 'admin' });
-    expect(secret.data).toEqual({ 'tls.crt': 'Y2VydA==' });
+    expect(secret.data).toEqual({ password: b64('hunter2'), user: b64('admin'), 'tls.crt': 'Y2VydA==' });
   });
 
   it('compiles a real sops file to a stable manifest the agent decrypts (snapshot)', async () => {
@@ -78,7 +79,7 @@ describe('SopsSecret', () => {
     expect(text).toMatchSnapshot();
     const keys = await parseIdentities(readFileSync(join(import.meta.dirname, 'fixtures/keys_age.txt'), 'utf8'), 'keys_age.txt');
     const [secret] = (await decryptManifests(parseManifestFiles([{ path: 'shop/secret-age.yaml', text }]), { identities: keys })).entries;
-    expect(secret!.object).toEqual({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'age', namespace: 'shop' }, type: 'Opaque', stringData: { key: 'value' } });
+    expect(secret!.object).toEqual({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'age', namespace: 'shop' }, type: 'Opaque', data: { key: b64('value') } });
   });
 
   it('selects and renames keys, from a Secret or any other document', async () => {
@@ -87,10 +88,9 @@ describe('SopsSecret', () => {
       new SopsSecret(scope, 'api', { file: join(dir, 'app.enc.json'), name: 'api', namespace: 'shop', keys: { token: ['api', 'token'], port: ['api', 'port'] } });
     });
     const decrypted = await decryptManifests(roundTripThroughGit(objects), { identities });
-    const byName = Object.fromEntries(decrypted.entries.map((e) => [e.object.metadata.name, e.object as KubeObject & { stringData: Record<string, string> }]));
-    expect(byName['db-password']?.stringData).toEqual({ DB_PASSWORD: 'hunter2' });
-    expect(byName['db-password']).not.toHaveProperty('data');
-    expect(byName.api?.stringData).toEqual({ token: 't0ken', port: '8443' });
+    const byName = Object.fromEntries(decrypted.entries.map((e) => [e.object.metadata.name, e.object as KubeObject & { data: Record<string, string> }]));
+    expect(byName['db-password']?.data).toEqual({ DB_PASSWORD: b64('hunter2') });
+    expect(byName.api?.data).toEqual({ token: b64('t0ken'), port: b64('8443') });
   });
 
   it('reports a missing file, an unencrypted file and a missing key at the construct path', () => {
@@ -128,8 +128,8 @@ describe('plain SOPS documents in a manifest folder', () => {
       { path: 'shop/cm.yaml', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  namespace: shop\ndata:\n  a: b\n' },
     ]);
     const out = await decryptManifests(set, { identities });
-    const secret = out.entries.find((e) => e.object.kind === 'Secret')!.object as KubeObject & { stringData: Record<string, string> };
-    expect(secret.stringData.password).toBe('hunter2');
+    const secret = out.entries.find((e) => e.object.kind === 'Secret')!.object as KubeObject & { data: Record<string, string> };
+    expect(secret.data.password).toBe(b64('hunter2'));
     expect(secret).not.toHaveProperty('sops');
     const bad = parseManifestFiles([{ path: 'shop/db.yaml', text: text.replace('namespace: shop', 'namespace: kube-system') }]);
     await expect(decryptManifests(bad, { identities })).rejects.toThrow(/^Secret\/kube-system\/db: .*MAC mismatch/);
