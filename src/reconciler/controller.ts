@@ -4,6 +4,7 @@
  * annotation, a webhook, a dependency turning Ready, drift), never two runs
  * of one Sync at once and at most `concurrency` runs in all.
  */
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { ApiError, type AgentApi, type WatchEvent } from './_api.ts';
 import type { AlertSender } from './alerts.ts';
@@ -80,6 +81,7 @@ export class SyncController {
 
   start(): void {
     this.abort = new AbortController();
+    setMaxListeners(0, this.abort.signal);
     this.watching = this.watchLoop(this.abort.signal);
   }
 

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { describeRef, parseManifestFiles, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
 import { ApiError, type AgentApi } from './_api.ts';
 import { sopsDecryptHook } from '../secrets/decrypt-manifests.ts';
@@ -145,6 +146,8 @@ export class SyncReconciler {
     }
 
     const run = AbortSignal.any([signal, AbortSignal.timeout(spec.timeoutMs + 2000)]);
+    // Every concurrent request of the engine listens on this signal.
+    setMaxListeners(0, run);
     await this.writeStatus(sync, { conditions: progressingConditions(sync.status?.conditions, 'Reconciliation in progress', generation, this.now()) }, run).catch(() => undefined);
 
     let revision: string | undefined;
