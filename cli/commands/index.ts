@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { agentCommand } from './agent.ts';
+import { checkCommand } from './check.ts';
 import { diffCommand } from './diff.ts';
 import { eventsCommand } from './events.ts';
 import { getCommand } from './get.ts';
@@ -8,11 +9,14 @@ import { reconcileCommand } from './reconcile.ts';
 import { resumeCommand } from './resume.ts';
 import { secretsCommand } from './secrets.ts';
 import { suspendCommand } from './suspend.ts';
+import { synthCommand } from './synth.ts';
 import { treeCommand } from './tree.ts';
+import { validateCommand } from './validate.ts';
 
 // One module a command; each exports a yargs CommandModule. Keep this list sorted.
 export const commands: CommandModule<object, any>[] = [
   agentCommand,
+  checkCommand,
   diffCommand,
   eventsCommand,
   getCommand,
@@ -21,5 +25,7 @@ export const commands: CommandModule<object, any>[] = [
   resumeCommand,
   secretsCommand,
   suspendCommand,
+  synthCommand,
   treeCommand,
+  validateCommand,
 ];

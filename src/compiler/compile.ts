@@ -1,0 +1,43 @@
+import { relative } from 'node:path';
+import { INDEX_FILE, ManifestSet, serializeIndex } from '../manifest/index.ts';
+import { ClusterLoadError, ObjectValidationError, type ObjectProblem } from './errors.ts';
+import { loadClusterSource, synthesizeCluster } from './load.ts';
+import { validateObjectNames } from './names.ts';
+import { clusterEntry, type ProjectLayout } from './project.ts';
+
+/** A cluster compiled in memory: its manifest set and every file of `deploy/<cluster>/`. */
+export interface CompiledCluster {
+  readonly name: string;
+  readonly set: ManifestSet;
+  /** Path relative to `deploy/<cluster>/` → file text, index.json included. */
+  readonly files: ReadonlyMap<string, string>;
+}
+
+/**
+ * Loads, synthesizes and checks one cluster: names and metadata of every object
+ * (all problems at once, with construct path and field), then identities (a
+ * duplicate names both construct paths). Writes nothing.
+ */
+export async function compileCluster(layout: ProjectLayout, name: string): Promise<CompiledCluster> {
+  const source = await loadClusterSource(layout, name);
+  const inputs = await synthesizeCluster(layout, source);
+  const problems: ObjectProblem[] = [];
+  for (const input of inputs) problems.push(...validateObjectNames(input.object, input.source ?? '(no construct path)'));
+  if (problems.length > 0) throw new ObjectValidationError(name, problems);
+  let set: ManifestSet;
+  try {
+    set = ManifestSet.of(inputs);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ClusterLoadError(name, relative(layout.root, clusterEntry(layout, name)), message, { cause: error });
+  }
+  return { name, set, files: filesOf(name, set) };
+}
+
+/** The files of a compiled set: one YAML file per object and index.json. */
+export function filesOf(cluster: string, set: ManifestSet): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const entry of set.entries) files.set(entry.file, entry.text);
+  files.set(INDEX_FILE, serializeIndex(set.index(cluster)));
+  return files;
+}

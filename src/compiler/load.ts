@@ -1,0 +1,36 @@
+import { relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isClusterSource, type ClusterSource } from '../constructs/cluster-source.ts';
+import type { ManifestSetEntryInput } from '../manifest/index.ts';
+import { ClusterLoadError } from './errors.ts';
+import { clusterEntry, type ProjectLayout } from './project.ts';
+
+/** Imports `clusters/<name>/index.ts` and checks that it default-exports a ClusterSource named after its folder. */
+export async function loadClusterSource(layout: ProjectLayout, name: string): Promise<ClusterSource> {
+  const entry = clusterEntry(layout, name);
+  const file = relative(layout.root, entry);
+  let module: { default?: unknown };
+  try {
+    module = (await import(pathToFileURL(entry).href)) as { default?: unknown };
+  } catch (error) {
+    throw new ClusterLoadError(name, file, `cannot be imported: ${(error as Error).message ?? String(error)}`, { cause: error });
+  }
+  const source = module.default;
+  if (!isClusterSource(source)) {
+    throw new ClusterLoadError(name, file, 'must default-export a ClusterSource ({ name, synthesize() }), e.g. `export default new Cluster({ ... })`');
+  }
+  if (source.name !== name) {
+    throw new ClusterLoadError(name, file, `exports the cluster ${JSON.stringify(source.name)}; the folder and the cluster name must be the same`);
+  }
+  return source;
+}
+
+/** Runs a cluster's synthesis, wrapping any failure with the cluster and its entry file. */
+export async function synthesizeCluster(layout: ProjectLayout, source: ClusterSource): Promise<readonly ManifestSetEntryInput[]> {
+  try {
+    return await source.synthesize();
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+    throw new ClusterLoadError(source.name, relative(layout.root, clusterEntry(layout, source.name)), message, { cause: error });
+  }
+}

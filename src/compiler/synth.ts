@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { compileCluster, type CompiledCluster } from './compile.ts';
+import { CompileError } from './errors.ts';
+import { OutputCache } from './output-cache.ts';
+import { clusterEntry, discoverClusters, projectLayout, type ProjectLayout } from './project.ts';
+import { typeCheck } from './typecheck.ts';
+import { syncDirectory, type WriteResult } from './write.ts';
+
+/** Options of {@link synth} and {@link compile}. */
+export interface SynthOptions {
+  /**
+   * The project root, holding `clusters/`.
+   * @default process.cwd()
+   */
+  readonly root?: string;
+  /**
+   * Clusters to compile, by folder name under `clusters/`.
+   * @default every cluster found
+   */
+  readonly clusters?: readonly string[];
+  /**
+   * Where `<cluster>/` folders are written.
+   * @default `<root>/deploy`
+   */
+  readonly outDir?: string;
+  /**
+   * Type-check the cluster sources first and fail with file:line on an error.
+   * Turning it off also turns off the unchanged-output shortcut (it needs the import graph).
+   * @default true
+   */
+  readonly typecheck?: boolean;
+  /**
+   * Reuse the type-check and skip clusters whose sources and output are unchanged.
+   * @default true
+   */
+  readonly cache?: boolean;
+  /**
+   * Called as work progresses, e.g. to print progress on a terminal.
+   * @default no reporting
+   */
+  readonly onProgress?: (event: SynthProgress) => void;
+}
+
+export type SynthProgress =
+  | { readonly phase: 'typecheck'; readonly cached?: boolean }
+  | { readonly phase: 'compile'; readonly cluster: string; readonly index: number; readonly total: number }
+  | { readonly phase: 'write'; readonly cluster: string };
+
+/** What happened to one cluster's output folder: a closed set. */
+export type ClusterAction = 'written' | 'unchanged' | 'cached';
+
+export interface ClusterSynthResult {
+  readonly cluster: string;
+  /** `written`: files were written or removed; `unchanged`: compiled, nothing differed; `cached`: sources and output unchanged, not recompiled. */
+  readonly action: ClusterAction;
+  readonly dir: string;
+  /** Objects in the output (from index.json when cached). */
+  readonly objects: number;
+  readonly written: readonly string[];
+  readonly removed: readonly string[];
+}
+
+export interface SynthResult {
+  readonly clusters: readonly ClusterSynthResult[];
+}
+
+interface Plan {
+  readonly layout: ProjectLayout;
+  readonly names: readonly string[];
+  readonly fingerprint?: string;
+}
+
+async function plan(options: SynthOptions): Promise<Plan> {
+  const layout = projectLayout(options.root ?? process.cwd());
+  const found = discoverClusters(layout);
+  const names = options.clusters && options.clusters.length > 0 ? [...options.clusters] : found;
+  const unknown = names.filter((name) => !found.includes(name));
+  if (unknown.length > 0) {
+    throw new CompileError(
+      unknown.map((name) => new Error(`no cluster ${JSON.stringify(name)}: expected ${clusterEntry(layout, name)}${found.length > 0 ? ` (clusters: ${found.join(', ')})` : ''}`)),
+    );
+  }
+  if (names.length === 0) throw new CompileError([new Error(`no clusters found: expected clusters/<name>/index.ts under ${layout.root}`)]);
+  if (options.typecheck === false) return { layout, names };
+  options.onProgress?.({ phase: 'typecheck' });
+  const checked = await typeCheck(layout, names.map((name) => clusterEntry(layout, name)), { cache: options.cache ?? true });
+  return { layout, names, fingerprint: checked.fingerprint };
+}
+
+/**
+ * Compiles clusters in memory, all of them, collecting every cluster's error and
+ * failing once. Writes nothing.
+ */
+export async function compile(options: SynthOptions = {}): Promise<CompiledCluster[]> {
+  const { layout, names } = await plan(options);
+  return compileAll(layout, names, options);
+}
+
+async function compileAll(layout: ProjectLayout, names: readonly string[], options: SynthOptions): Promise<CompiledCluster[]> {
+  const compiled: CompiledCluster[] = [];
+  const errors: Error[] = [];
+  for (const [index, name] of names.entries()) {
+    options.onProgress?.({ phase: 'compile', cluster: name, index, total: names.length });
+    try {
+      compiled.push(await compileCluster(layout, name));
+    } catch (error) {
+      errors.push(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+  if (errors.length > 0) throw new CompileError(errors);
+  return compiled;
+}
+
+/**
+ * `strata synth`: type-checks, compiles every selected cluster in memory and, only when
+ * all of them compiled, brings each `<outDir>/<cluster>/` to exactly the compiled files.
+ * A failing compile writes nothing. Clusters whose sources and output are unchanged
+ * since the last run are not recompiled (see OutputCache).
+ */
+export async function synth(options: SynthOptions = {}): Promise<SynthResult> {
+  const { layout, names, fingerprint } = await plan(options);
+  const outDir = resolve(options.outDir ?? join(layout.root, 'deploy'));
+  const useCache = (options.cache ?? true) && fingerprint !== undefined;
+  const cache = new OutputCache(layout.cacheDir);
+  const results = new Map<string, ClusterSynthResult>();
+  const stale: string[] = [];
+  for (const name of names) {
+    const dir = join(outDir, name);
+    if (useCache && cache.isCurrent(dir, fingerprint)) {
+      results.set(name, { cluster: name, action: 'cached', dir, objects: countObjects(dir), written: [], removed: [] });
+    } else {
+      stale.push(name);
+    }
+  }
+  const compiled = await compileAll(layout, stale, options);
+  for (const cluster of compiled) {
+    const dir = join(outDir, cluster.name);
+    options.onProgress?.({ phase: 'write', cluster: cluster.name });
+    const written: WriteResult = syncDirectory(dir, cluster.files);
+    const changed = written.written.length > 0 || written.removed.length > 0;
+    results.set(cluster.name, { cluster: cluster.name, action: changed ? 'written' : 'unchanged', dir, objects: cluster.set.size, written: written.written, removed: written.removed });
+    if (fingerprint !== undefined) cache.record(dir, fingerprint);
+    else cache.forget(dir);
+  }
+  if (compiled.length > 0) cache.save();
+  return { clusters: names.map((name) => results.get(name)!) };
+}
+
+function countObjects(dir: string): number {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { objects: unknown[] }).objects.length;
+  } catch {
+    return 0;
+  }
+}
