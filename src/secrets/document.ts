@@ -76,24 +76,13 @@ export interface OpenedDocument {
 }
 
 /** The selection rules of a metadata block. */
-export function rulesOf(meta: SelectionRules): SelectionRules {
+function rulesOf(meta: SelectionRules): SelectionRules {
   const { unencryptedSuffix, encryptedSuffix, unencryptedRegex, encryptedRegex, unencryptedCommentRegex, encryptedCommentRegex, macOnlyEncrypted } = meta;
   return Object.fromEntries(
     Object.entries({ unencryptedSuffix, encryptedSuffix, unencryptedRegex, encryptedRegex, unencryptedCommentRegex, encryptedCommentRegex, macOnlyEncrypted }).filter(
       ([, v]) => v !== undefined && v !== '' && v !== false,
     ),
   ) as SelectionRules;
-}
-
-/** True when the text parses to a mapping with a top-level `sops` mapping. */
-export function isSopsText(text: string, format: SopsFormat = 'yaml'): boolean {
-  try {
-    const doc = parse(text, format, '<input>');
-    const sops = doc.get('sops', true);
-    return isMap(sops);
-  } catch {
-    return false;
-  }
 }
 
 /** True for a plain object carrying SOPS metadata (a top-level `sops` mapping). */
@@ -379,10 +368,4 @@ export async function decryptObject(object: Readonly<Record<string, unknown>>, i
   const computed = decryptTree(doc, dataKey, metadata, new IvStash(), source);
   verifyMac(metadata, dataKey, computed, source);
   return doc.toJS() as Record<string, unknown>;
-}
-
-/** Encrypts a plain object (e.g. a Secret built in code); returns the object with ciphertext and a `sops` block. */
-export async function encryptObject(object: Readonly<Record<string, unknown>>, props: EncryptProps): Promise<Record<string, unknown>> {
-  const text = await encryptDocument(JSON.stringify(object), { ...props, format: 'json' });
-  return parseDocument(text).toJS() as Record<string, unknown>;
 }
