@@ -8,12 +8,14 @@
  * applied, so unchanged objects keep their resourceVersion and a no-op reconcile
  * writes nothing. Requests within a stage run concurrently (bounded).
  *
- * One shortcut, for speed: an object of an inert kind (ConfigMap, Secret, Service,
- * ServiceAccount: data and names, nothing runs when they appear) that is certainly
- * absent (a 404, or missing from a full LIST) is created at once instead of being
- * dry-run first; if any other object of the stage then fails its dry-run, those
- * creations are deleted again, so a failed stage still leaves nothing behind. Every
- * other create and every update is dry-run first, as in Flux.
+ * One shortcut, for speed and for dry-runs that need their references: an object of
+ * an inert kind (ConfigMap, Secret, Service, ServiceAccount, Role: nothing runs or is
+ * granted when they appear) that is certainly absent (a 404, or missing from a full
+ * LIST) is created first, without a dry-run; if any other object of the stage then
+ * fails its dry-run, those creations are deleted again, so a failed stage still leaves
+ * nothing behind. Every other create and every update is dry-run first, as in Flux,
+ * and written one kind rank after another (ServiceAccounts and Roles before the
+ * workloads and RoleBindings that use them).
  *
  * Opt-outs (see annotations.ts): `strata.dev/reconcile: disabled` and
  * `strata.dev/ssa: Ignore` skip an object, `strata.dev/ssa: IfNotPresent` only
@@ -21,7 +23,7 @@
  * immutable field changes.
  */
 import pLimit from 'p-limit';
-import { APPLY_STAGES, compareApplyOrder, describeRef, refOf, stageOf, type ApplyStage, type KubeObject, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
+import { APPLY_STAGES, compareApplyOrder, describeRef, kindRank, refOf, stageOf, type ApplyStage, type KubeObject, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
 import { forceEnabled, ssaPolicyOf } from './annotations.ts';
 import { appliedFields, changedPaths, comparable, jsonEqual } from './_compare.ts';
 import { NoKindMatchError, isImmutableError, type KubeClient, type ResourceInfo } from './client.ts';
@@ -134,8 +136,8 @@ type Plan =
 /** Objects of one kind and namespace at least this many are read with one LIST instead of one GET each. */
 const LIST_THRESHOLD = 8;
 
-/** Kinds created without a dry-run when certainly absent (and deleted again if their stage fails): nothing runs when they appear. */
-const INERT_KINDS: ReadonlySet<string> = new Set(['/ConfigMap', '/Secret', '/Service', '/ServiceAccount']);
+/** Kinds created without a dry-run when certainly absent (and deleted again if their stage fails): nothing runs or is granted when they appear. */
+const INERT_KINDS: ReadonlySet<string> = new Set(['/ConfigMap', '/Secret', '/Service', '/ServiceAccount', 'rbac.authorization.k8s.io/Role']);
 
 /**
  * Applies the set in stages (definitions, classes, resources), waiting for CRDs to be
@@ -176,26 +178,43 @@ export async function applyAll(client: KubeClient, objects: readonly KubeObject[
 
   const live = await readLive(api, desired, options);
   const fieldManager = options.fieldManager ?? DEFAULT_APPLY_OPTIONS.fieldManager;
-  const plans = await Promise.all(
-    desired.map((object, index) =>
-      limit(async (): Promise<Plan | ObjectError> => {
-        signal?.throwIfAborted();
-        const found = live[index];
-        if (found instanceof ObjectError) return found;
-        const ref = refOf(object);
-        try {
-          if (found === null && INERT_KINDS.has(`${ref.group}/${ref.kind}`) && ssaPolicyOf(object) !== 'Ignore') {
-            const result = await api.apply(object, { fieldManager, force: true, signal });
-            // 200 instead of 201: someone created it since it was read; it was updated, and is not ours to delete.
-            return { kind: 'direct', entry: entryOf(ref, result.created ? 'created' : 'configured'), uid: result.created ? (result.object.metadata.uid as string | undefined) : undefined };
-          }
-          return await plan(api, object, found, options);
-        } catch (error) {
-          return asObjectError(ref, error, signal);
-        }
-      }),
-    ),
-  );
+  const isDirect = (index: number): boolean => {
+    const ref = refOf(desired[index]!);
+    return live[index] === null && INERT_KINDS.has(`${ref.group}/${ref.kind}`) && ssaPolicyOf(desired[index]!) !== 'Ignore';
+  };
+  const plans: (Plan | ObjectError)[] = new Array<Plan | ObjectError>(desired.length);
+  // 1a. Inert objects known to be absent are created at once, so that the dry-runs of what
+  //     refers to them (a Pod's ServiceAccount, a RoleBinding's Role) find them.
+  // 1b. Everything else is dry-run and compared with the live object.
+  for (const direct of [true, false]) {
+    await Promise.all(
+      desired.map((object, index) =>
+        isDirect(index) !== direct
+          ? undefined
+          : limit(async () => {
+              signal?.throwIfAborted();
+              const found = live[index];
+              const ref = refOf(object);
+              if (found instanceof ObjectError) {
+                plans[index] = found;
+                return;
+              }
+              try {
+                if (direct) {
+                  const result = await api.apply(object, { fieldManager, force: true, signal });
+                  // 200 instead of 201: someone created it since it was read; it was updated, and is not ours to delete.
+                  const uid = result.created ? (result.object.metadata.uid as string | undefined) : undefined;
+                  plans[index] = { kind: 'direct', entry: entryOf(ref, result.created ? 'created' : 'configured'), uid };
+                } else {
+                  plans[index] = await plan(api, object, found, options);
+                }
+              } catch (error) {
+                plans[index] = asObjectError(ref, error, signal);
+              }
+            }),
+      ),
+    );
+  }
   const errors = plans.filter((result): result is ObjectError => result instanceof ObjectError);
   if (errors.length > 0) {
     const direct = plans.filter((result): result is Extract<Plan, { kind: 'direct' }> => !(result instanceof ObjectError) && result.kind === 'direct' && result.uid !== undefined);
@@ -212,22 +231,36 @@ export async function applyAll(client: KubeClient, objects: readonly KubeObject[
     throw new ApplyError([...errors, ...undone.filter((error): error is ObjectError => error !== undefined)], { entries: [] });
   }
 
-  const results = await Promise.all(
-    (plans as Plan[]).map((step) =>
-      limit(async (): Promise<ChangeSetEntry | ObjectError> => {
-        if (step.kind === 'done' || step.kind === 'direct') return step.entry;
-        signal?.throwIfAborted();
-        try {
-          if (step.kind === 'recreate') await recreateDelete(api, step.ref, step.uid, options);
-          await api.apply(step.object, { fieldManager: options.fieldManager ?? DEFAULT_APPLY_OPTIONS.fieldManager, force: true, signal });
-          const action = step.kind === 'recreate' ? 'created' : step.action;
-          return entryOf(step.ref, action, step.message);
-        } catch (error) {
-          return asObjectError(step.ref, error, signal);
-        }
-      }),
-    ),
-  );
+  // 2. Writes, one kind rank after another (ServiceAccounts and Roles before what uses them),
+  //    concurrently within a rank.
+  const results: (ChangeSetEntry | ObjectError)[] = [];
+  const waves = new Map<number, Plan[]>();
+  for (const step of plans as Plan[]) {
+    if (step.kind === 'done' || step.kind === 'direct') {
+      results.push(step.entry);
+      continue;
+    }
+    const rank = kindRank(step.ref.kind);
+    waves.set(rank, [...(waves.get(rank) ?? []), step]);
+  }
+  for (const rank of [...waves.keys()].sort((a, b) => a - b)) {
+    const wave = await Promise.all(
+      waves.get(rank)!.map((step) =>
+        limit(async (): Promise<ChangeSetEntry | ObjectError> => {
+          if (step.kind === 'done' || step.kind === 'direct') return step.entry;
+          signal?.throwIfAborted();
+          try {
+            if (step.kind === 'recreate') await recreateDelete(api, step.ref, step.uid, options);
+            await api.apply(step.object, { fieldManager, force: true, signal });
+            return entryOf(step.ref, step.kind === 'recreate' ? 'created' : step.action, step.message);
+          } catch (error) {
+            return asObjectError(step.ref, error, signal);
+          }
+        }),
+      ),
+    );
+    results.push(...wave);
+  }
   const entries = results.filter((result): result is ChangeSetEntry => !(result instanceof ObjectError)).sort((a, b) => compareApplyOrder(a.ref, b.ref));
   const failed = results.filter((result): result is ObjectError => result instanceof ObjectError);
   if (failed.length > 0) throw new ApplyError(failed, { entries });

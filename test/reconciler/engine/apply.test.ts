@@ -255,6 +255,23 @@ data: { a: "${value}" }
     expect(client.stats).toMatchObject({ writes: 0, dryRuns: 40, requests: 41 });
   });
 
+  it('creates a ServiceAccount before dry-running the Pod that runs as it (same stage)', async () => {
+    const set = manifestSet(
+      `
+apiVersion: v1
+kind: Pod
+metadata: { name: runner, namespace: $NS }
+spec: { serviceAccountName: runner, containers: [{ name: app, image: nginx:1.27 }] }
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: { name: runner, namespace: $NS }
+`,
+      ns.name,
+    );
+    expect(actions(await applyAllStaged(client, set, { ownerLabels: OWNER }))).toEqual({ [`ServiceAccount/${ns.name}/runner`]: 'created', [`Pod/${ns.name}/runner`]: 'created' });
+  });
+
   it('stops when aborted', async () => {
     const controller = new AbortController();
     controller.abort(new Error('superseded by a new revision'));
