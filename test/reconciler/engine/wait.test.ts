@@ -56,6 +56,15 @@ describe('waitForHealthy', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
+  it.runIf(testCluster().workloads)('fails a Deployment whose rollout passes its progress deadline', async () => {
+    const set = manifestSet(deployment('stuck', FAILING_IMAGE, 1).replace('  replicas: 1', '  replicas: 1\n  progressDeadlineSeconds: 2'), ns.name);
+    await applyAllStaged(client, set, { ownerLabels: OWNER });
+    const error = (await waitForHealthy(client, [set.entries[0]!.ref], { timeoutMs: 45_000 }).catch((caught: unknown) => caught)) as HealthCheckError;
+    expect(error).toBeInstanceOf(HealthCheckError);
+    expect(error.reason).toBe('Failed');
+    expect(error.message).toMatch(new RegExp(`^Deployment/${ns.name}/stuck: health check failed: progress deadline exceeded`));
+  });
+
   it('times out listing what is not ready', async () => {
     const set = manifestSet(
       `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: { name: data, namespace: $NS }\nspec: { accessModes: [ReadWriteOnce], storageClassName: none, resources: { requests: { storage: 1Gi } } }`,
