@@ -1,10 +1,12 @@
 import type { CommandModule } from 'yargs';
 import { agentCommand } from './agent.ts';
 import { checkCommand } from './check.ts';
+import { commitCommand } from './commit.ts';
 import { diffCommand } from './diff.ts';
 import { eventsCommand } from './events.ts';
 import { getCommand } from './get.ts';
 import { imagesCommand } from './images.ts';
+import { parityCommand } from './parity.ts';
 import { reconcileCommand } from './reconcile.ts';
 import { resumeCommand } from './resume.ts';
 import { secretsCommand } from './secrets.ts';
@@ -17,10 +19,12 @@ import { validateCommand } from './validate.ts';
 export const commands: CommandModule<object, any>[] = [
   agentCommand,
   checkCommand,
+  commitCommand,
   diffCommand,
   eventsCommand,
   getCommand,
   imagesCommand,
+  parityCommand,
   reconcileCommand,
   resumeCommand,
   secretsCommand,

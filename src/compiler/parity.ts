@@ -1,0 +1,134 @@
+import { describeRef, type ManifestEntry } from '../manifest/index.ts';
+import type { CompiledCluster } from './compile.ts';
+
+/** One field that differs between the two environments, after the expected overlay differences are factored out. */
+export interface FieldDifference {
+  /** Dotted path, e.g. `spec.replicas`. */
+  readonly path: string;
+  /** The value in the first environment; absent when the field is missing there. */
+  readonly a?: unknown;
+  readonly b?: unknown;
+}
+
+export interface ObjectSummary {
+  /** The construct path without the cluster's root segment, e.g. `apps/checkout-api/Deployment`. */
+  readonly id: string;
+  readonly object: string;
+  readonly file: string;
+}
+
+export interface ObjectParity {
+  readonly id: string;
+  readonly a: string;
+  readonly b: string;
+  readonly differences: readonly FieldDifference[];
+}
+
+export interface ParityResult {
+  readonly a: string;
+  readonly b: string;
+  /** Namespace of A → namespace of B, as found on matched objects (expected, factored out). */
+  readonly namespaces: Readonly<Record<string, string>>;
+  /** Matched objects whose names differ (a prefix, suffix or content hash; expected, factored out). */
+  readonly renamed: number;
+  readonly identical: number;
+  readonly changed: readonly ObjectParity[];
+  readonly onlyInA: readonly ObjectSummary[];
+  readonly onlyInB: readonly ObjectSummary[];
+  /** True when nothing differs beyond the expected overlay differences. */
+  readonly same: boolean;
+}
+
+/** The construct path without its cluster segment: the same component in every environment. */
+function idOf(entry: ManifestEntry, cluster: string): string {
+  const source = entry.source ?? '';
+  if (source.startsWith(`${cluster}/`)) return source.slice(cluster.length + 1);
+  return source === '' ? `${entry.ref.kind}/${entry.ref.name}` : source;
+}
+
+/**
+ * Compares two environments object by object. Objects are matched by construct path
+ * (without the cluster segment), so renamed objects still pair up; namespaces and
+ * names are then replaced by neutral tokens on each side wherever a string equals
+ * one of them exactly, so the expected overlay differences (namespace, name
+ * prefix/suffix, hashed ConfigMap names and the references to them) drop out.
+ */
+export function compareEnvironments(a: CompiledCluster, b: CompiledCluster): ParityResult {
+  const byIdA = new Map(a.set.entries.map((entry) => [idOf(entry, a.name), entry]));
+  const byIdB = new Map(b.set.entries.map((entry) => [idOf(entry, b.name), entry]));
+  const pairs: [string, ManifestEntry, ManifestEntry][] = [];
+  for (const [id, entryA] of byIdA) {
+    const entryB = byIdB.get(id);
+    if (entryB) pairs.push([id, entryA, entryB]);
+  }
+  const tokensA = new Map<string, string>();
+  const tokensB = new Map<string, string>();
+  const namespaces: Record<string, string> = {};
+  // The cluster's own name (e.g. an environment label) is an expected difference too.
+  tokensA.set(a.name, '<cluster>');
+  tokensB.set(b.name, '<cluster>');
+  let renamed = 0;
+  pairs.forEach(([, entryA, entryB], index) => {
+    if (entryA.ref.name !== entryB.ref.name) {
+      renamed += 1;
+      tokensA.set(entryA.ref.name, `<name:${index}>`);
+      tokensB.set(entryB.ref.name, `<name:${index}>`);
+    }
+    if (entryA.ref.namespace !== '' && entryB.ref.namespace !== '' && entryA.ref.namespace !== entryB.ref.namespace) {
+      namespaces[entryA.ref.namespace] = entryB.ref.namespace;
+    }
+  });
+  Object.entries(namespaces).forEach(([nsA, nsB], index) => {
+    tokensA.set(nsA, `<namespace:${index}>`);
+    tokensB.set(nsB, `<namespace:${index}>`);
+  });
+  const changed: ObjectParity[] = [];
+  let identical = 0;
+  for (const [id, entryA, entryB] of pairs) {
+    const differences: FieldDifference[] = [];
+    diffValues(entryA.object, entryB.object, tokensA, tokensB, '', differences);
+    if (differences.length === 0) identical += 1;
+    else changed.push({ id, a: describeRef(entryA.ref), b: describeRef(entryB.ref), differences });
+  }
+  const summary = (entry: ManifestEntry, cluster: string): ObjectSummary => ({ id: idOf(entry, cluster), object: describeRef(entry.ref), file: entry.file });
+  const onlyInA = a.set.entries.filter((entry) => !byIdB.has(idOf(entry, a.name))).map((entry) => summary(entry, a.name));
+  const onlyInB = b.set.entries.filter((entry) => !byIdA.has(idOf(entry, b.name))).map((entry) => summary(entry, b.name));
+  return { a: a.name, b: b.name, namespaces, renamed, identical, changed, onlyInA, onlyInB, same: changed.length === 0 && onlyInA.length === 0 && onlyInB.length === 0 };
+}
+
+function normalize(value: unknown, tokens: ReadonlyMap<string, string>): unknown {
+  return typeof value === 'string' ? (tokens.get(value) ?? value) : value;
+}
+
+function childPath(parent: string, key: string | number): string {
+  if (typeof key === 'number') return `${parent}[${key}]`;
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) return parent === '' ? key : `${parent}.${key}`;
+  return `${parent}[${JSON.stringify(key)}]`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function diffValues(a: unknown, b: unknown, tokensA: ReadonlyMap<string, string>, tokensB: ReadonlyMap<string, string>, path: string, out: FieldDifference[]): void {
+  if (isRecord(a) && isRecord(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    for (const key of keys) {
+      const keyA = key;
+      if (!(key in a)) out.push({ path: childPath(path, key), b: b[key] });
+      else if (!(key in b)) out.push({ path: childPath(path, key), a: a[keyA] });
+      else diffValues(a[key], b[key], tokensA, tokensB, childPath(path, key), out);
+    }
+    return;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const length = Math.max(a.length, b.length);
+    for (let index = 0; index < length; index += 1) {
+      if (index >= a.length) out.push({ path: childPath(path, index), b: b[index] });
+      else if (index >= b.length) out.push({ path: childPath(path, index), a: a[index] });
+      else diffValues(a[index], b[index], tokensA, tokensB, childPath(path, index), out);
+    }
+    return;
+  }
+  if (normalize(a, tokensA) !== normalize(b, tokensB) && JSON.stringify(a) !== JSON.stringify(b)) out.push({ path: path === '' ? '(object)' : path, a, b });
+}
