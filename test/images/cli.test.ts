@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRegistry, type PushedImage, type TestRegistry } from '../registry/registry.ts';
-import { createFixtureRepo, git, pushFixtureImages, writeRegistryConfig } from './_fixture.ts';
+import { git as gitAsync, startGitServer } from '../git/git-server.ts';
+import { createFixtureRepo, fixtureFiles, git, pushFixtureImages, writeRegistryConfig } from './_fixture.ts';
 
 const BIN = resolve(import.meta.dirname, '../../cli/bin/strata.js');
 
@@ -114,6 +115,32 @@ describe('strata images', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(git(dir, 'rev-list', '--count', 'HEAD')).toBe('1');
     expect(git(dir, 'status', '--porcelain')).toBe('M clusters/development/images.json');
+  });
+
+  it('update --push rebases onto commits pushed meanwhile and never forces', async () => {
+    const server = await startGitServer();
+    try {
+      await server.createRepo('fleet');
+      const initial = await server.push('fleet', { files: fixtureFiles(registry.host), message: 'initial' });
+      const dir = mkdtempSync(join(tmpdir(), 'strata-images-clone-'));
+      dirs.push(dir);
+      // Async git only while the in-process Git server has to answer.
+      await gitAsync(['clone', '--quiet', server.httpUrl('fleet'), '.'], dir);
+      await gitAsync(['config', 'user.name', 'Test Author'], dir);
+      await gitAsync(['config', 'user.email', 'author@example.test'], dir);
+      const other = await server.push('fleet', { files: { 'README.md': 'someone else\n' }, message: 'someone else' });
+      const r = await strata(dir, ['images', 'update', '--push', '--no-compile', '--env', 'development', '--registry-config', writeRegistryConfig(home, registry)]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/Pushed [0-9a-f]{40}/);
+      const bare = join(server.reposDir, 'fleet.git');
+      const subjects = (await gitAsync(['log', '--format=%H %s', 'main'], bare)).split('\n');
+      expect(subjects.map((line) => line.slice(41))).toEqual(['images: update 2 images in development', 'someone else', 'initial']);
+      expect(subjects[1]!.slice(0, 40)).toBe(other);
+      expect(subjects[2]!.slice(0, 40)).toBe(initial);
+      expect(git(dir, 'rev-parse', 'HEAD')).toBe(subjects[0]!.slice(0, 40));
+    } finally {
+      await server.teardown();
+    }
   });
 
   it('wrong credentials: exit 2, the image named, nothing written', async () => {

@@ -59,6 +59,28 @@ describe('RegistryClient against a real registry (htpasswd)', () => {
     expect((error as Error).message).not.toContain('wrong');
   });
 
+  it('retries 429 and 5xx with backoff, then gives up naming the image', async () => {
+    const statuses = [503, 429, 502];
+    const seen: number[] = [];
+    const flaky = new RegistryClient({
+      credentials: () => ({ username: registry.username, password: registry.password }),
+      backoffMs: 5,
+      fetch: async (input, init) => {
+        const status = statuses.shift();
+        if (status !== undefined) {
+          seen.push(status);
+          return new Response('{"errors":[{"code":"UNAVAILABLE","message":"try later"}]}', { status, headers: status === 429 ? { 'retry-after': '0' } : {} });
+        }
+        return fetch(input, init);
+      },
+    });
+    expect([...(await flaky.listTags(`${registry.host}/shop/checkout-api`))].sort()).toEqual([...TAGS].sort());
+    expect(seen).toEqual([503, 429, 502]);
+
+    const down = new RegistryClient({ retries: 2, backoffMs: 1, fetch: async () => new Response('{"errors":[{"code":"UNAVAILABLE","message":"down"}]}', { status: 503 }) });
+    await expect(down.listTags(`${registry.host}/shop/checkout-api`)).rejects.toThrow(`image ${registry.host}/shop/checkout-api: cannot list tags: HTTP 503: UNAVAILABLE down`);
+  });
+
   it('says when no credentials are configured', async () => {
     const anonymous = new RegistryClient();
     await expect(anonymous.listTags(`${registry.host}/shop/checkout-api`)).rejects.toThrow(/requires authentication .* no credentials are configured/);
