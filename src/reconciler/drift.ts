@@ -80,7 +80,8 @@ interface Watched {
   readonly ref: ObjectRef;
   readonly policy: SsaPolicy;
   /** What was last seen of our ownership; undefined before the first read. */
-  baseline?: { readonly uid: string; readonly time: string | undefined; readonly paths: ReadonlySet<string> };
+  /** `paths`: our fieldsV1 paths, sorted and joined by newlines (one string per object keeps memory small). */
+  baseline?: { readonly uid: string; readonly time: string | undefined; readonly paths: string };
 }
 
 interface Stream {
@@ -285,7 +286,7 @@ export class DriftWatcher {
     const watched = stream.objects.get(key);
     if (!watched) return;
     const fieldManager = this.options.fieldManager ?? DEFAULT_DRIFT_OPTIONS.fieldManager;
-    const now = { uid: String(live.metadata.uid ?? ''), time: appliedTime(live, fieldManager), paths: appliedPaths(live, fieldManager) ?? new Set<string>() };
+    const now = { uid: String(live.metadata.uid ?? ''), time: appliedTime(live, fieldManager), paths: [...(appliedPaths(live, fieldManager) ?? [])].sort().join('\n') };
     const before = watched.baseline;
     watched.baseline = now;
     if (live.metadata.deletionTimestamp) {
@@ -295,7 +296,9 @@ export class DriftWatcher {
     if (first || before === undefined || watched.policy === 'IfNotPresent') return;
     if (before.uid !== now.uid || before.time !== now.time) return; // recreated, or applied by us
     // Our own apply within the same second may add fields; only fields taken from us are drift.
-    const lost = [...before.paths].filter((path) => !now.paths.has(path));
+    if (before.paths === now.paths) return;
+    const current = new Set(now.paths.split('\n'));
+    const lost = before.paths === '' ? [] : before.paths.split('\n').filter((path) => !current.has(path));
     if (lost.length === 0) return;
     this.report(watched, 'modified', describeLoss(live, fieldManager, lost));
   }
