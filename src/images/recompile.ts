@@ -1,12 +1,9 @@
 /**
  * Recompiling the clusters whose lock changed, through the compiler's API
- * (`src/compiler/`), so the commit carries both the sources and the compiled
- * output in `deploy/<cluster>/`.
+ * (`synth` of `src/compiler/`), so the commit carries both the sources and
+ * the compiled output in `deploy/<cluster>/`.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { ImageFileError } from './errors.ts';
 
 export interface RecompileRequest {
   /** The project root. */
@@ -18,17 +15,19 @@ export interface RecompileRequest {
 /** Compiles the clusters; returns the paths written or removed, relative to the root, to commit. */
 export type Recompile = (request: RecompileRequest) => Promise<readonly string[]>;
 
-/** The compiler's API as image automation uses it. */
-interface CompilerModule {
-  synth(options: { root?: string; clusters?: readonly string[] }): Promise<unknown>;
-}
-
-/** The default `Recompile`: the compiler's `synth` for the changed clusters, then `deploy/<cluster>` is committed whole. */
+/**
+ * The default `Recompile`: the compiler's `synth` (type-check, compile, write
+ * `deploy/<cluster>/` only when every cluster compiled) for the changed clusters;
+ * each cluster's output folder is committed whole (additions and removals).
+ * Environments without `clusters/<env>/index.ts` are skipped.
+ */
 export const recompileClusters: Recompile = async ({ root, clusters }) => {
-  if (clusters.length === 0) return [];
-  const entry = path.join(import.meta.dirname, '..', 'compiler', 'index.ts');
-  if (!existsSync(entry)) throw new ImageFileError(entry, 'the compiler is not available; cannot recompile the updated clusters');
-  const compiler = (await import(pathToFileURL(entry).href)) as CompilerModule;
-  await compiler.synth({ root, clusters });
-  return clusters.map((cluster) => path.join('deploy', cluster));
+  // Loaded on first use: scanning needs neither the compiler nor TypeScript.
+  const { discoverClusters, projectLayout, synth } = await import('../compiler/index.ts');
+  // An environment folder without an index.ts has a lock but no cluster to compile.
+  const known = new Set(discoverClusters(projectLayout(root)));
+  const selected = clusters.filter((cluster) => known.has(cluster));
+  if (selected.length === 0) return [];
+  const result = await synth({ root, clusters: selected });
+  return result.clusters.map((cluster) => path.relative(root, cluster.dir));
 };

@@ -60,6 +60,49 @@ export function fixtureFiles(host: string): Record<string, string> {
   };
 }
 
+/**
+ * A minimal cluster for each environment (a plain ClusterSource, no construct library): one
+ * Deployment per locked image, so the real compiler has something to recompile.
+ */
+export function fixtureClusters(): Record<string, string> {
+  const files: Record<string, string> = {
+    '.gitignore': '.cache/\n',
+    'package.json': '{ "name": "fixture", "private": true, "type": "module" }\n',
+    'tsconfig.json': `${JSON.stringify(
+      {
+        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, resolveJsonModule: true, skipLibCheck: true, types: [] },
+        include: ['clusters'],
+      },
+      null,
+      2,
+    )}\n`,
+  };
+  for (const env of ['development', 'production']) {
+    files[`clusters/${env}/index.ts`] = `import lock from './images.json' with { type: 'json' };
+
+const images: Record<string, string> = lock.images;
+
+export default {
+  name: '${env}',
+  synthesize: () =>
+    Object.entries(images).map(([name, image]) => ({
+      source: \`${env}/\${name}/Deployment\`,
+      object: {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name, namespace: 'shop' },
+        spec: {
+          selector: { matchLabels: { app: name } },
+          template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image }] } },
+        },
+      },
+    })),
+};
+`;
+  }
+  return files;
+}
+
 /** A git repository holding the fixture project, committed on `main`. */
 export function createFixtureRepo(host: string, extra: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'strata-images-'));

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRegistry, type PushedImage, type TestRegistry } from '../registry/registry.ts';
 import { git as gitAsync, startGitServer } from '../git/git-server.ts';
-import { createFixtureRepo, fixtureFiles, git, pushFixtureImages, writeRegistryConfig } from './_fixture.ts';
+import { createFixtureRepo, fixtureClusters, fixtureFiles, git, pushFixtureImages, writeRegistryConfig } from './_fixture.ts';
 
 const BIN = resolve(import.meta.dirname, '../../cli/bin/strata.js');
 
@@ -107,6 +107,29 @@ describe('strata images', () => {
     expect(again.status, again.stderr).toBe(0);
     expect(again.stdout).toContain('nothing to update');
     expect(git(dir, 'rev-list', '--count', 'HEAD')).toBe('2');
+  });
+
+  it('update --commit recompiles the affected clusters with the compiler, and strata check passes after', async () => {
+    const dir = createFixtureRepo(registry.host, fixtureClusters());
+    dirs.push(dir);
+    const config = writeRegistryConfig(home, registry);
+    const synth = await strata(dir, ['synth']);
+    expect(synth.status, synth.stderr).toBe(0);
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '--quiet', '-m', 'compiled');
+    const r = await strata(dir, ['images', 'update', '--commit', '--env', 'development', '--registry-config', config]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(git(dir, 'show', '--format=', '--name-only', 'HEAD').split('\n').sort()).toEqual([
+      'clusters/development/images.json',
+      'deploy/development/index.json',
+      'deploy/development/shop/deployment-checkout-api.yaml',
+      'deploy/development/shop/deployment-worker.yaml',
+    ]);
+    expect(readFileSync(join(dir, 'deploy/development/shop/deployment-worker.yaml'), 'utf8')).toContain(`image: "${registry.host}/shop/worker:main-42"`);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+    const check = await strata(dir, ['check']);
+    expect(check.status, check.stderr + check.stdout).toBe(0);
+    expect(check.stdout).toContain('development: up to date');
   });
 
   it('update without --commit only rewrites the files', async () => {
