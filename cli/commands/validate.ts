@@ -41,7 +41,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       const targets = compiled.flatMap((cluster) =>
         cluster.set.entries.map((entry) => ({
           object: entry.object,
-          file: relative(process.cwd(), join(layout.root, 'deploy', cluster.name, entry.file)) || entry.file,
+          file: relative(layout.root, join(layout.root, 'deploy', cluster.name, entry.file)),
           source: entry.source ?? entry.file,
         })),
       );

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isClusterSource, type ClusterSource } from '../constructs/cluster-source.ts';
@@ -11,7 +13,7 @@ export async function loadClusterSource(layout: ProjectLayout, name: string): Pr
   const file = relative(layout.root, entry);
   let module: { default?: unknown };
   try {
-    module = (await import(pathToFileURL(entry).href)) as { default?: unknown };
+    module = (await import(entryUrl(entry))) as { default?: unknown };
   } catch (error) {
     throw new ClusterLoadError(name, file, `cannot be imported: ${(error as Error).message ?? String(error)}`, { cause: error });
   }
@@ -23,6 +25,24 @@ export async function loadClusterSource(layout: ProjectLayout, name: string): Pr
     throw new ClusterLoadError(name, file, `exports the cluster ${JSON.stringify(source.name)}; the folder and the cluster name must be the same`);
   }
   return source;
+}
+
+const imported = new Map<string, string>();
+
+/**
+ * The URL to import an entry by. A process that compiles twice (tests, the benchmark)
+ * would get the first module back from the module cache; an entry whose content changed
+ * since is imported under a new query. (Its own imports stay cached: a long-lived
+ * process sees changes of the entry only; the CLI runs once per compile.)
+ */
+function entryUrl(entry: string): string {
+  const digest = createHash('sha256').update(readFileSync(entry)).digest('hex').slice(0, 16);
+  const previous = imported.get(entry);
+  imported.set(entry, previous === undefined ? digest : previous);
+  const url = pathToFileURL(entry).href;
+  if (previous === undefined || previous === digest) return url;
+  imported.set(entry, digest);
+  return `${url}?v=${digest}`;
 }
 
 /** Runs a cluster's synthesis, wrapping any failure with the cluster and its entry file. */
