@@ -53,7 +53,9 @@ export class OutputCache {
     delete this.records[dir];
   }
 
+  /** Writes the records, dropping those of folders that no longer exist (temporary outputs). */
   save(): void {
+    for (const dir of Object.keys(this.records)) if (!existsSync(dir)) delete this.records[dir];
     mkdirSync(join(this.file, '..'), { recursive: true });
     writeFileSync(this.file, `${JSON.stringify(this.records)}\n`);
   }
