@@ -75,6 +75,14 @@ export interface BootstrapOptions {
    * @default the node_modules of this Strata installation
    */
   readonly nodeModules?: string;
+  /**
+   * Runs the agent where the cluster cannot: called once, right after bootstrap applied
+   * the agent's manifests and created the root Sync (the moment a real cluster starts the
+   * agent's Pods). Tests pass an in-process `startAgent`; that is the only difference
+   * between them and a real bootstrap.
+   * @default none: the cluster runs the agent's Deployment
+   */
+  readonly runAgent?: (kubeConfig: KubeConfig) => Promise<void>;
   /** One line per step, for a terminal. @default silent */
   readonly onProgress?: (step: BootstrapStep, message: string) => void;
   readonly signal?: AbortSignal;
@@ -245,6 +253,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
         fail('apply', `cannot create the root Sync: ${(error as Error).message}`, error);
       }
       progress('apply', `created the root Sync ${ROOT_SYNC_NAMESPACE}/${syncName} for deploy/${cluster}`);
+      await options.runAgent?.(kubeConfig);
     } else if (commit !== undefined) {
       // A new revision: ask for a reconcile now rather than at the next interval.
       await client

@@ -1,0 +1,148 @@
+// Bootstrap and disaster recovery on a real kube-apiserver of its own (the harness resets it
+// to a new empty etcd: the cluster is lost) and the real Git server: the example production
+// cluster is bootstrapped from a repository seeded with this project's sources, a second run
+// changes nothing, the cluster is destroyed and bootstrapped again from the same repository,
+// and every object of deploy/production is back as compiled. The agent runs in this process
+// (there is no kubelet running our image); bootstrap starts it through `runAgent` at the
+// moment a real cluster would start its Pods.
+import { rmSync } from 'node:fs';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCluster, type TestCluster } from '../cluster/cluster.ts';
+import { startGitServer, type GitServer } from '../git/git-server.ts';
+import { bootstrap, type BootstrapOptions } from '../../src/gitops/bootstrap.ts';
+import { BootstrapError } from '../../src/gitops/errors.ts';
+import { generateIdentity } from '../../src/secrets/age-keys.ts';
+import { readHistory } from '../../src/gitops/history.ts';
+import type { AgentHandle } from '../../src/reconciler/agent.ts';
+import { compiledOutput, differencesFromLive, gitIn, inProcessAgent, installPrerequisiteCrds, scratchDir, seedRepository } from './_seed.ts';
+
+let cluster: TestCluster;
+let git: GitServer;
+let agent: AgentHandle | undefined;
+const scratch: string[] = [];
+let ageKey = '';
+
+beforeAll(async () => {
+  [cluster, git] = await Promise.all([startCluster(), startGitServer()]);
+  ageKey = (await generateIdentity()).secret;
+  await git.createRepo('infra');
+  await seedRepository(git.httpUrl('infra'), 'production');
+  await installPrerequisiteCrds(cluster.kubeConfig());
+}, 240_000);
+
+afterAll(async () => {
+  await agent?.stop();
+  await Promise.allSettled([cluster?.stop(), git?.teardown()]);
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+function options(overrides: Partial<BootstrapOptions> = {}): BootstrapOptions {
+  const workDir = scratchDir('bootstrap');
+  scratch.push(workDir);
+  return {
+    repo: git.httpUrl('infra', { auth: false }),
+    branch: 'main',
+    cluster: 'production',
+    kubeconfig: cluster.kubeconfigPath,
+    context: 'admin',
+    gitCredentials: git.credentials,
+    ageKey,
+    workDir,
+    timeoutMs: 120_000,
+    runAgent: async (kc) => {
+      agent = await inProcessAgent(kc);
+    },
+    ...(process.env['STRATA_BOOTSTRAP_LOG'] ? { onProgress: (step, message) => console.log(`[bootstrap] ${step}: ${message}`) } : {}),
+    ...overrides,
+  };
+}
+
+async function namespaceExists(name: string): Promise<boolean> {
+  return cluster
+    .kubeConfig()
+    .makeApiClient(CoreV1Api)
+    .readNamespace({ name })
+    .then(() => true)
+    .catch(() => false);
+}
+
+describe('bootstrap and disaster recovery', () => {
+  it('fails clearly on a wrong context, missing permissions or an unreachable repository, leaving nothing behind', async () => {
+    const wrongContext = await bootstrap(options({ context: 'production-eu' })).catch((e: unknown) => e);
+    expect(wrongContext).toBeInstanceOf(BootstrapError);
+    expect((wrongContext as BootstrapError).step).toBe('context');
+    expect((wrongContext as Error).message).toMatch(/context "production-eu" is not in the kubeconfig \(contexts: .*admin/);
+
+    const denied = await bootstrap(options({ context: 'alice' })).catch((e: unknown) => e);
+    expect((denied as BootstrapError).step).toBe('permissions');
+    expect((denied as Error).message).toMatch(/insufficient permissions on https:\/\/127\.0\.0\.1:\d+: may not .*create customresourcedefinitions\.apiextensions\.k8s\.io/);
+
+    const unreachable = await bootstrap(options({ repo: git.httpUrl('no-such-repo', { auth: false }) })).catch((e: unknown) => e);
+    expect((unreachable as BootstrapError).step).toBe('clone');
+    expect((unreachable as Error).message).toContain('cannot clone');
+    expect((unreachable as Error).message).not.toContain(git.credentials.password);
+
+    expect(await namespaceExists('strata-system')).toBe(false);
+    expect(agent).toBeUndefined();
+  });
+
+  it('bootstraps production, changes nothing on a second run, and recovers the destroyed cluster from Git', async () => {
+    const first = await bootstrap(options());
+    console.log(`first bootstrap: Ready after ${((first.readyAfterMs ?? 0) / 1000).toFixed(1)} s (${first.applied.length} agent objects applied)`);
+    expect(first.git).toBe('changed');
+    expect(first.apply).toBe('changed');
+    expect(first.sources).toEqual(['clusters/production/strata-system.ts', 'clusters/production/index.ts']);
+    expect(first.secrets).toEqual([
+      { name: 'strata-git-auth', action: 'created' },
+      { name: 'strata-age-key', action: 'created' },
+    ]);
+    expect(first.revision).toBe(`main@sha1:${first.commit}`);
+    expect(agent).toBeDefined();
+
+    // The bootstrap commit is an applied revision with a message saying what it added.
+    const reader = scratchDir('history');
+    scratch.push(reader);
+    await gitIn(reader, 'clone', '--quiet', git.httpUrl('infra'), 'repo');
+    const history = await readHistory({ dir: `${reader}/repo`, cluster: 'production', runningRevision: first.revision });
+    expect(history.revisions).toHaveLength(2);
+    expect(history.revisions[0]?.running).toBe(true);
+    expect(history.revisions[0]?.subject).toBe('Bootstrap production: add the Strata agent and the root Sync');
+    expect(history.revisions[0]?.message).toContain('Deployment of strata/agent:');
+    expect(history.revisions[0]?.counts.added).toBe(12);
+    // Credentials are Secrets in the cluster, never in Git.
+    expect(await gitIn(`${reader}/repo`, 'grep', '-c', git.credentials.password).catch(() => 'absent')).toBe('absent');
+
+    const compiled = await compiledOutput(git.httpUrl('infra'), 'production');
+    expect(await differencesFromLive(cluster.kubeConfig(), compiled)).toEqual([]);
+
+    const second = await bootstrap(options());
+    expect(second.changed).toBe(false);
+    expect(second.git).toBe('unchanged');
+    expect(second.apply).toBe('skipped');
+    expect(second.commit).toBeUndefined();
+    expect(second.revision).toBe(first.revision);
+    expect(second.secrets.map((s) => s.action)).toEqual(['unchanged', 'unchanged']);
+
+    // The same cluster named as another environment: the usual wrong --context.
+    const other = await bootstrap(options({ cluster: 'staging' })).catch((e: unknown) => e);
+    expect((other as BootstrapError).step).toBe('context');
+    expect((other as Error).message).toMatch(/already bootstrapped as production .*wrong --context\?/);
+
+    // Disaster: the cluster is lost (new empty etcd) and its agent with it.
+    await agent?.stop();
+    agent = undefined;
+    await cluster.resetCluster();
+    expect(await namespaceExists('strata-system')).toBe(false);
+    await installPrerequisiteCrds(cluster.kubeConfig());
+
+    const recovered = await bootstrap(options());
+    const seconds = (recovered.readyAfterMs ?? 0) / 1000;
+    console.log(`disaster recovery: bootstrap → root Sync Ready in ${seconds.toFixed(1)} s for ${compiled.size} objects of deploy/production`);
+    expect(recovered.git).toBe('unchanged');
+    expect(recovered.apply).toBe('changed');
+    expect(recovered.revision).toBe(first.revision);
+    expect(await differencesFromLive(cluster.kubeConfig(), compiled)).toEqual([]);
+    expect(seconds).toBeLessThan(60);
+  }, 300_000);
+});
