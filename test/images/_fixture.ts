@@ -64,7 +64,7 @@ export function fixtureFiles(host: string): Record<string, string> {
  * A minimal cluster for each environment (a plain ClusterSource, no construct library): one
  * Deployment per locked image, so the real compiler has something to recompile.
  */
-export function fixtureClusters(): Record<string, string> {
+export function fixtureClusters(namespace = 'shop'): Record<string, string> {
   const files: Record<string, string> = {
     '.gitignore': '.cache/\n',
     'package.json': '{ "name": "fixture", "private": true, "type": "module" }\n',
@@ -90,7 +90,7 @@ export default {
       object: {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
-        metadata: { name, namespace: 'shop' },
+        metadata: { name, namespace: '${namespace}' },
         spec: {
           selector: { matchLabels: { app: name } },
           template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image }] } },
