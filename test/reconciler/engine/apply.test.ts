@@ -192,6 +192,25 @@ data: { value: "${value}" }
     });
   });
 
+  it('recreates a Job whose pod template changed only with force', async () => {
+    const job = (image: string): string => `
+apiVersion: batch/v1
+kind: Job
+metadata: { name: migrate, namespace: $NS }
+spec:
+  backoffLimit: 0
+  template:
+    spec: { restartPolicy: Never, containers: [{ name: migrate, image: ${image} }] }
+`;
+    await applyAllStaged(client, manifestSet(job('migrate:1'), ns.name), { ownerLabels: OWNER });
+    const error = (await applyAllStaged(client, manifestSet(job('migrate:2'), ns.name), { ownerLabels: OWNER }).catch((caught: unknown) => caught)) as ApplyError;
+    expect(error.errors[0]?.message).toMatch(new RegExp(`^Job/${ns.name}/migrate: immutable field changed; .*field is immutable`));
+    const result = await applyAllStaged(client, manifestSet(job('migrate:2'), ns.name), { ownerLabels: OWNER, force: true });
+    expect(result.entries[0]).toMatchObject({ subject: `Job/${ns.name}/migrate`, action: 'created' });
+    const live = (await client.get(result.entries[0]!.ref)) as KubeObject & { spec: { template: { spec: { containers: { image: string }[] } } } };
+    expect(live.spec.template.spec.containers[0]?.image).toBe('migrate:2');
+  });
+
   describe('opt-out annotations', () => {
     it('strata.dev/reconcile: disabled is never applied', async () => {
       const set = manifestSet(
