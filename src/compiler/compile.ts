@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
-import { INDEX_FILE, ManifestSet, serializeIndex } from '../manifest/index.ts';
+import { INDEX_FILE, ManifestSet, refOf, serializeIndex } from '../manifest/index.ts';
+import { findPlaintextSecrets, plaintextSecretMessage } from '../secrets/plaintext-secrets.ts';
 import { ClusterLoadError, ObjectValidationError, type ObjectProblem } from './errors.ts';
 import { loadClusterSource, synthesizeCluster } from './load.ts';
 import { validateObjectNames } from './names.ts';
@@ -22,7 +23,11 @@ export async function compileCluster(layout: ProjectLayout, name: string): Promi
   const source = await loadClusterSource(layout, name);
   const inputs = await synthesizeCluster(layout, source);
   const problems: ObjectProblem[] = [];
-  for (const input of inputs) problems.push(...validateObjectNames(input.object, input.source ?? '(no construct path)'));
+  for (const input of inputs) {
+    problems.push(...validateObjectNames(input.object, input.source ?? '(no construct path)'));
+    // A Secret with values must be a SopsSecret (ciphertext) unless marked non-sensitive.
+    for (const secret of findPlaintextSecrets([input])) problems.push({ source: secret.source, ref: refOf(input.object), field: secret.field, message: plaintextSecretMessage(secret) });
+  }
   if (problems.length > 0) throw new ObjectValidationError(name, problems);
   let set: ManifestSet;
   try {

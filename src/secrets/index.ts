@@ -34,5 +34,5 @@ export {
   type SopsDecryptHookProps,
   type SyncLike,
 } from './decrypt-manifests.ts';
-export { assertNoPlaintextSecrets, findPlaintextSecrets, NON_SENSITIVE_ANNOTATION, PlaintextSecretError, type EntryLike, type PlaintextSecret } from './plaintext-secrets.ts';
+export { assertNoPlaintextSecrets, findPlaintextSecrets, NON_SENSITIVE_ANNOTATION, PlaintextSecretError, plaintextSecretMessage, type EntryLike, type PlaintextSecret } from './plaintext-secrets.ts';
 export { ENVELOPE_VERSION, isSopsEnvelope, type KeyPaths, type SopsEnvelope } from './sops-envelope.ts';

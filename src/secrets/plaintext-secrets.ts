@@ -16,6 +16,8 @@ export interface PlaintextSecret {
   /** The construct path (or file) that produced it. */
   readonly source: string;
   readonly keys: readonly string[];
+  /** The fields holding them: `data`, `stringData` or both, comma-separated. */
+  readonly field: string;
 }
 
 export interface EntryLike {
@@ -35,12 +37,18 @@ export function findPlaintextSecrets(entries: Iterable<EntryLike>): PlaintextSec
     if (object.kind !== 'Secret' || object.apiVersion !== 'v1') continue;
     if (isEncrypted(object)) continue;
     if (object.metadata.annotations?.[NON_SENSITIVE_ANNOTATION] === 'true') continue;
-    const keys = [object.data, object.stringData].flatMap((values) => (typeof values === 'object' && values !== null ? Object.keys(values) : []));
+    const fields = (['data', 'stringData'] as const).filter((f) => typeof object[f] === 'object' && object[f] !== null && Object.keys(object[f] as object).length > 0);
+    const keys = fields.flatMap((f) => Object.keys(object[f] as object));
     if (keys.length === 0) continue;
     const ns = object.metadata.namespace;
-    found.push({ object: `Secret/${ns ? `${ns}/` : ''}${object.metadata.name}`, source: source ?? '<unknown>', keys: [...new Set(keys)].sort() });
+    found.push({ object: `Secret/${ns ? `${ns}/` : ''}${object.metadata.name}`, source: source ?? '<unknown>', keys: [...new Set(keys)].sort(), field: fields.join(', ') });
   }
   return found;
+}
+
+/** What to tell the author of a plain Secret (the keys, never the values). */
+export function plaintextSecretMessage(secret: PlaintextSecret): string {
+  return `plaintext Secret values (${secret.keys.join(', ')}) would be written to Git; use a SopsSecret, or set the annotation ${NON_SENSITIVE_ANNOTATION}: "true" if they are not secret`;
 }
 
 /** Raised with every plain Secret found; each line names the construct path and the keys. */
