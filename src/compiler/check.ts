@@ -42,12 +42,13 @@ export async function checkOutput(options: CheckOptions = {}): Promise<CheckResu
   const compiled = await compile(options);
   const temporary = mkdtempSync(join(tmpdir(), 'strata-check-'));
   try {
-    const clusters = compiled.map((cluster): ClusterCheck => {
+    const clusters: ClusterCheck[] = [];
+    for (const cluster of compiled) {
       const fresh = join(temporary, cluster.name);
-      syncDirectory(fresh, cluster.files);
+      await syncDirectory(fresh, cluster.files);
       const differences = compareDirectories(join(committedDir, cluster.name), fresh, cluster.name);
-      return { cluster: cluster.name, upToDate: differences.length === 0, differences };
-    });
+      clusters.push({ cluster: cluster.name, upToDate: differences.length === 0, differences });
+    }
     return { upToDate: clusters.every((c) => c.upToDate), clusters };
   } finally {
     rmSync(temporary, { recursive: true, force: true });

@@ -137,7 +137,7 @@ export async function synth(options: SynthOptions = {}): Promise<SynthResult> {
   for (const cluster of compiled) {
     const dir = join(outDir, cluster.name);
     options.onProgress?.({ phase: 'write', cluster: cluster.name });
-    const written: WriteResult = syncDirectory(dir, cluster.files);
+    const written: WriteResult = await syncDirectory(dir, cluster.files);
     const changed = written.written.length > 0 || written.removed.length > 0;
     results.set(cluster.name, { cluster: cluster.name, action: changed ? 'written' : 'unchanged', dir, objects: cluster.set.size, written: written.written, removed: written.removed });
     if (fingerprint !== undefined) cache.record(dir, fingerprint);

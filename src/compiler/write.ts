@@ -1,5 +1,6 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, sep } from 'node:path';
+import { mkdirSync, readdirSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, sep } from 'node:path';
 
 /** What writing one cluster's output did, file by file (paths relative to the cluster folder). */
 export interface WriteResult {
@@ -28,41 +29,78 @@ export function listFiles(dir: string): string[] {
     .sort();
 }
 
+/** Options of {@link syncDirectory}. */
+export interface SyncOptions {
+  /**
+   * The file written after all others, so it never lists a file not there yet.
+   * @default 'index.json'
+   */
+  readonly indexFile?: string;
+  /**
+   * Files read, written or renamed at once.
+   * @default 32
+   */
+  readonly concurrency?: number;
+}
+
 /**
- * Makes `dir` hold exactly `files`: writes the files whose content differs (each to a
- * temporary name beside it, then renamed over, so no reader sees half a file), removes
- * files that no longer belong and the folders they leave empty. Touches nothing outside
- * `dir`. index.json is written last, so it never lists a file that is not there yet.
+ * Makes `dir` hold exactly `files`: writes the files whose content differs (a file that
+ * exists is replaced by writing a temporary file beside it and renaming it over, so no
+ * reader sees half a file), removes files that no longer belong and the folders they
+ * leave empty. Touches nothing outside `dir`. The index file is written last. File I/O
+ * runs `concurrency` operations at a time.
  */
-export function syncDirectory(dir: string, files: ReadonlyMap<string, string>, indexFile = 'index.json'): WriteResult {
+export async function syncDirectory(dir: string, files: ReadonlyMap<string, string>, options: SyncOptions = {}): Promise<WriteResult> {
+  const indexFile = options.indexFile ?? 'index.json';
+  const concurrency = options.concurrency ?? 32;
   const existing = new Set(listFiles(dir));
   const written: string[] = [];
   const removed: string[] = [];
   let unchanged = 0;
-  const order = [...files.keys()].filter((file) => file !== indexFile);
-  if (files.has(indexFile)) order.push(indexFile);
-  for (const file of order) {
+  const folders = new Set<string>();
+  const writeOne = async (file: string): Promise<void> => {
     const text = files.get(file)!;
     const target = join(dir, file);
-    if (existing.has(file)) {
-      existing.delete(file);
-      if (readFileSync(target, 'utf8') === text) {
+    const present = existing.delete(file);
+    if (present) {
+      if ((await readFile(target, 'utf8')) === text) {
         unchanged += 1;
-        continue;
+        return;
       }
+      const temporary = join(dirname(target), `.${basename(target)}.strata-tmp-${process.pid}`);
+      await writeFile(temporary, text);
+      await rename(temporary, target);
+    } else {
+      const folder = dirname(target);
+      if (!folders.has(folder)) {
+        mkdirSync(folder, { recursive: true });
+        folders.add(folder);
+      }
+      await writeFile(target, text);
     }
-    mkdirSync(dirname(target), { recursive: true });
-    const temporary = join(dirname(target), `.${file.split('/').pop()}.strata-tmp-${process.pid}`);
-    writeFileSync(temporary, text);
-    renameSync(temporary, target);
     written.push(file);
-  }
+  };
+  const order = [...files.keys()].filter((file) => file !== indexFile);
+  await inBatches(order, concurrency, writeOne);
+  if (files.has(indexFile)) await writeOne(indexFile);
   for (const file of existing) {
     unlinkSync(join(dir, file));
     removed.push(file);
     removeEmptyParents(dir, dirname(join(dir, file)));
   }
-  return { written, removed: removed.sort(), unchanged };
+  return { written: written.sort(), removed: removed.sort(), unchanged };
+}
+
+async function inBatches<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next]!;
+      next += 1;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }
 
 function removeEmptyParents(root: string, folder: string): void {

@@ -1,0 +1,101 @@
+// One measurement, run in its own process so its peak memory (max RSS) is its own.
+// Usage: tsx bench/_measure.ts <mode> <objects> <workdir>; prints one JSON line.
+//   cdk8s          stock `App.synth()` of the fleet's construct tree (YAML via the `yaml` library)
+//   strata         Strata's synthesis of the same tree: toJson, canonical YAML, one file per object, index.json
+//   strata-overlay Strata end to end with an overlay (namespace, name prefix, labels, image tag, replicas)
+//   base           writes the fleet's objects as a kustomize base (not timed)
+//   project        writes a Strata project compiling the fleet (not timed)
+//   compile        `synth()` of that project (cold with --cold, else using the caches)
+// Usage: tsx bench/_measure.ts <mode> <objects> <output dir> <projects dir> [--cold]
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { synth } from '../src/compiler/index.ts';
+import { syncDirectory } from '../src/compiler/write.ts';
+import { filesOf } from '../src/compiler/compile.ts';
+import { synthesizeTree } from '../src/constructs/_synthesize.ts';
+import { fleet } from '../src/constructs/index.ts';
+import { ManifestSet } from '../src/manifest/index.ts';
+import { FLEET_NAME, fleetOverlays, kustomization, overlayKustomization } from './fleet-overlay.ts';
+
+const [mode = '', countText = '1000', workdir = '/tmp/strata-bench', projects = '/tmp/strata-bench-projects', flag] = process.argv.slice(2);
+const objects = Number(countText);
+
+function report(result: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ ...result, maxRssKiB: process.resourceUsage().maxRSS })}\n`);
+}
+
+async function main(): Promise<void> {
+  const out = join(workdir, `${mode}-${objects}`);
+  if (mode !== 'compile') rmSync(out, { recursive: true, force: true });
+  switch (mode) {
+    case 'cdk8s': {
+      const built = performance.now();
+      const app = fleet({ objects, name: FLEET_NAME }).app();
+      const treeMs = performance.now() - built;
+      (app as unknown as { outdir: string }).outdir = out;
+      const started = performance.now();
+      app.synth();
+      report({ ms: performance.now() - started, treeMs });
+      return;
+    }
+    case 'strata': {
+      const built = performance.now();
+      const app = fleet({ objects, name: FLEET_NAME }).app();
+      const treeMs = performance.now() - built;
+      const started = performance.now();
+      const { resources } = synthesizeTree(app);
+      const set = ManifestSet.of(resources);
+      await syncDirectory(join(out, FLEET_NAME), filesOf(FLEET_NAME, set));
+      report({ ms: performance.now() - started, treeMs, objects: set.size });
+      return;
+    }
+    case 'strata-overlay': {
+      const started = performance.now();
+      const inputs = fleet({ objects, name: FLEET_NAME, overlays: fleetOverlays(objects) }).synthesize();
+      const set = ManifestSet.of(inputs);
+      await syncDirectory(join(out, FLEET_NAME), filesOf(FLEET_NAME, set));
+      report({ ms: performance.now() - started, objects: set.size });
+      return;
+    }
+    case 'base': {
+      const set = ManifestSet.of(fleet({ objects, name: FLEET_NAME }).synthesize());
+      const base = join(workdir, `kustomize-${objects}`, 'base');
+      const files = filesOf(FLEET_NAME, set);
+      files.delete('index.json');
+      await syncDirectory(base, files);
+      writeFileSync(join(base, 'kustomization.yaml'), kustomization([...files.keys()]));
+      const overlay = join(workdir, `kustomize-${objects}`, 'overlay');
+      mkdirSync(overlay, { recursive: true });
+      writeFileSync(join(overlay, 'kustomization.yaml'), overlayKustomization(relative(overlay, base), objects));
+      report({ ms: 0, objects: set.size });
+      return;
+    }
+    case 'project': {
+      const root = join(projects, `project-${objects}`);
+      mkdirSync(join(root, 'clusters', FLEET_NAME), { recursive: true });
+      const src = relative(join(root, 'clusters', FLEET_NAME), join(import.meta.dirname, '..', 'src', 'constructs', 'index.ts'));
+      writeFileSync(
+        join(root, 'clusters', FLEET_NAME, 'index.ts'),
+        `import { fleet } from '${src}';\n\nexport default fleet({ objects: ${objects}, name: '${FLEET_NAME}' });\n`,
+      );
+      report({ ms: 0 });
+      return;
+    }
+    case 'compile': {
+      const root = join(projects, `project-${objects}`);
+      const outDir = join(workdir, `compile-out-${objects}`);
+      if (flag === '--cold') {
+        rmSync(join(root, '.cache'), { recursive: true, force: true });
+        rmSync(outDir, { recursive: true, force: true });
+      }
+      const started = performance.now();
+      const result = await synth({ root, outDir });
+      report({ ms: performance.now() - started, action: result.clusters[0]?.action, objects: result.clusters[0]?.objects });
+      return;
+    }
+    default:
+      throw new Error(`unknown mode ${mode}`);
+  }
+}
+
+await main();
