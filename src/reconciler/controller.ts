@@ -278,7 +278,8 @@ export class SyncController {
       state.healthRevision = undefined;
       state.healthAbort = undefined;
     }
-    state.lastResult = result;
+    // Keep the outcome, not the applied set: the drift watcher holds what it needs.
+    state.lastResult = { ...result, applied: undefined, changes: [] };
     if (result.outcome.kind === 'superseded') {
       state.dirty = true;
       return;

@@ -1,17 +1,16 @@
 /**
  * Connects the reconciler and controller to the apply engine of this folder:
  * one KubeClient (created lazily, shared by every Sync), `applyAllStaged`,
- * `pruneStale`, `waitForHealthy` and one DriftWatcher per Sync.
+ * `pruneStale`, `waitForHealthy`, and one DriftWatcher shared by all Syncs.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { ManifestSet, ObjectRef } from '../manifest/index.ts';
+import { refKey, type KubeObject, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
 import { applyAllStaged } from './apply.ts';
 import { KubeClient } from './client.ts';
 import type { DriftPort } from './controller.ts';
-import { DriftWatcher } from './drift.ts';
+import { DriftWatcher, type DriftEvent } from './drift.ts';
 import { inventoryOf, staleOf } from './inventory.ts';
-import { ownerLabels } from './owner.ts';
 import { PruneError, pruneStale } from './prune.ts';
 import type { ReconcileEngine } from './sync-reconciler.ts';
 import { waitForHealthy } from './wait.ts';
@@ -74,31 +73,73 @@ export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptio
     },
   };
 
-  const watchers = new Map<string, DriftWatcher>();
+  // One DriftWatcher for every Sync: its streams are one per kind and namespace (not per
+  // Sync), on a client of its own so long-lived watches never take the apply pool's sockets.
+  const sets = new Map<string, ManifestSet>();
+  const callbacks = new Map<string, (refs: readonly ObjectRef[], detail: string) => void>();
+  const ownerOf = new Map<string, string>();
+  let driftClient: Promise<KubeClient> | undefined;
+  let watcher: DriftWatcher | undefined;
+  let pending: NodeJS.Timeout | undefined;
+  const dispatch = (events: readonly DriftEvent[]): void => {
+    const bySync = new Map<string, DriftEvent[]>();
+    for (const event of events) {
+      const key = ownerOf.get(refKey(event.ref));
+      if (key !== undefined) bySync.set(key, [...(bySync.get(key) ?? []), event]);
+    }
+    for (const [key, list] of bySync) {
+      callbacks.get(key)?.(
+        list.map((event) => event.ref),
+        list.map((event) => `${event.subject}: ${event.message}`).join('; '),
+      );
+    }
+  };
+  const refresh = (): void => {
+    if (pending) return;
+    pending = setTimeout(() => {
+      pending = undefined;
+      ownerOf.clear();
+      const objects: KubeObject[] = [];
+      for (const [key, set] of sets) {
+        for (const entry of set.entries) {
+          if (ownerOf.has(refKey(entry.ref))) continue;
+          ownerOf.set(refKey(entry.ref), key);
+          objects.push(entry.object);
+        }
+      }
+      driftClient ??= KubeClient.fromKubeConfig(kubeConfig, { maxSockets: 1024 });
+      void driftClient
+        .then((shared) => {
+          watcher ??= new DriftWatcher(shared, {
+            fieldManager,
+            onDrift: dispatch,
+            onError: (error) => options.log?.debug({ event: 'drift-watch-error', err: error.message }, 'drift watch failed; retrying'),
+          });
+          return watcher.watch(objects);
+        })
+        .catch((error: unknown) => options.log?.warn({ event: 'drift-watch-error', err: (error as Error).message }, 'could not watch for drift'));
+    }, 50);
+  };
   const drift: DriftPort = {
     watch(key: string, set: ManifestSet, _impersonate: string | undefined, onDrift: (refs: readonly ObjectRef[], detail: string) => void): void {
-      const [namespace = '', name = ''] = key.split('/');
-      void client().then((shared) => {
-        let watcher = watchers.get(key);
-        if (!watcher) {
-          watcher = new DriftWatcher(shared, {
-            ownerLabels: ownerLabels(name, namespace),
-            fieldManager,
-            onDrift: (events) => onDrift(events.map((event) => event.ref), events.map((event) => `${event.subject}: ${event.message}`).join('; ')),
-            onError: (error) => options.log?.debug({ sync: key, event: 'drift-watch-error', err: error.message }, 'drift watch failed; retrying'),
-          });
-          watchers.set(key, watcher);
-        }
-        return watcher.watch(set);
-      }).catch((error: unknown) => options.log?.warn({ sync: key, event: 'drift-watch-error', err: (error as Error).message }, 'could not watch for drift'));
+      sets.set(key, set);
+      callbacks.set(key, onDrift);
+      refresh();
     },
     unwatch(key: string): void {
-      watchers.get(key)?.stop();
-      watchers.delete(key);
+      if (!sets.delete(key)) return;
+      callbacks.delete(key);
+      refresh();
     },
     async stop(): Promise<void> {
-      for (const watcher of watchers.values()) watcher.stop();
-      watchers.clear();
+      if (pending) clearTimeout(pending);
+      pending = undefined;
+      watcher?.stop();
+      watcher = undefined;
+      sets.clear();
+      callbacks.clear();
+      if (driftClient) (await driftClient).close();
+      driftClient = undefined;
     },
   };
 
