@@ -17,7 +17,7 @@ interface BootstrapArgs extends OutputArgs {
   readonly 'git-username'?: string;
   readonly 'git-password-env'?: string;
   readonly 'agent-image'?: string;
-  readonly interval: string;
+  readonly interval?: string;
   readonly wait: boolean;
   readonly timeout: number;
   readonly typecheck: boolean;
@@ -36,8 +36,8 @@ export const bootstrapCommand: CommandModule<object, BootstrapArgs> = {
       .option('age-key-file', { type: 'string', describe: "File with the cluster's age identity; stored as Secret strata-system/strata-age-key" })
       .option('git-username', { type: 'string', describe: 'HTTPS user for the repository; stored with the password as Secret strata-system/strata-git-auth' })
       .option('git-password-env', { type: 'string', describe: 'Name of the environment variable holding the HTTPS password or token' })
-      .option('agent-image', { type: 'string', describe: 'Agent image (default: strata/agent:<version>); a new one upgrades the agent through Git' })
-      .option('interval', { type: 'string', default: '1m', describe: 'How often the root Sync looks for a new revision' })
+      .option('agent-image', { type: 'string', describe: 'Agent image (default: as in Git, strata/agent:<version> at first); a new one upgrades the agent through Git' })
+      .option('interval', { type: 'string', describe: 'How often the root Sync looks for a new revision (default: as in Git, 1m at first)' })
       .option('wait', { type: 'boolean', default: true, describe: 'Wait until the root Sync is Ready (--no-wait: return once installed)' })
       .option('timeout', { type: 'number', default: 300, describe: 'Seconds to wait for Ready' })
       .option('typecheck', { type: 'boolean', default: false, describe: 'Type-check the cluster sources before compiling' })
@@ -69,7 +69,7 @@ export const bootstrapCommand: CommandModule<object, BootstrapArgs> = {
       ...(gitCredentials ? { gitCredentials } : {}),
       ...(ageKey === undefined ? {} : { ageKey }),
       ...(args['agent-image'] === undefined ? {} : { agentImage: args['agent-image'] }),
-      interval: args.interval,
+      ...(args.interval === undefined ? {} : { interval: args.interval }),
       wait: args.wait,
       timeoutMs: args.timeout * 1000,
       typecheck: args.typecheck,

@@ -20,8 +20,13 @@ export const STRATA_LAYER = 'strata';
 export interface BootstrapSourcesProps extends RootSyncProps {
   /** The project root (holding `clusters/`). */
   readonly root: string;
-  /** The agent image. */
-  readonly image: string;
+  /**
+   * The agent image.
+   * @default the image already in `strata-system.ts`, else `defaultImage`
+   */
+  readonly image?: string;
+  /** The image of a first bootstrap when none is given. */
+  readonly defaultImage: string;
 }
 
 export interface SourcesResult {
@@ -42,14 +47,18 @@ export function ensureSources(props: BootstrapSourcesProps): SourcesResult {
 
   const moduleFile = join(folder, STRATA_SYSTEM_FILE);
   const previous = existsSync(moduleFile) ? readFileSync(moduleFile, 'utf8') : undefined;
-  const next = strataSystemModule(props, agentImportOf(index));
+  // Flags left out keep what Git has: a recovery run without --agent-image must not downgrade.
+  const image = props.image ?? settingOf(previous, 'image') ?? props.defaultImage;
+  const interval = props.interval ?? settingOf(previous, 'interval');
+  const settings = { ...props, image, ...(interval === undefined ? {} : { interval }) };
+  const next = strataSystemModule(settings, agentImportOf(index));
   if (previous !== next) {
     writeFileSync(moduleFile, next);
     written.push(`clusters/${props.cluster}/${STRATA_SYSTEM_FILE}`);
     added.push(
       previous === undefined
-        ? `the Strata agent (CRD, namespace ${ROOT_SYNC_NAMESPACE}, RBAC, Deployment of ${props.image}) and the root Sync ${ROOT_SYNC_NAMESPACE}/${rootSyncName(props.cluster)} for deploy/${props.cluster} (branch ${props.branch})`
-        : `updated agent settings (image ${props.image}, root Sync on ${props.url} branch ${props.branch})`,
+        ? `the Strata agent (CRD, namespace ${ROOT_SYNC_NAMESPACE}, RBAC, Deployment of ${image}) and the root Sync ${ROOT_SYNC_NAMESPACE}/${rootSyncName(props.cluster)} for deploy/${props.cluster} (branch ${props.branch})`
+        : `updated agent settings (image ${image}, root Sync on ${props.url} branch ${props.branch}${interval ? ` every ${interval}` : ''})`,
     );
   }
 
@@ -91,7 +100,14 @@ function agentImportOf(index: string): string {
   return `${library?.[1] ?? '../../src/constructs'}/agent.ts`;
 }
 
-function strataSystemModule(props: BootstrapSourcesProps, agentImport: string): string {
+/** A setting of a module this file wrote (`"image": "…"` or `image: "…"`), or undefined. */
+function settingOf(module: string | undefined, key: 'image' | 'interval'): string | undefined {
+  if (module === undefined) return undefined;
+  const match = new RegExp(`["']?${key}["']?:\\s*"([^"]+)"`).exec(module);
+  return match?.[1];
+}
+
+function strataSystemModule(props: BootstrapSourcesProps & { readonly image: string }, agentImport: string): string {
   const sync = {
     apiVersion: SYNC_API_VERSION,
     kind: SYNC_KIND,

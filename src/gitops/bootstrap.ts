@@ -56,9 +56,9 @@ export interface BootstrapOptions {
   readonly gitCredentials?: GitCredentials;
   /** The cluster's age identity (`AGE-SECRET-KEY-1…`), stored in the cluster for SOPS decryption. @default none */
   readonly ageKey?: string;
-  /** @default `strata/agent:<package version>` */
+  /** @default the image in the cluster's sources; on a first bootstrap `strata/agent:<package version>` */
   readonly agentImage?: string;
-  /** How often the root Sync looks for a new revision. @default '1m' */
+  /** How often the root Sync looks for a new revision. @default the interval in the cluster's sources; on a first bootstrap '1m' */
   readonly interval?: string;
   /** Wait for the root Sync to be Ready. @default true */
   readonly wait?: boolean;
@@ -90,7 +90,6 @@ export interface BootstrapOptions {
 
 export const DEFAULT_BOOTSTRAP_OPTIONS = {
   branch: 'main',
-  interval: '1m',
   wait: true,
   timeoutMs: 300_000,
   typecheck: false,
@@ -166,16 +165,16 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
     const before = await git.run(['rev-parse', 'HEAD']);
 
     // 3. Sources, compile, commit, push.
-    const image = options.agentImage ?? defaultAgentImage();
     const sources = ensureSources({
       root: checkout,
       cluster,
       url: options.repo,
       branch,
-      image,
+      ...(options.agentImage === undefined ? {} : { image: options.agentImage }),
+      defaultImage: defaultAgentImage(),
       gitAuth: credentials !== undefined,
       ageKey: options.ageKey !== undefined,
-      interval: options.interval ?? DEFAULT_BOOTSTRAP_OPTIONS.interval,
+      ...(options.interval === undefined ? {} : { interval: options.interval }),
     });
     for (const line of sources.added) progress('sources', `adding ${line}`);
     linkNodeModules(checkout, options.nodeModules);
@@ -184,7 +183,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
     try {
       const [compiled] = await compile({ root: checkout, clusters: [cluster], typecheck: options.typecheck ?? DEFAULT_BOOTSTRAP_OPTIONS.typecheck, cache: false });
       if (!compiled) throw new Error('the compiler returned no cluster');
-      syncDirectory(join(checkout, 'deploy', cluster), compiled.files);
+      await syncDirectory(join(checkout, 'deploy', cluster), compiled.files);
       set = compiled.set;
     } catch (error) {
       return fail('compile', `clusters/${cluster} does not compile: ${(error as Error).message}`, error);

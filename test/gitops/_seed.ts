@@ -56,7 +56,7 @@ export async function seedRepository(pushUrl: string, cluster: string): Promise<
     symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir');
     const [compiled] = await compile({ root: dir, clusters: [cluster], typecheck: false, cache: false });
     if (!compiled) throw new Error('nothing compiled');
-    syncDirectory(join(dir, 'deploy', cluster), compiled.files);
+    await syncDirectory(join(dir, 'deploy', cluster), compiled.files);
     await gitIn(dir, 'add', '--', `deploy/${cluster}`);
     await gitIn(dir, 'commit', '--quiet', '-m', `deploy: compile ${source.slice(0, 12)}\n\nSource-Commit: ${source}\n`);
     await gitIn(dir, 'push', '--quiet', pushUrl, 'HEAD:refs/heads/main');

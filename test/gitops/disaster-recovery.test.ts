@@ -6,7 +6,7 @@
 // (there is no kubelet running our image); bootstrap starts it through `runAgent` at the
 // moment a real cluster would start its Pods.
 import { rmSync } from 'node:fs';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type TestCluster } from '../cluster/cluster.ts';
 import { startGitServer, type GitServer } from '../git/git-server.ts';
@@ -124,6 +124,17 @@ describe('bootstrap and disaster recovery', () => {
     expect(second.revision).toBe(first.revision);
     expect(second.secrets.map((s) => s.action)).toEqual(['unchanged', 'unchanged']);
 
+    // A newer agent goes through Git: a commit the agent applies itself, not bootstrap.
+    const upgraded = await bootstrap(options({ agentImage: 'strata/agent:0.2.0' }));
+    expect(upgraded.git).toBe('changed');
+    expect(upgraded.apply).toBe('skipped');
+    expect(upgraded.sources).toEqual(['clusters/production/strata-system.ts']);
+    const deployment = await cluster
+      .kubeConfig()
+      .makeApiClient(AppsV1Api)
+      .readNamespacedDeployment({ name: 'strata-agent', namespace: 'strata-system' });
+    expect(deployment.spec?.template.spec?.containers[0]?.image).toBe('strata/agent:0.2.0');
+
     // The same cluster named as another environment: the usual wrong --context.
     const other = await bootstrap(options({ cluster: 'staging' })).catch((e: unknown) => e);
     expect((other as BootstrapError).step).toBe('context');
@@ -141,8 +152,8 @@ describe('bootstrap and disaster recovery', () => {
     console.log(`disaster recovery: bootstrap → root Sync Ready in ${seconds.toFixed(1)} s for ${compiled.size} objects of deploy/production`);
     expect(recovered.git).toBe('unchanged');
     expect(recovered.apply).toBe('changed');
-    expect(recovered.revision).toBe(first.revision);
-    expect(await differencesFromLive(cluster.kubeConfig(), compiled)).toEqual([]);
+    expect(recovered.revision).toBe(upgraded.revision);
+    expect(await differencesFromLive(cluster.kubeConfig(), await compiledOutput(git.httpUrl('infra'), 'production'))).toEqual([]);
     expect(seconds).toBeLessThan(60);
   }, 300_000);
 });
