@@ -26,7 +26,7 @@ import pLimit from 'p-limit';
 import { APPLY_STAGES, compareApplyOrder, describeRef, kindRank, refOf, stageOf, type ApplyStage, type KubeObject, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
 import { forceEnabled, ssaPolicyOf } from './annotations.ts';
 import { appliedFields, changedPaths, comparable, jsonEqual } from './_compare.ts';
-import { NoKindMatchError, isImmutableError, type KubeClient, type ResourceInfo } from './client.ts';
+import { NoKindMatchError, isImmutableError, type FieldValidation, type KubeClient, type ResourceInfo } from './client.ts';
 import { computeHealth } from './health.ts';
 import { withOwnerLabels } from './owner.ts';
 import { messageOf, sleep } from './_util.ts';
@@ -67,6 +67,12 @@ export interface ApplyOptions {
    */
   readonly waitForCRDsMs?: number;
   /**
+   * Unknown or duplicate fields: `Strict` fails the object's dry-run (nothing of its stage
+   * is written), `Warn` and `Ignore` let the API server drop them (Flux's behaviour).
+   * @default 'Strict'
+   */
+  readonly fieldValidation?: FieldValidation;
+  /**
    * How long to wait for an object deleted for recreation to be gone.
    * @default 60_000
    */
@@ -78,6 +84,7 @@ export const DEFAULT_APPLY_OPTIONS = {
   concurrency: 8,
   force: false,
   waitForCRDsMs: 60_000,
+  fieldValidation: 'Strict',
   recreateTimeoutMs: 60_000,
 } as const;
 
@@ -178,6 +185,7 @@ export async function applyAll(client: KubeClient, objects: readonly KubeObject[
 
   const live = await readLive(api, desired, options);
   const fieldManager = options.fieldManager ?? DEFAULT_APPLY_OPTIONS.fieldManager;
+  const fieldValidation = options.fieldValidation ?? DEFAULT_APPLY_OPTIONS.fieldValidation;
   const isDirect = (index: number): boolean => {
     const ref = refOf(desired[index]!);
     return live[index] === null && INERT_KINDS.has(`${ref.group}/${ref.kind}`) && ssaPolicyOf(desired[index]!) !== 'Ignore';
@@ -201,7 +209,7 @@ export async function applyAll(client: KubeClient, objects: readonly KubeObject[
               }
               try {
                 if (direct) {
-                  const result = await api.apply(object, { fieldManager, force: true, signal });
+                  const result = await api.apply(object, { fieldManager, force: true, fieldValidation, signal });
                   // 200 instead of 201: someone created it since it was read; it was updated, and is not ours to delete.
                   const uid = result.created ? (result.object.metadata.uid as string | undefined) : undefined;
                   plans[index] = { kind: 'direct', entry: entryOf(ref, result.created ? 'created' : 'configured'), uid };
@@ -251,7 +259,7 @@ export async function applyAll(client: KubeClient, objects: readonly KubeObject[
           signal?.throwIfAborted();
           try {
             if (step.kind === 'recreate') await recreateDelete(api, step.ref, step.uid, options);
-            await api.apply(step.object, { fieldManager, force: true, signal });
+            await api.apply(step.object, { fieldManager, force: true, fieldValidation, signal });
             return entryOf(step.ref, step.kind === 'recreate' ? 'created' : step.action, step.message);
           } catch (error) {
             return asObjectError(step.ref, error, signal);
@@ -345,7 +353,7 @@ async function plan(api: KubeClient, object: KubeObject, known: KubeObject | nul
 
   let dryRun: { object: KubeObject; created: boolean };
   try {
-    dryRun = await api.apply(object, { fieldManager, force: true, dryRun: true, signal });
+    dryRun = await api.apply(object, { fieldManager, force: true, dryRun: true, fieldValidation: options.fieldValidation ?? DEFAULT_APPLY_OPTIONS.fieldValidation, signal });
   } catch (error) {
     if (!isImmutableError(error)) throw new ObjectError(ref, `dry-run failed: ${messageOf(error)}`, { cause: error });
     if (!(options.force ?? DEFAULT_APPLY_OPTIONS.force) && !forceEnabled(object)) {

@@ -118,8 +118,16 @@ export interface ApplyRequestOptions {
   readonly force?: boolean;
   /** Server-side dry-run. @default false */
   readonly dryRun?: boolean;
+  /**
+   * What the API server does with unknown or duplicate fields: `Strict` refuses the
+   * object (as kubectl does), `Warn` and `Ignore` drop them.
+   * @default 'Strict'
+   */
+  readonly fieldValidation?: FieldValidation;
   readonly signal?: AbortSignal;
 }
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 export interface DeleteRequestOptions {
   /** @default 'Background' */
@@ -333,6 +341,7 @@ export class KubeClient {
         fieldManager: options.fieldManager ?? 'strata',
         force: String(options.force ?? true),
         dryRun: options.dryRun ? 'All' : undefined,
+        fieldValidation: options.fieldValidation ?? 'Strict',
       },
     });
     return { object: body, created: status === 201 };

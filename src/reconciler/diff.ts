@@ -9,9 +9,9 @@ import { createTwoFilesPatch } from 'diff';
 import pLimit from 'p-limit';
 import { compareApplyOrder, describeRef, refOf, toCanonicalYaml, type KubeObject, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
 import { pruneDisabled, ssaPolicyOf } from './annotations.ts';
-import { ObjectError } from './apply.ts';
+import { ObjectError, type ApplyOptions } from './apply.ts';
 import { appliedFields, changedPaths, comparable, jsonEqual } from './_compare.ts';
-import { KubeApiError, NoKindMatchError, type KubeClient } from './client.ts';
+import { KubeApiError, NoKindMatchError, type FieldValidation, type KubeClient } from './client.ts';
 import { staleOf, type InventoryEntry } from './inventory.ts';
 import { hasOwnerLabels, withOwnerLabels } from './owner.ts';
 import { messageOf } from './_util.ts';
@@ -40,6 +40,11 @@ export interface DiffOptions {
   readonly impersonate?: string;
   /** @default never */
   readonly signal?: AbortSignal;
+  /**
+   * As {@link ApplyOptions.fieldValidation}.
+   * @default 'Strict'
+   */
+  readonly fieldValidation?: FieldValidation;
   /**
    * The inventory last applied: its objects that left the set are listed as `delete`
    * (when the live object is still owned and not annotated `prune: disabled`).
@@ -117,7 +122,7 @@ export async function diffLive(client: KubeClient, set: ManifestSet, options: Di
       if (live && ssaPolicyOf(desired) === 'IfNotPresent') return { ref, subject, action: 'skip', message: 'exists and is annotated strata.dev/ssa: IfNotPresent' };
       let dryRun: KubeObject;
       try {
-        dryRun = (await api.apply(desired, { fieldManager, force: true, dryRun: true, signal })).object;
+        dryRun = (await api.apply(desired, { fieldManager, force: true, dryRun: true, fieldValidation: options.fieldValidation ?? 'Strict', signal })).object;
       } catch (error) {
         if (!live && error instanceof KubeApiError && error.status === 404 && definedNamespaces.has(ref.namespace)) return created('its Namespace is created by this set');
         throw new ObjectError(ref, `dry-run failed: ${messageOf(error)}`, { cause: error });

@@ -160,6 +160,13 @@ metadata: { name: nothing, namespace: $NS }
     expect(await client.get(refOf(objects('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: would-be-created, namespace: $NS }', ns.name)[0]!))).toBeUndefined();
   });
 
+  it('refuses unknown fields, naming the object', async () => {
+    const yaml = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: typo, namespace: $NS }\nspec: { replicaz: 2, selector: { matchLabels: { app: t } }, template: { metadata: { labels: { app: t } }, spec: { containers: [{ name: t, image: t }] } } }';
+    const error = (await applyAllStaged(client, manifestSet(yaml, ns.name), { ownerLabels: OWNER }).catch((caught: unknown) => caught)) as ApplyError;
+    expect(error).toBeInstanceOf(ApplyError);
+    expect(error.errors[0]?.message).toMatch(new RegExp(`^Deployment/${ns.name}/typo: dry-run failed: .*\\.spec\\.replicaz: field not declared in schema`));
+  });
+
   describe('immutable fields', () => {
     const immutable = (value: string, annotations = ''): string => `
 apiVersion: v1
