@@ -151,4 +151,25 @@ describe('DriftWatcher', () => {
     expect(events).toEqual([]);
     expect(client.stats.requests).toBe(requests + 1); // the DELETE only
   });
+
+  it('watches a kind spread over many namespaces with one cluster-wide, label-selected stream', async () => {
+    const names = [1, 2, 3, 4, 5].map((index) => `${ns.name}-w${index}`);
+    const set = manifestSet(
+      names.map((name) => `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${name} }\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: spread, namespace: ${name} }\ndata: { a: "1" }`).join('\n---\n'),
+      ns.name,
+    );
+    try {
+      await applyAllStaged(client, set, { ownerLabels: OWNER });
+      const { events, corrections } = await correcting(set);
+      expect(watcher!.streamCount).toBe(2); // namespaces, and configmaps in all namespaces
+      const started = Date.now();
+      await client.request('DELETE', `/api/v1/namespaces/${names[3]}/configmaps/spread`);
+      await eventually(async () => corrections.length > 0, { timeoutMs: 5_000, intervalMs: 20, what: 'a correction' });
+      expect(corrections[0]!.at - started).toBeLessThan(2_000);
+      expect(events.map((event) => event.subject)).toEqual([`ConfigMap/${names[3]}/spread`]);
+    } finally {
+      watcher?.stop();
+      for (const name of names) await client.delete({ group: '', version: 'v1', kind: 'Namespace', namespace: '', name });
+    }
+  });
 });
