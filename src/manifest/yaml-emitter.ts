@@ -58,7 +58,7 @@ function sortedKeys(record: Mapping, first: readonly string[]): string[] {
 function emitMappingBody(record: Mapping, keys: readonly string[], indent: string, childOrder: ChildOrder): string {
   let out = '';
   for (const key of keys) {
-    out += indent + keyText(key) + ':' + emitValueAfterKey(record[key], indent, childOrder[key] ?? NO_ORDER);
+    out += indent + keyText(key) + emitValueAfterKey(record[key], indent, childOrder[key] ?? NO_ORDER);
   }
   return out;
 }
@@ -104,8 +104,19 @@ function emitSequenceBody(items: readonly unknown[], indent: string): string {
   return out;
 }
 
+// Keys repeat across objects (apiVersion, metadata, labels, containers...): remembering
+// how each was written saves the checks. Bounded, so a huge ConfigMap cannot grow it forever.
+const keyCache = new Map<string, string>();
+const KEY_CACHE_LIMIT = 50_000;
+
 function keyText(key: string): string {
-  return isPlainSafe(key) ? key : doubleQuoted(key);
+  let text = keyCache.get(key);
+  if (text === undefined) {
+    text = (isPlainSafe(key) ? key : doubleQuoted(key)) + ':';
+    if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+    keyCache.set(key, text);
+  }
+  return text;
 }
 
 /** A scalar's text; `indent` is the indentation of a literal block's lines. */
