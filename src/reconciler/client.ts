@@ -13,6 +13,10 @@ import http from 'node:http';
 import https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import { apiVersionOf, describeRef, refOf, splitApiVersion, type KubeObject, type ObjectRef } from '../manifest/index.ts';
+import { KubeApiError, NoKindMatchError, errorOf } from './client-errors.ts';
+import { countRequest, headersOf, readAll } from './_http.ts';
+
+export { KubeApiError, NoKindMatchError, isImmutableError, type StatusCause } from './client-errors.ts';
 
 /** Options of {@link KubeClient}. */
 export interface KubeClientOptions {
@@ -59,44 +63,6 @@ export interface RequestStats {
   dryRuns: number;
   /** Requests by HTTP method. */
   readonly byMethod: Record<string, number>;
-}
-
-/** One cause of a failed request, as the API server's Status lists it. */
-export interface StatusCause {
-  readonly reason?: string;
-  readonly message?: string;
-  readonly field?: string;
-}
-
-/** A request the API server refused; `status` 0 means no answer (connection failed). */
-export class KubeApiError extends Error {
-  override readonly name = 'KubeApiError';
-  constructor(
-    readonly method: string,
-    readonly path: string,
-    readonly status: number,
-    readonly reason: string,
-    message: string,
-    readonly causes: readonly StatusCause[] = [],
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-
-  get notFound(): boolean {
-    return this.status === 404;
-  }
-}
-
-/** Raised when discovery does not know a kind, even after refreshing. */
-export class NoKindMatchError extends Error {
-  override readonly name = 'NoKindMatchError';
-  constructor(
-    readonly apiVersion: string,
-    readonly kind: string,
-  ) {
-    super(`no kind ${kind} in ${apiVersion}: is its CustomResourceDefinition installed and Established?`);
-  }
 }
 
 /** One event of a watch stream. */
@@ -479,7 +445,7 @@ export class KubeClient {
       headers['Content-Type'] = options.contentType ?? JSON_TYPE;
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
-    count(transport.stats, method, query.get('dryRun') !== null || (method === 'DELETE' && (body as { dryRun?: unknown } | undefined)?.dryRun !== undefined));
+    countRequest(transport.stats, method, query.get('dryRun') !== null || (method === 'DELETE' && (body as { dryRun?: unknown } | undefined)?.dryRun !== undefined));
     const send = transport.server.protocol === 'https:' ? https.request : http.request;
     return new Promise((resolve, reject) => {
       const request = send({
@@ -505,54 +471,4 @@ export class KubeClient {
       request.end();
     });
   }
-}
-
-function count(stats: RequestStats, method: string, dryRun: boolean): void {
-  stats.requests += 1;
-  stats.byMethod[method] = (stats.byMethod[method] ?? 0) + 1;
-  if (method === 'GET') return;
-  if (dryRun) stats.dryRuns += 1;
-  else stats.writes += 1;
-}
-
-function headersOf(tls: https.RequestOptions): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [key, value] of Object.entries(tls.headers ?? {})) {
-    if (typeof value === 'string' || typeof value === 'number') headers[key] = String(value);
-  }
-  if (tls.auth) headers.Authorization = `Basic ${Buffer.from(tls.auth).toString('base64')}`;
-  return headers;
-}
-
-function errorOf(method: string, path: string, status: number, text: string): KubeApiError {
-  let reason = 'Unknown';
-  let message = text.slice(0, 500);
-  let causes: StatusCause[] = [];
-  try {
-    const parsed = JSON.parse(text) as { reason?: string; message?: string; details?: { causes?: StatusCause[] } };
-    reason = parsed.reason ?? reason;
-    message = parsed.message ?? message;
-    causes = parsed.details?.causes ?? [];
-  } catch {
-    // not a Status object
-  }
-  return new KubeApiError(method, path, status, reason, message, causes);
-}
-
-function readAll(response: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    response.on('data', (chunk: Buffer) => chunks.push(chunk));
-    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    response.on('error', reject);
-  });
-}
-
-
-/** True for the 422 the API server returns when an immutable field would change. */
-export function isImmutableError(error: unknown): boolean {
-  if (!(error instanceof KubeApiError)) return false;
-  if (error.status !== 422 && error.status !== 400) return false;
-  const texts = [error.message, ...error.causes.map((cause) => cause.message ?? '')];
-  return texts.some((text) => /field is immutable|immutable field|is immutable|may not change once set|updates to .* are forbidden/i.test(text));
 }
