@@ -15,6 +15,10 @@ import { PruneError, pruneStale } from './prune.ts';
 import type { ReconcileEngine } from './sync-reconciler.ts';
 import { waitForHealthy } from './wait.ts';
 
+// Gathers the Syncs finishing together into one re-plan of the drift watches (each re-plan may
+// restart streams, which then list again).
+const DRIFT_REFRESH_MS = 300;
+
 export interface EngineBindingOptions {
   /** Requests at once within one apply stage. @default 16 */
   readonly concurrency?: number;
@@ -118,7 +122,7 @@ export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptio
           return watcher.watch(objects);
         })
         .catch((error: unknown) => options.log?.warn({ event: 'drift-watch-error', err: (error as Error).message }, 'could not watch for drift'));
-    }, 50);
+    }, DRIFT_REFRESH_MS);
   };
   const drift: DriftPort = {
     watch(key: string, set: ManifestSet, _impersonate: string | undefined, onDrift: (refs: readonly ObjectRef[], detail: string) => void): void {

@@ -221,10 +221,6 @@ export class SyncReconciler {
         }
       }
       const allChanges = [...changes, ...pruned];
-      const changed = allChanges.filter((entry) => entry.action !== 'unchanged' && entry.action !== 'skipped');
-      if (changed.length > 0) {
-        void this.props.events?.record(sync, { type: 'Normal', reason: 'Progressing', revision, lines: changed.map((entry) => `${entry.subject} ${entry.action}`) });
-      }
       if (pruneError !== undefined) {
         await this.writeStatus(sync, { inventory: { entries: finalInventory } }, signal).catch(() => undefined);
         return this.finish(sync, { kind: 'failed', reason: 'PruneFailed', message: `prune failed: ${pruneError}`, revision, digest }, {
@@ -394,16 +390,19 @@ export class SyncReconciler {
       changed: changes.filter((entry) => entry.action !== 'unchanged').length,
       unchanged: changes.filter((entry) => entry.action === 'unchanged').length,
     };
+    const changeLines = changes.filter((entry) => entry.action !== 'unchanged' && entry.action !== 'skipped').map((entry) => `${entry.subject} ${entry.action}`);
     if (outcome.kind === 'failed') {
       context.log.warn({ ...fields, message: outcome.message }, outcome.message);
+      if (changeLines.length > 0) void this.props.events?.record(sync, { type: 'Normal', reason: 'Progressing', lines: changeLines, ...(revision ? { revision } : {}) });
       const previous = findCondition(sync.status, 'Ready');
       if (previous?.reason !== outcome.reason || previous.message !== outcome.message) {
         void this.props.events?.record(sync, { type: 'Warning', reason: outcome.reason, lines: [outcome.message], ...(revision ? { revision } : {}) });
       }
     } else {
       context.log.info(fields, `reconciled ${revision ?? ''}`.trim());
-      if (update.transition === 'recovered' || sync.status?.lastAppliedRevision !== revision) {
-        void this.props.events?.record(sync, { type: 'Normal', reason: 'ReconciliationSucceeded', lines: [`Applied revision: ${revision}`], ...(revision ? { revision } : {}) });
+      // One event per successful run that changed something: a line per changed object, then the revision.
+      if (changeLines.length > 0 || update.transition === 'recovered' || sync.status?.lastAppliedRevision !== revision) {
+        void this.props.events?.record(sync, { type: 'Normal', reason: 'ReconciliationSucceeded', lines: [...changeLines, `Applied revision: ${revision}`], ...(revision ? { revision } : {}) });
       }
     }
     return {
