@@ -78,3 +78,15 @@ export class ImageGitError extends Error {
     super(`${repository}: ${message}`, options);
   }
 }
+
+/** Recompiling the updated clusters failed; nothing was committed. */
+export class RecompileError extends Error {
+  override readonly name = 'RecompileError';
+  constructor(
+    readonly clusters: readonly string[],
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`recompiling ${clusters.join(', ')} failed; nothing was committed:\n${detail}`, options);
+  }
+}

@@ -1,9 +1,18 @@
 /**
- * Recompiling the clusters whose lock changed, through the compiler's API
- * (`synth` of `src/compiler/`), so the commit carries both the sources and
- * the compiled output in `deploy/<cluster>/`.
+ * Recompiling the clusters whose lock changed, so the commit carries both the
+ * sources and the compiled output in `deploy/<cluster>/`.
+ *
+ * The default runs the compiler (`strata synth --root <root> <clusters>`) in a
+ * child process rather than through its in-process API: a cluster module (and
+ * the lock it imports) is cached by the ES module loader after its first
+ * import, so a second compile in the same process — the next loop iteration,
+ * or a redo after the remote moved — would compile the old lock.
  */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RecompileError } from './errors.ts';
 
 export interface RecompileRequest {
   /** The project root. */
@@ -15,19 +24,22 @@ export interface RecompileRequest {
 /** Compiles the clusters; returns the paths written or removed, relative to the root, to commit. */
 export type Recompile = (request: RecompileRequest) => Promise<readonly string[]>;
 
+const STRATA_BIN = fileURLToPath(new URL('../../cli/bin/strata.js', import.meta.url));
+
 /**
- * The default `Recompile`: the compiler's `synth` (type-check, compile, write
- * `deploy/<cluster>/` only when every cluster compiled) for the changed clusters;
- * each cluster's output folder is committed whole (additions and removals).
+ * The default `Recompile`: `strata synth` for the changed clusters (type-check,
+ * compile, write `deploy/<cluster>/` only when every cluster compiled); each
+ * cluster's output folder is committed whole (additions and removals).
  * Environments without `clusters/<env>/index.ts` are skipped.
  */
 export const recompileClusters: Recompile = async ({ root, clusters }) => {
-  // Loaded on first use: scanning needs neither the compiler nor TypeScript.
-  const { discoverClusters, projectLayout, synth } = await import('../compiler/index.ts');
-  // An environment folder without an index.ts has a lock but no cluster to compile.
-  const known = new Set(discoverClusters(projectLayout(root)));
-  const selected = clusters.filter((cluster) => known.has(cluster));
+  const selected = clusters.filter((cluster) => existsSync(path.join(root, 'clusters', cluster, 'index.ts')));
   if (selected.length === 0) return [];
-  const result = await synth({ root, clusters: selected });
-  return result.clusters.map((cluster) => path.relative(root, cluster.dir));
+  await new Promise<void>((resolve, reject) => {
+    execFile(process.execPath, [STRATA_BIN, 'synth', '--root', root, ...selected], { maxBuffer: 16 * 1024 * 1024, timeout: 600_000 }, (error, _stdout, stderr) => {
+      if (error === null) return resolve();
+      reject(new RecompileError(selected, stderr.trim() || error.message, { cause: error }));
+    });
+  });
+  return selected.map((cluster) => path.join('deploy', cluster));
 };

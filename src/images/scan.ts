@@ -7,7 +7,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { ImageFileError } from './errors.ts';
+import { ImageAutomationErrors, ImageFileError } from './errors.ts';
 import { formatImageRef, parseImageRef, type ImageRef } from './image-ref.ts';
 import { LOCK_FILE_NAME, lockFilePath, readImageLock, type ImageLock } from './lock-file.ts';
 import { selectTag, type ImagePolicySpec } from './policy.ts';
@@ -100,7 +100,7 @@ export async function readEnvironments(root: string, environments?: readonly str
     }
   }
   if (problems.length === 1) throw problems[0];
-  if (problems.length > 1) throw new AggregateError(problems, problems.map((problem) => problem.message).join('\n'));
+  if (problems.length > 1) throw new ImageAutomationErrors(problems);
   return result;
 }
 

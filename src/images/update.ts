@@ -74,12 +74,61 @@ export function commitMessage(changes: readonly ImageChange[]): string {
 
 export async function updateImages(options: UpdateOptions = {}): Promise<UpdateResult> {
   const root = path.resolve(options.root ?? process.cwd());
+  const push = options.push === undefined || options.push === false ? undefined : options.push === true ? {} : options.push;
+  if (push === undefined) return updateOnce(root, options, options.commit === true);
+  const git = gitFor(root, options);
+  const remote = push.remote ?? 'origin';
+  const branch = push.branch ?? (await git.run(['rev-parse', '--abbrev-ref', 'HEAD']));
+  const attempts = push.attempts ?? 3;
+  let lastError: Error | undefined;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const result = await updateOnce(root, options, true);
+    if (result.commit === undefined) return result;
+    try {
+      await git.run(['push', '--porcelain', remote, `HEAD:refs/heads/${branch}`]);
+      return { ...result, pushed: true };
+    } catch (error) {
+      lastError = error as Error;
+      if (!/rejected|non-fast-forward|fetch first|stale info/i.test(lastError.message)) throw error;
+    }
+    // Someone else pushed first. Take the update commit back (its paths were clean when it
+    // was made, so `--keep` touches nothing else), catch up with the remote, and redo the
+    // update on top: the compiled output then matches the merged sources.
+    await git.run(['reset', '--quiet', '--keep', 'HEAD~1']);
+    await git.run(['fetch', '--quiet', remote, branch]);
+    try {
+      await git.run(['merge', '--quiet', '--ff-only', 'FETCH_HEAD']);
+    } catch (error) {
+      throw new ImageGitError(
+        root,
+        `${remote}/${branch} moved and the local branch has commits of its own; pull, then run the update again (the update was undone; nothing was force-pushed)`,
+        { cause: error },
+      );
+    }
+  }
+  throw new ImageGitError(root, `${remote}/${branch} kept moving: push rejected ${attempts} times; giving up (the update was undone; nothing was force-pushed)`, { cause: lastError });
+}
+
+function gitFor(root: string, options: UpdateOptions): Git {
+  return new Git(root, { ...(options.identity === undefined ? {} : { identity: options.identity }), ...(options.gitCredentials === undefined ? {} : { credentials: options.gitCredentials }) });
+}
+
+/** Scan, rewrite, recompile and (with `commit`) commit once. */
+async function updateOnce(root: string, options: UpdateOptions, commit: boolean): Promise<UpdateResult> {
   const scan = await scanImages({ ...options, root });
   const changes: ImageChange[] = scan.results
     .filter((result) => result.action === 'update' && result.latest !== undefined)
     .map((result) => ({ environment: result.environment, component: result.component, from: result.current, to: result.latest as string }));
   if (changes.length === 0) return { changes, scan, files: [], pushed: false };
+  const git = gitFor(root, options);
+  if (commit && !(await git.isRepository())) throw new ImageGitError(root, 'not a git work tree; cannot commit the image update');
 
+  if (commit) {
+    // Never sweep someone's uncommitted edits into the automation's commit.
+    const envs = [...new Set(changes.map((change) => change.environment))];
+    const dirty = await git.changedPaths(envs.flatMap((env) => [path.join('clusters', env, 'images.json'), path.join('deploy', env)]));
+    if (dirty.length > 0) throw new ImageGitError(root, `uncommitted changes in ${dirty.join(', ')}; commit or stash them before \`images update --commit\``);
+  }
   const files: string[] = [];
   const changed: string[] = [];
   for (const { environment, lock } of scan.environments) {
@@ -92,46 +141,6 @@ export async function updateImages(options: UpdateOptions = {}): Promise<UpdateR
   }
   const recompile = options.recompile ?? recompileClusters;
   if (recompile !== false) files.push(...(await recompile({ root, clusters: changed })));
-
-  const push = options.push === undefined || options.push === false ? undefined : options.push === true ? {} : options.push;
-  if (options.commit !== true && push === undefined) return { changes, scan, files, pushed: false };
-  const git = new Git(root, { ...(options.identity === undefined ? {} : { identity: options.identity }), ...(options.gitCredentials === undefined ? {} : { credentials: options.gitCredentials }) });
-  if (!(await git.isRepository())) throw new ImageGitError(root, 'not a git work tree; cannot commit the image update');
-  const commit = await git.commitPaths(files, commitMessage(changes));
-  if (push === undefined) return { changes, scan, files, commit, pushed: false };
-  const pushedCommit = await pushWithRebase(git, push);
-  return { changes, scan, files, commit: pushedCommit, pushed: true };
-}
-
-/**
- * Pushes HEAD to `remote/branch`. When the remote has moved, fetches and rebases
- * onto it, then tries again; a conflicting rebase is aborted and reported.
- * Never forces. Returns the pushed commit.
- */
-export async function pushWithRebase(git: Git, options: PushOptions): Promise<string> {
-  const remote = options.remote ?? 'origin';
-  const branch = options.branch ?? (await git.run(['rev-parse', '--abbrev-ref', 'HEAD']));
-  const attempts = options.attempts ?? 3;
-  let lastError: Error | undefined;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    try {
-      await git.run(['push', '--porcelain', remote, `HEAD:refs/heads/${branch}`]);
-      return git.run(['rev-parse', 'HEAD']);
-    } catch (error) {
-      lastError = error as Error;
-      if (!/rejected|non-fast-forward|fetch first|stale info/i.test(lastError.message)) throw error;
-    }
-    await git.run(['fetch', '--quiet', remote, branch]);
-    try {
-      await git.run([...(await git.identityArgs()), 'rebase', '--quiet', 'FETCH_HEAD']);
-    } catch (error) {
-      await git.try(['rebase', '--abort']);
-      throw new ImageGitError(
-        git.dir,
-        `${remote}/${branch} moved and its new commits conflict with the image update; the update commit is left unpushed on the local branch (nothing was force-pushed)`,
-        { cause: error },
-      );
-    }
-  }
-  throw new ImageGitError(git.dir, `${remote}/${branch} kept moving: push rejected ${attempts} times; giving up (nothing was force-pushed)`, { cause: lastError });
+  if (!commit) return { changes, scan, files, pushed: false };
+  return { changes, scan, files, commit: await git.commitPaths(files, commitMessage(changes)), pushed: false };
 }

@@ -130,7 +130,7 @@ describe('strata images', () => {
     const check = await strata(dir, ['check']);
     expect(check.status, check.stderr + check.stdout).toBe(0);
     expect(check.stdout).toContain('development: up to date');
-  });
+  }, 240_000);
 
   it('update without --commit only rewrites the files', async () => {
     const { dir, config } = project();
@@ -165,6 +165,36 @@ describe('strata images', () => {
       await server.teardown();
     }
   });
+
+  it('update --push redoes the update on top of a moved remote, so the pushed output matches the merged sources', async () => {
+    const server = await startGitServer();
+    try {
+      await server.createRepo('compiled');
+      const seed = createFixtureRepo(registry.host, fixtureClusters());
+      dirs.push(seed);
+      expect((await strata(seed, ['synth'])).status).toBe(0);
+      const files = Object.fromEntries(
+        git(seed, 'ls-files', '--others', '--cached', '--exclude-standard').split('\n').map((file) => [file, readFileSync(join(seed, file), 'utf8')]),
+      );
+      await server.push('compiled', { files, message: 'initial' });
+      const dir = mkdtempSync(join(tmpdir(), 'strata-images-clone-'));
+      dirs.push(dir);
+      await gitAsync(['clone', '--quiet', server.httpUrl('compiled'), '.'], dir);
+      // Someone re-pins the hand-owned image (sources only) after our clone.
+      const lock = files['clusters/development/images.json']!.replace('pinned-by-hand', 'pinned-by-hand-2');
+      await server.push('compiled', { files: { 'clusters/development/images.json': lock }, message: 'someone else' });
+      const r = await strata(dir, ['images', 'update', '--push', '--env', 'development', '--registry-config', writeRegistryConfig(home, registry)]);
+      expect(r.status, r.stderr).toBe(0);
+      const bare = join(server.reposDir, 'compiled.git');
+      expect((await gitAsync(['log', '--format=%s', 'main'], bare)).split('\n')).toEqual(['images: update 2 images in development', 'someone else', 'initial']);
+      expect(await gitAsync(['show', 'main:deploy/development/shop/deployment-legacy.yaml'], bare)).toContain('pinned-by-hand-2');
+      expect(await gitAsync(['show', 'main:deploy/development/shop/deployment-worker.yaml'], bare)).toContain('/shop/worker:main-42');
+      const check = await strata(dir, ['check']);
+      expect(check.status, check.stderr + check.stdout).toBe(0);
+    } finally {
+      await server.teardown();
+    }
+  }, 240_000);
 
   it('wrong credentials: exit 2, the image named, nothing written', async () => {
     const { dir } = project();

@@ -22,7 +22,7 @@ export function registryV3Path(): string {
 }
 
 /**
- * The v3 registry binary, built first when missing (about 4 minutes cold on 2 cores) unless
+ * The v3 registry binary, built first when missing (4-7 minutes cold on 2 cores) unless
  * STRATA_TOOLS_AUTOBUILD=0. Fails with what to install when Go is missing; never skips.
  */
 export async function registryV3Binary(log: (line: string) => void = (line) => process.stderr.write(`[registry v3] ${line}\n`)): Promise<string> {
@@ -35,7 +35,7 @@ export async function registryV3Binary(log: (line: string) => void = (line) => p
   const temp = `${binary}.${process.pid}.tmp`;
   mkdirSync(dirname(binary), { recursive: true });
   await new Promise<void>((resolve, reject) => {
-    const child = spawn('go', ['build', '-trimpath', '-o', temp, PACKAGE], { cwd: MODULE_DIR, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, GOFLAGS: '-mod=mod' } });
+    const child = spawn('go', ['build', '-trimpath', '-o', temp, PACKAGE], { cwd: MODULE_DIR, stdio: ['ignore', 'inherit', 'inherit'] });
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new RegistryToolError(`go build ${PACKAGE} failed (exit ${code})`))));
   });
