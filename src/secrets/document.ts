@@ -4,9 +4,10 @@
  * recipient) or with a new one (rotate). Comments and key order are preserved.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { Document, isMap, isScalar, parseAllDocuments, parseDocument, Scalar, type Node } from 'yaml';
+import { Document, isMap, isScalar, Scalar, type Node } from 'yaml';
+import { parse, serialize, type SopsFormat } from './_text.ts';
 import { DATA_KEY_SIZE, IvStash, LeafDecryptError, commentLeaf, decryptLeaf, encryptLeaf, isEncryptedValue, leafOf, type Leaf } from './_cipher.ts';
-import { expandAliases, markCommentItem, NonStringKeyError, setScalar, walkDocument } from './_walk.ts';
+import { markCommentItem, NonStringKeyError, setScalar, walkDocument } from './_walk.ts';
 import { unwrapDataKey, wrapDataKey, type AgeIdentity } from './age-keys.ts';
 import { MacMismatchError, SopsFormatError, ValueDecryptionError } from './errors.ts';
 import {
@@ -22,7 +23,7 @@ import {
   type SopsMetadata,
 } from './metadata.ts';
 
-export type SopsFormat = 'yaml' | 'json';
+export type { SopsFormat } from './_text.ts';
 
 /** The format of a file by its extension: `.json` is JSON, anything else YAML. */
 export function formatOf(file: string): SopsFormat {
@@ -90,53 +91,6 @@ export function isSopsObject(object: unknown): boolean {
   if (typeof object !== 'object' || object === null || Array.isArray(object)) return false;
   const sops = (object as Record<string, unknown>).sops;
   return typeof sops === 'object' && sops !== null && !Array.isArray(sops) && 'mac' in sops;
-}
-
-function parse(text: string, format: SopsFormat, source: string): Document {
-  const docs = format === 'json' ? [parseDocument(text, { schema: 'core', uniqueKeys: true, prettyErrors: false })] : parseAllDocs(text, source);
-  const doc = docs[0];
-  if (!doc) throw new SopsFormatError(source, 'the file is empty');
-  const [error] = doc.errors;
-  if (error) {
-    const before = text.slice(0, error.pos[0]).split('\n');
-    const [line, col] = [before.length, (before.at(-1)?.length ?? 0) + 1];
-    // The parser's message can quote the text, which may be plaintext: report only the code and position.
-    throw new SopsFormatError(source, `invalid ${format === 'json' ? 'JSON' : 'YAML'} (${error.code}) at line ${line}, column ${col}`);
-  }
-  if (!isMap(doc.contents)) throw new SopsFormatError(source, 'the document is not a mapping; SOPS documents must be mappings');
-  expandAliases(doc);
-  return doc;
-}
-
-function parseAllDocs(text: string, source: string): Document[] {
-  const all = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
-  if (!Array.isArray(all)) return [];
-  if (all.length > 1) throw new SopsFormatError(source, `holds ${all.length} YAML documents; Strata encrypts one document a file`);
-  return all;
-}
-
-function serialize(doc: Document, format: SopsFormat): string {
-  if (format === 'json') return `${toJson(doc.contents as Node, '')}\n`;
-  return doc.toString({ lineWidth: 0, minContentWidth: 0 });
-}
-
-function toJson(node: unknown, indent: string): string {
-  const inner = `${indent}    `;
-  if (isMap(node)) {
-    if (node.items.length === 0) return '{}';
-    const parts = node.items.map((pair) => `${inner}${JSON.stringify(String(isScalar(pair.key) ? pair.key.value : pair.key))}: ${toJson(pair.value, inner)}`);
-    return `{\n${parts.join(',\n')}\n${indent}}`;
-  }
-  if (node !== null && typeof node === 'object' && 'items' in node && Array.isArray((node as { items: unknown[] }).items)) {
-    const items = (node as { items: unknown[] }).items;
-    if (items.length === 0) return '[]';
-    return `[\n${items.map((item) => `${inner}${toJson(item, inner)}`).join(',\n')}\n${indent}]`;
-  }
-  const value = isScalar(node) ? node.value : node;
-  if (value === undefined || value === null) return 'null';
-  if (typeof value === 'number' && !Number.isFinite(value)) return JSON.stringify(String(value));
-  if (typeof value === 'bigint') return value.toString();
-  return JSON.stringify(value);
 }
 
 function ad(path: readonly string[]): string {

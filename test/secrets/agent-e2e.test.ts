@@ -95,7 +95,7 @@ async function reconcileNow(name: string) {
   return syncs.waitForReconcile(ns.name, name, { requestedAt, timeoutMs: 60_000 });
 }
 
-describe('agent with spec.decryption', () => {
+describe('agent with spec.decryption', { timeout: 240_000 }, () => {
   it('applies the decrypted Secret, updates it on rotation, refuses tampering and keeps the last good state', async () => {
     await syncs.create({
       metadata: { name: 'apps', namespace: ns.name },

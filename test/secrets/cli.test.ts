@@ -53,7 +53,7 @@ function setUpRepo(): string {
 
 const valueLine = (text: string, key: string): string => new RegExp(`^\\s+${key}: (.*)$`, 'm').exec(text)?.[1] ?? '';
 
-describe('strata secrets', () => {
+describe('strata secrets', { timeout: 240_000 }, () => {
   it('keygen stores the identity where sops looks, 0600, and prints only the recipient', () => {
     const r = strata(['secrets', 'keygen']);
     expect(r.status).toBe(0);

@@ -60,7 +60,7 @@ stringData:
     - 1.5
 `;
 
-describe('interop with the real sops', () => {
+describe('interop with the real sops', { timeout: 120_000 }, () => {
   for (const [name, rules] of [
     ['encrypted_regex ^(data|stringData)$', { encryptedRegex: '^(data|stringData)$' }],
     ['the default rule (everything)', {}],

@@ -144,7 +144,7 @@ describe('findPlaintextSecrets', () => {
       new ApiObject(scope, 'empty', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'empty' }, type: 'kubernetes.io/service-account-token' });
       new ApiObject(scope, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm' }, data: { a: 'b' } });
     }).synthesize();
-    expect(findPlaintextSecrets(objects)).toEqual([{ object: 'Secret/shop/leak', source: 'test/test/leak', keys: ['password'] }]);
+    expect(findPlaintextSecrets(objects)).toEqual([{ object: 'Secret/shop/leak', source: 'test/test/leak', keys: ['password'], field: 'stringData' }]);
     expect(() => assertNoPlaintextSecrets(objects)).toThrow(PlaintextSecretError);
     expect(() => assertNoPlaintextSecrets(objects)).toThrow(/test\/test\/leak: Secret\/shop\/leak holds password\n/);
     expect(() => assertNoPlaintextSecrets(objects)).not.toThrow(/: x\b/);
