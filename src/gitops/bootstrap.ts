@@ -124,6 +124,8 @@ export interface BootstrapResult {
   /** Time from the start until the root Sync was Ready; absent with `wait: false`. */
   readonly readyAfterMs?: number;
   readonly durationMs: number;
+  /** Milliseconds spent in each step. */
+  readonly timings: Readonly<Partial<Record<BootstrapStep, number>>>;
 }
 
 /** Bootstraps (or re-checks) a cluster from a repository; see the file comment. */
@@ -132,7 +134,21 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
   const cluster = options.cluster;
   assertClusterName(cluster);
   const branch = options.branch ?? DEFAULT_BOOTSTRAP_OPTIONS.branch;
-  const progress = options.onProgress ?? (() => undefined);
+  const report = options.onProgress ?? (() => undefined);
+  // Time spent per step, for the result: a step runs from its first line to the next step's.
+  const timings: Partial<Record<BootstrapStep, number>> = {};
+  let current: { step: BootstrapStep; since: number } | undefined;
+  const closeStep = (): void => {
+    if (current) timings[current.step] = (timings[current.step] ?? 0) + (Date.now() - current.since);
+    current = undefined;
+  };
+  const progress = (step: BootstrapStep, message: string): void => {
+    if (current?.step !== step) {
+      closeStep();
+      current = { step, since: Date.now() };
+    }
+    report(step, message);
+  };
   const fail = (step: BootstrapStep, message: string, cause?: unknown): never => {
     throw new BootstrapError(step, cluster, message, cause === undefined ? undefined : { cause });
   };
@@ -275,7 +291,10 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
       secrets,
       changed,
     };
-    if (options.wait === false) return { ...base, durationMs: Date.now() - started };
+    if (options.wait === false) {
+      closeStep();
+      return { ...base, durationMs: Date.now() - started, timings };
+    }
 
     // 6. Ready.
     progress('wait', `waiting for the root Sync to be Ready at ${revision}`);
@@ -292,7 +311,8 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
     }
     const readyAfterMs = Date.now() - started;
     progress('wait', `root Sync Ready at ${revision} after ${(readyAfterMs / 1000).toFixed(1)} s`);
-    return { ...base, readyAfterMs, durationMs: Date.now() - started };
+    closeStep();
+    return { ...base, readyAfterMs, durationMs: Date.now() - started, timings };
   } finally {
     client.close();
     if (options.workDir === undefined) rmSync(workDir, { recursive: true, force: true });

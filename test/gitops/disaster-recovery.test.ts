@@ -14,6 +14,7 @@ import { bootstrap, type BootstrapOptions } from '../../src/gitops/bootstrap.ts'
 import { BootstrapError } from '../../src/gitops/errors.ts';
 import { generateIdentity } from '../../src/secrets/age-keys.ts';
 import { readHistory } from '../../src/gitops/history.ts';
+import { liveRevision } from '../../src/gitops/live-revision.ts';
 import type { AgentHandle } from '../../src/reconciler/agent.ts';
 import { compiledOutput, differencesFromLive, gitIn, inProcessAgent, installPrerequisiteCrds, scratchDir, seedRepository } from './_seed.ts';
 
@@ -104,7 +105,9 @@ describe('bootstrap and disaster recovery', () => {
     const reader = scratchDir('history');
     scratch.push(reader);
     await gitIn(reader, 'clone', '--quiet', git.httpUrl('infra'), 'repo');
-    const history = await readHistory({ dir: `${reader}/repo`, cluster: 'production', runningRevision: first.revision });
+    const running = await liveRevision({ cluster: 'production', kubeconfig: cluster.kubeconfigPath, context: 'admin' });
+    expect(running).toBe(first.revision);
+    const history = await readHistory({ dir: `${reader}/repo`, cluster: 'production', runningRevision: running });
     expect(history.revisions).toHaveLength(2);
     expect(history.revisions[0]?.running).toBe(true);
     expect(history.revisions[0]?.subject).toBe('Bootstrap production: add the Strata agent and the root Sync');
@@ -149,7 +152,8 @@ describe('bootstrap and disaster recovery', () => {
 
     const recovered = await bootstrap(options());
     const seconds = (recovered.readyAfterMs ?? 0) / 1000;
-    console.log(`disaster recovery: bootstrap → root Sync Ready in ${seconds.toFixed(1)} s for ${compiled.size} objects of deploy/production`);
+    const steps = Object.entries(recovered.timings).map(([step, ms]) => `${step} ${((ms ?? 0) / 1000).toFixed(1)} s`).join(', ');
+    console.log(`disaster recovery: bootstrap → root Sync Ready in ${seconds.toFixed(1)} s for ${compiled.size} objects of deploy/production (${steps})`);
     expect(recovered.git).toBe('unchanged');
     expect(recovered.apply).toBe('changed');
     expect(recovered.revision).toBe(upgraded.revision);
