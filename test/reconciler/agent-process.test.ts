@@ -51,7 +51,7 @@ describe('strata agent (the binary)', () => {
     await waitForSync(env, ns, 'app', readyAt(second), 20_000);
     expect(follower.output()).toContain('"event":"leading"');
     console.log(`leader handover after SIGKILL: ${handover} ms`);
-  }, 90_000);
+  }, 150_000);
 
   it('an agent killed mid-apply converges after a restart, nothing lost', async () => {
     const ns = await namespace(env, 'agent-killed');
@@ -70,7 +70,7 @@ describe('strata agent (the binary)', () => {
     expect(await count()).toBe(400);
     expect(done.status?.inventory?.entries).toHaveLength(400);
     console.log(`killed with ${partial}/400 objects applied; converged after restart`);
-  }, 120_000);
+  }, 180_000);
 
   it('CLI: get syncs, reconcile --wait, suspend/resume, tree, events, diff --live', async () => {
     const ns = await namespace(env, 'agent-cli');
@@ -81,47 +81,49 @@ describe('strata agent (the binary)', () => {
     await waitForSync(env, ns, 'web', readyAt(sha), 30_000);
     const kube = ['--kubeconfig', testCluster().kubeconfigPath, '-n', ns];
 
-    const table = await strata(['get', 'syncs', ...kube]);
+    // Independent commands run side by side: each is a Node process of its own.
+    const [table, json, reconciled, tree, events, missing] = await Promise.all([
+      strata(['get', 'syncs', ...kube]),
+      strata(['get', 'syncs', ...kube, '-o', 'json']),
+      strata(['reconcile', 'web', ...kube, '--wait', '--timeout', '60s']),
+      strata(['tree', 'web', ...kube]),
+      strata(['events', 'web', ...kube]),
+      strata(['reconcile', 'nope', ...kube]),
+    ]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(new RegExp(`${ns}\\s+web\\s+True\\s+main@sha1:${sha}`));
-    const json = await strata(['get', 'syncs', ...kube, '-o', 'json']);
     expect(JSON.parse(json.stdout).items[0].metadata.name).toBe('web');
-
-    const reconciled = await strata(['reconcile', 'web', ...kube, '--wait', '--timeout', '30s']);
     expect(reconciled.stdout).toContain(`Applied revision: main@sha1:${sha}`);
     expect(reconciled.code).toBe(0);
-
-    const tree = await strata(['tree', 'web', ...kube]);
     expect(tree.stdout).toContain(`Namespace/${ns}`);
     expect(tree.stdout).toContain('ConfigMap/a');
-
-    const events = await strata(['events', 'web', ...kube]);
     expect(events.stdout).toContain(`ConfigMap/${ns}/a created`);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`Sync ${ns}/nope not found`);
 
     expect((await strata(['suspend', 'web', ...kube])).code).toBe(0);
     expect((await env.client.get(ns, 'web')).spec.suspend).toBe(true);
     expect((await strata(['resume', 'web', ...kube])).code).toBe(0);
     expect((await env.client.get(ns, 'web')).spec.suspend).toBe(false);
 
-    const missing = await strata(['reconcile', 'nope', ...kube]);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain(`Sync ${ns}/nope not found`);
-
     // diff --live: the same objects → exit 0; a change and a removal → exit 1 with a prune line.
     const dir = mkdtempSync(path.join(tmpdir(), 'strata-diff-'));
     mkdirSync(path.join(dir, 'prod'));
     writeFileSync(path.join(dir, 'prod', 'a.yaml'), configMap(ns, 'a'));
     writeFileSync(path.join(dir, 'prod', 'b.yaml'), configMap(ns, 'b'));
-    const same = await strata(['diff', 'prod', '--live', '--dir', dir, '--kubeconfig', testCluster().kubeconfigPath, '--sync', `${ns}/web`]);
+    const changedDir = mkdtempSync(path.join(tmpdir(), 'strata-diff-'));
+    mkdirSync(path.join(changedDir, 'prod'));
+    writeFileSync(path.join(changedDir, 'prod', 'a.yaml'), configMap(ns, 'a', { key: 'changed' }));
+    const [same, changed, broken] = await Promise.all([
+      strata(['diff', 'prod', '--live', '--dir', dir, '--kubeconfig', testCluster().kubeconfigPath, '--sync', `${ns}/web`]),
+      strata(['diff', 'prod', '--live', '--dir', changedDir, '--kubeconfig', testCluster().kubeconfigPath, '--sync', `${ns}/web`]),
+      strata(['diff', 'prod', '--live', '--dir', dir, '--kubeconfig', '/nonexistent']),
+    ]);
     expect(same.stderr).toContain('0 to create, 0 to update, 0 to prune');
     expect(same.code).toBe(0);
-    writeFileSync(path.join(dir, 'prod', 'a.yaml'), configMap(ns, 'a', { key: 'changed' }));
-    writeFileSync(path.join(dir, 'prod', 'b.yaml'), '');
-    const changed = await strata(['diff', 'prod', '--live', '--dir', dir, '--kubeconfig', testCluster().kubeconfigPath, '--sync', `${ns}/web`]);
     expect(changed.stdout).toContain(`~ ConfigMap/${ns}/a update`);
     expect(changed.stdout).toContain(`- ConfigMap/${ns}/b delete`);
     expect(changed.code).toBe(1);
-    const broken = await strata(['diff', 'prod', '--live', '--dir', dir, '--kubeconfig', '/nonexistent']);
     expect(broken.code).toBe(2);
-  }, 120_000);
+  }, 240_000);
 });
