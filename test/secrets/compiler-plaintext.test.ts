@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { compile, ObjectValidationError } from '../../src/compiler/index.ts';
+import { compareEnvironments, compile, ObjectValidationError, type CompiledCluster } from '../../src/compiler/index.ts';
+import { ManifestSet } from '../../src/manifest/index.ts';
 import { SopsSecret } from '../../src/constructs/sops-secret.ts';
 import { Testing } from '../../src/constructs/testing.ts';
 import { encryptDocument, generateIdentity, NON_SENSITIVE_ANNOTATION } from '../../src/secrets/index.ts';
@@ -61,4 +62,29 @@ describe('the compiler and Secrets', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('parity with encrypted Secrets', () => {
+  it('compares ciphertext: the same file is identical across clusters, a different one differs without plaintext', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-parity-sops-'));
+    try {
+      const { recipient } = await generateIdentity();
+      const source = (value: string) => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: shop\nstringData:\n  password: ${value}\n`;
+      writeFileSync(join(dir, 'a.yaml'), await encryptDocument(source('alpha-secret'), { recipients: [recipient] }));
+      writeFileSync(join(dir, 'b.yaml'), await encryptDocument(source('beta-secret'), { recipients: [recipient] }));
+      const compiled = (file: string) => Testing.objects((scope) => new SopsSecret(scope, 'db', { file: join(dir, file) }))[0] as unknown as Record<string, unknown>;
+      const cluster = (name: string, file: string): CompiledCluster => {
+        const set = ManifestSet.of([{ object: compiled(file) as never, source: `${name}/apps/db` }]);
+        return { name, set, files: new Map() };
+      };
+      const same = compareEnvironments(cluster('staging', 'a.yaml'), cluster('production', 'a.yaml'));
+      expect(same.changed).toEqual([]);
+      const different = compareEnvironments(cluster('staging', 'a.yaml'), cluster('production', 'b.yaml'));
+      expect(different.changed).toHaveLength(1);
+      expect(different.changed[0]!.differences.map((d) => d.path)).toContain('sops.document');
+      expect(JSON.stringify(different)).not.toMatch(/alpha-secret|beta-secret/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
