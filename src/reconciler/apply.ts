@@ -73,6 +73,13 @@ export interface ApplyOptions {
    */
   readonly fieldValidation?: FieldValidation;
   /**
+   * Objects (of `applyAllStaged`) for which this answers true are reported unchanged
+   * without a request. Pass `driftWatcher.inSync` (drift.ts): objects watched without a
+   * change since Strata last wrote them then cost nothing on a no-op reconcile.
+   * @default every object is read and dry-run
+   */
+  readonly inSync?: (ref: ObjectRef, sha256: string) => boolean;
+  /**
    * How long to wait for an object deleted for recreation to be gone.
    * @default 60_000
    */
@@ -155,6 +162,10 @@ export async function applyAllStaged(client: KubeClient, set: ManifestSet, optio
   const done: ChangeSetEntry[] = [];
   const byStage = new Map<ApplyStage, KubeObject[]>();
   for (const entry of set.entries) {
+    if (options.inSync?.(entry.ref, entry.sha256)) {
+      done.push(entryOf(entry.ref, 'unchanged', 'in sync: watched without a change since last applied'));
+      continue;
+    }
     const stage = stageOf(entry.ref);
     byStage.set(stage, [...(byStage.get(stage) ?? []), entry.object]);
   }
@@ -164,6 +175,7 @@ export async function applyAllStaged(client: KubeClient, set: ManifestSet, optio
     options.signal?.throwIfAborted();
     try {
       done.push(...(await applyAll(client, objects, options)).entries);
+      done.sort((a, b) => compareApplyOrder(a.ref, b.ref));
       if (stage === 'definitions') await waitForEstablished(client, objects, options);
     } catch (error) {
       if (error instanceof ApplyError) throw new ApplyError(error.errors, { entries: [...done, ...error.changeSet.entries] });

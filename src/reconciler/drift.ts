@@ -82,6 +82,10 @@ interface Watched {
   /** What was last seen of our ownership; undefined before the first read. */
   /** `paths`: our fieldsV1 paths, sorted and joined by newlines (one string per object keeps memory small). */
   baseline?: { readonly uid: string; readonly time: string | undefined; readonly paths: string };
+  /** Drift was reported and Strata has not written the object since. */
+  dirty?: boolean;
+  /** Deleted (or missing) since last seen. */
+  gone?: boolean;
 }
 
 interface Stream {
@@ -94,6 +98,8 @@ interface Stream {
   signature: string;
   readonly abort: AbortController;
   ready: Promise<void>;
+  /** Listed and watching without a gap since. */
+  synced: boolean;
 }
 
 /**
@@ -105,6 +111,8 @@ export class DriftWatcher {
   private pending = new Map<string, DriftEvent>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** refKey → sha256 of the desired object last given to `watch`. */
+  private digests = new Map<string, string>();
 
   constructor(
     private readonly client: KubeClient,
@@ -123,6 +131,7 @@ export class DriftWatcher {
   async watch(objects: ManifestSet | readonly KubeObject[]): Promise<void> {
     this.stopped = false;
     const list: readonly KubeObject[] = Array.isArray(objects) ? (objects as readonly KubeObject[]) : (objects as ManifestSet).entries.map((entry) => entry.object);
+    this.digests = Array.isArray(objects) ? new Map() : new Map((objects as ManifestSet).entries.map((entry) => [refKey(entry.ref), entry.sha256]));
     const wanted = await this.plan(list);
     for (const [key, stream] of this.streams) {
       if (wanted.get(key)?.signature !== stream.signature) {
@@ -132,11 +141,30 @@ export class DriftWatcher {
     }
     for (const [key, plan] of wanted) {
       if (this.streams.has(key)) continue;
-      const stream: Stream = { ...plan, key, abort: new AbortController(), ready: Promise.resolve() };
+      const stream: Stream = { ...plan, key, abort: new AbortController(), ready: Promise.resolve(), synced: false };
       this.streams.set(key, stream);
       stream.ready = this.run(stream);
     }
     await Promise.all([...this.streams.values()].map((stream) => stream.ready));
+  }
+
+  /**
+   * True when applying the object (desired digest `sha256`) would change nothing, as far
+   * as the watch knows: it was given to `watch` with this digest, its stream has listed and
+   * watched it without a gap, and since it was last seen written by Strata nobody deleted
+   * it or took a field from it. Pass it as `ApplyOptions.inSync` to skip such objects
+   * without a request (a no-op reconcile then reads nothing).
+   */
+  inSync(ref: ObjectRef, sha256: string): boolean {
+    const key = refKey(ref);
+    if (this.stopped || this.digests.get(key) !== sha256) return false;
+    for (const stream of this.streams.values()) {
+      const watched = stream.objects.get(key);
+      if (!watched) continue;
+      // IfNotPresent objects are watched for deletion only: present means in sync.
+      return stream.synced && watched.baseline !== undefined && !watched.gone && !watched.dirty && !this.pending.has(describeRef(watched.ref));
+    }
+    return false;
   }
 
   /**
@@ -169,7 +197,7 @@ export class DriftWatcher {
     this.pending.clear();
   }
 
-  private async plan(objects: readonly KubeObject[]): Promise<Map<string, Omit<Stream, 'key' | 'abort' | 'ready'>>> {
+  private async plan(objects: readonly KubeObject[]): Promise<Map<string, Omit<Stream, 'key' | 'abort' | 'ready' | 'synced'>>> {
     const byResource = new Map<string, { info: ResourceInfo; entries: Watched[] }>();
     for (const object of objects) {
       const policy = ssaPolicyOf(object);
@@ -189,7 +217,7 @@ export class DriftWatcher {
       byResource.set(key, group);
     }
     const clusterWideAbove = this.options.clusterWideAbove ?? DEFAULT_DRIFT_OPTIONS.clusterWideAbove;
-    const plans = new Map<string, Omit<Stream, 'key' | 'abort' | 'ready'>>();
+    const plans = new Map<string, Omit<Stream, 'key' | 'abort' | 'ready' | 'synced'>>();
     for (const [resourceKey, { info, entries }] of byResource) {
       const namespaces = new Set(entries.map((entry) => entry.ref.namespace));
       const clusterWide = !info.namespaced || (this.options.ownerLabels !== undefined && namespaces.size > clusterWideAbove);
@@ -217,6 +245,7 @@ export class DriftWatcher {
               const list = await this.client.list(stream.info, namespace, { ...(selector === undefined ? {} : { labelSelector: selector }), signal });
               this.reconcileList(stream, list.items, first);
               resourceVersion = list.resourceVersion;
+              stream.synced = true;
               if (first) {
                 first = false;
                 resolveReady();
@@ -234,6 +263,7 @@ export class DriftWatcher {
             );
           } catch (error) {
             if (signal.aborted) break;
+            stream.synced = false;
             if (error instanceof KubeApiError && error.status === 410) {
               resourceVersion = undefined; // too old: list again and compare
               continue;
@@ -263,7 +293,9 @@ export class DriftWatcher {
       this.observe(stream, key, item, first);
     }
     for (const [key, watched] of stream.objects) {
-      if (!seen.has(key)) this.report(watched, 'deleted', first ? 'missing when the watch started' : 'deleted while the watch was down');
+      if (seen.has(key)) continue;
+      watched.gone = true;
+      this.report(watched, 'deleted', first ? 'missing when the watch started' : 'deleted while the watch was down');
     }
   }
 
@@ -274,7 +306,7 @@ export class DriftWatcher {
     const watched = stream.objects.get(key);
     if (!watched) return;
     if (event.type === 'DELETED') {
-      watched.baseline = undefined;
+      watched.gone = true;
       const selected = this.options.ownerLabels !== undefined;
       this.report(watched, 'deleted', selected ? 'deleted, or its owner labels were removed' : 'deleted');
       return;
@@ -293,8 +325,19 @@ export class DriftWatcher {
       this.report(watched, 'deleted', 'being deleted');
       return;
     }
+    if (watched.gone) {
+      // Back after a deletion: in sync again only when Strata created it.
+      watched.gone = false;
+      if (now.time === undefined) watched.dirty = true;
+      else if (before === undefined || before.uid !== now.uid) watched.dirty = false;
+      return;
+    }
     if (first || before === undefined || watched.policy === 'IfNotPresent') return;
-    if (before.uid !== now.uid || before.time !== now.time) return; // recreated, or applied by us
+    if (before.uid !== now.uid || before.time !== now.time) {
+      // Recreated, or written by Strata (which re-asserts every field it applies).
+      if (now.time !== undefined) watched.dirty = false;
+      return;
+    }
     // Our own apply within the same second may add fields; only fields taken from us are drift.
     if (before.paths === now.paths) return;
     const current = new Set(now.paths.split('\n'));
@@ -305,6 +348,7 @@ export class DriftWatcher {
 
   private report(watched: Watched, reason: DriftReason, message: string): void {
     if (this.stopped) return;
+    watched.dirty = true;
     const subject = describeRef(watched.ref);
     this.pending.set(subject, { ref: watched.ref, subject, reason, message, seenAt: Date.now() });
     if (this.timer) return;

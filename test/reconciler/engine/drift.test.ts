@@ -1,7 +1,7 @@
 // Drift detection and correction against the real kube-apiserver: edits of managed fields and
 // deletions are seen through watches (no polling) and corrected within 2 seconds.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ManifestSet } from '../../../src/manifest/index.ts';
+import type { ManifestSet, ObjectRef } from '../../../src/manifest/index.ts';
 import { applyAll, applyAllStaged, type ChangeSet } from '../../../src/reconciler/apply.ts';
 import type { KubeClient } from '../../../src/reconciler/client.ts';
 import { DriftWatcher, type DriftEvent } from '../../../src/reconciler/drift.ts';
@@ -171,5 +171,43 @@ describe('DriftWatcher', () => {
       watcher?.stop();
       for (const name of names) await client.delete({ group: '', version: 'v1', kind: 'Namespace', namespace: '', name });
     }
+  });
+
+  it('lets a no-op apply skip, without a request, what was watched unchanged since it was last applied', async () => {
+    const set = manifestSet(yaml, ns.name);
+    await applyAllStaged(client, set, { ownerLabels: OWNER });
+    const events: DriftEvent[] = [];
+    watcher = new DriftWatcher(client, { ownerLabels: OWNER, onDrift: (drifted) => events.push(...drifted) });
+    await watcher.watch(set);
+    const inSync = (ref: ObjectRef, sha256: string): boolean => watcher!.inSync(ref, sha256);
+
+    client.resetStats();
+    const noop = await applyAllStaged(client, set, { ownerLabels: OWNER, inSync });
+    expect(noop.entries.map((entry) => entry.action)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expect(client.stats.requests).toBe(0);
+
+    // A drifted object is not in sync: it alone is read, dry-run and written.
+    await edit('configmaps', 'settings', { data: { level: 'debug' } });
+    await eventually(async () => events.length > 0, { timeoutMs: 5_000, intervalMs: 20 });
+    client.resetStats();
+    const corrected = await applyAllStaged(client, set, { ownerLabels: OWNER, inSync });
+    expect(corrected.entries.find((entry) => entry.ref.name === 'settings')?.action).toBe('configured');
+    expect(client.stats).toMatchObject({ writes: 1, dryRuns: 1 });
+    // Once the watch has seen Strata's write, it is in sync again.
+    const settings = set.entries.find((entry) => entry.ref.name === 'settings')!;
+    await eventually(async () => watcher!.inSync(settings.ref, settings.sha256), { timeoutMs: 5_000, intervalMs: 20, what: 'in sync again' });
+
+    // A new desired state is never in sync, whatever the watch saw.
+    const changed = manifestSet(yaml.replace('level: info', 'level: warn'), ns.name);
+    client.resetStats();
+    const next = await applyAllStaged(client, changed, { ownerLabels: OWNER, inSync });
+    expect(next.entries.find((entry) => entry.ref.name === 'settings')?.action).toBe('configured');
+    expect(client.stats.writes).toBe(1);
+
+    // Deleted: not in sync until Strata has created it again.
+    await client.request('DELETE', path('configmaps', 'settings'));
+    await eventually(async () => !watcher!.inSync(settings.ref, settings.sha256) && events.some((event) => event.reason === 'deleted'), { timeoutMs: 5_000, intervalMs: 20 });
+    const recreated = await applyAllStaged(client, set, { ownerLabels: OWNER, inSync });
+    expect(recreated.entries.find((entry) => entry.ref.name === 'settings')?.action).toBe('created');
   });
 });
