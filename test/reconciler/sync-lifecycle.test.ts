@@ -1,4 +1,5 @@
 // The agent against the real kube-apiserver and a real Git server (smart HTTP with basic auth).
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agent, configMap, createSync, failedWith, findCondition, live, namespace, readyAt, repo, setupEnv, waitFor, waitForSync, type Env } from './_harness.ts';
 
@@ -77,7 +78,18 @@ describe('a Sync from a real Git server', () => {
     const { url, secret } = await repo(env, ns, 'force');
     await env.git.push('force', { files: { 'x.yaml': configMap(ns, 'x', { v: '1' }) } });
     const second = await env.git.push('force', { files: { 'x.yaml': configMap(ns, 'x', { v: '2' }) } });
-    const handle = await agent(env, ns);
+    const alerts: { sync: string; revision: string; reason: string; message: string; severity: string }[] = [];
+    const receiver = http.createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        alerts.push(JSON.parse(body));
+        response.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
+    const port = (receiver.address() as { port: number }).port;
+    const handle = await agent(env, ns, { alerts: [{ url: `http://127.0.0.1:${port}/alert` }] });
     await createSync(env, ns, 'force', { url, secretRef: { name: secret }, retryInterval: '1s' });
     await waitForSync(env, ns, 'force', readyAt(second));
     const rewritten = await env.git.forcePush('force', { files: { 'x.yaml': configMap(ns, 'x', { v: 'rewritten' }) } });
@@ -100,6 +112,13 @@ describe('a Sync from a real Git server', () => {
     }
     await waitForSync(env, ns, 'force', readyAt(rewritten), 20_000);
     expect(handle.source.stats.fetches).toBeGreaterThanOrEqual(2);
+    // Alerts: one when it turned not-Ready (the outage), one when it recovered.
+    await waitFor('alerts', async () => alerts.some((alert) => alert.severity === 'info'));
+    receiver.close();
+    const degraded = alerts.find((alert) => alert.severity === 'error');
+    expect(degraded).toMatchObject({ sync: `${ns}/force`, reason: 'ArtifactFailed' });
+    expect(degraded?.message).not.toContain(env.git.credentials.password);
+    expect(alerts.find((alert) => alert.severity === 'info')).toMatchObject({ sync: `${ns}/force`, reason: 'ReconciliationSucceeded', revision: `main@sha1:${rewritten}` });
   });
 
   it('refuses malformed YAML and schema-invalid objects: nothing applied, nothing pruned', async () => {
