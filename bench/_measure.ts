@@ -5,7 +5,7 @@
 //   strata-overlay Strata end to end with an overlay (namespace, name prefix, labels, image tag, replicas)
 //   base           writes the fleet's objects as a kustomize base (not timed)
 //   project        writes a Strata project compiling the fleet (not timed)
-//   compile        `synth()` of that project (cold with --cold, else using the caches)
+//   compile        `synth()` of that project (cold with --cold, else using the caches; --no-typecheck: no type-check, no caches)
 // Usage: tsx bench/_measure.ts <mode> <objects> <output dir> <projects dir> [--cold]
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -96,6 +96,15 @@ async function main(): Promise<void> {
       if (flag === '--cold') {
         rmSync(join(root, '.cache'), { recursive: true, force: true });
         rmSync(outDir, { recursive: true, force: true });
+      }
+      if (flag === '--no-typecheck') {
+        // The constructs-to-files part alone, into a fresh folder: no type-check, no caches.
+        const fresh = join(workdir, `compile-fresh-${objects}`);
+        rmSync(fresh, { recursive: true, force: true });
+        const started = start();
+        const result = await synth({ root, outDir: fresh, typecheck: false, cache: false });
+        report({ ms: performance.now() - started, action: result.clusters[0]?.action, objects: result.clusters[0]?.objects });
+        return;
       }
       const started = start();
       const result = await synth({ root, outDir });

@@ -1,6 +1,5 @@
-import { mkdirSync, readdirSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, sep } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync, type Dirent } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 /** What writing one cluster's output did, file by file (paths relative to the cluster folder). */
 export interface WriteResult {
@@ -11,22 +10,21 @@ export interface WriteResult {
 
 /** Every file under `dir`, relative and `/`-separated, sorted; empty when `dir` is missing. */
 export function listFiles(dir: string): string[] {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir, { recursive: true, encoding: 'utf8' });
-  } catch {
-    return [];
-  }
-  return entries
-    .filter((entry) => {
-      try {
-        return statSync(join(dir, entry)).isFile();
-      } catch {
-        return false;
-      }
-    })
-    .map((entry) => entry.split(sep).join('/'))
-    .sort();
+  const files: string[] = [];
+  const walk = (folder: string, prefix: string): void => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(folder, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.isDirectory()) walk(join(folder, entry.name), `${prefix}${entry.name}/`);
+      else if (entry.isFile()) files.push(`${prefix}${entry.name}`);
+    }
+  };
+  walk(dir, '');
+  return files.sort();
 }
 
 /** Options of {@link syncDirectory}. */
@@ -36,71 +34,53 @@ export interface SyncOptions {
    * @default 'index.json'
    */
   readonly indexFile?: string;
-  /**
-   * Files read, written or renamed at once.
-   * @default 32
-   */
-  readonly concurrency?: number;
 }
 
 /**
  * Makes `dir` hold exactly `files`: writes the files whose content differs (a file that
  * exists is replaced by writing a temporary file beside it and renaming it over, so no
  * reader sees half a file), removes files that no longer belong and the folders they
- * leave empty. Touches nothing outside `dir`. The index file is written last. File I/O
- * runs `concurrency` operations at a time.
+ * leave empty. Touches nothing outside `dir`. The index file is written last.
+ * Synchronous I/O: for thousands of small files it costs half the CPU of promise-based I/O.
  */
 export async function syncDirectory(dir: string, files: ReadonlyMap<string, string>, options: SyncOptions = {}): Promise<WriteResult> {
   const indexFile = options.indexFile ?? 'index.json';
-  const concurrency = options.concurrency ?? 32;
   const existing = new Set(listFiles(dir));
   const written: string[] = [];
   const removed: string[] = [];
   let unchanged = 0;
   const folders = new Set<string>();
-  const writeOne = async (file: string): Promise<void> => {
+  const writeOne = (file: string): void => {
     const text = files.get(file)!;
     const target = join(dir, file);
     const present = existing.delete(file);
     if (present) {
-      if ((await readFile(target, 'utf8')) === text) {
+      if (readFileSync(target, 'utf8') === text) {
         unchanged += 1;
         return;
       }
       const temporary = join(dirname(target), `.${basename(target)}.strata-tmp-${process.pid}`);
-      await writeFile(temporary, text);
-      await rename(temporary, target);
+      writeFileSync(temporary, text);
+      renameSync(temporary, target);
     } else {
       const folder = dirname(target);
       if (!folders.has(folder)) {
         mkdirSync(folder, { recursive: true });
         folders.add(folder);
       }
-      await writeFile(target, text);
+      writeFileSync(target, text);
     }
     written.push(file);
   };
   const order = [...files.keys()].filter((file) => file !== indexFile);
-  await inBatches(order, concurrency, writeOne);
-  if (files.has(indexFile)) await writeOne(indexFile);
+  for (const file of order) writeOne(file);
+  if (files.has(indexFile)) writeOne(indexFile);
   for (const file of existing) {
     unlinkSync(join(dir, file));
     removed.push(file);
     removeEmptyParents(dir, dirname(join(dir, file)));
   }
   return { written: written.sort(), removed: removed.sort(), unchanged };
-}
-
-async function inBatches<T>(items: readonly T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next]!;
-      next += 1;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }
 
 function removeEmptyParents(root: string, folder: string): void {
