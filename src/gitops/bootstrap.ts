@@ -25,7 +25,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { compile, syncDirectory } from '../compiler/index.ts';
-import { describeRef, ManifestSet, type KubeObject, type ManifestEntry } from '../manifest/index.ts';
+import { ManifestSet, type ManifestEntry } from '../manifest/index.ts';
 import { applyAllStaged, type ChangeSetEntry } from '../reconciler/apply.ts';
 import { KubeClient } from '../reconciler/client.ts';
 import { ownerLabels } from '../reconciler/owner.ts';
@@ -33,10 +33,11 @@ import { RECONCILE_REQUESTED_AT, SYNC_CRD, SYNC_GROUP, SYNC_KIND, SYNC_VERSION }
 import { Git, type GitCredentials, type GitIdentity } from './_git.ts';
 import { ensureSources } from './bootstrap-sources.ts';
 import { checkAccess, checkNotOtherCluster, selectContext } from './cluster-access.ts';
+import { upsertCredentialSecrets, type SecretOutcome } from './credentials.ts';
 import { assertClusterName, BootstrapError, GitCommandError, type BootstrapStep } from './errors.ts';
 import { countChanges, describeCounts, diffIndexes, parseIndex } from './object-changes.ts';
 import { formatRevision, shortCommit } from './revision.ts';
-import { AGE_KEY_SECRET, GIT_AUTH_SECRET, PART_OF_LABEL, PART_OF_VALUE, ROOT_SYNC_NAMESPACE, rootSyncName } from './root-sync.ts';
+import { PART_OF_LABEL, PART_OF_VALUE, ROOT_SYNC_NAMESPACE, rootSyncName } from './root-sync.ts';
 import { BOOTSTRAP_TRAILER } from './trailers.ts';
 import { waitForSyncReady } from './wait-ready.ts';
 
@@ -98,11 +99,6 @@ export const DEFAULT_BOOTSTRAP_OPTIONS = {
 
 /** What a step did: a closed set. */
 export type StepOutcome = 'changed' | 'unchanged' | 'skipped';
-
-export interface SecretOutcome {
-  readonly name: string;
-  readonly action: 'created' | 'configured' | 'unchanged';
-}
 
 export interface BootstrapResult {
   readonly cluster: string;
@@ -259,7 +255,11 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
     } else {
       progress('apply', `the agent is installed (root Sync ${ROOT_SYNC_NAMESPACE}/${syncName} exists): it applies changes from Git itself`);
     }
-    const secrets = await upsertSecrets(client, options, fail);
+    const secrets = await upsertCredentialSecrets(client, {
+      cluster,
+      ...(options.gitCredentials ? { gitCredentials: options.gitCredentials } : {}),
+      ...(options.ageKey === undefined ? {} : { ageKey: options.ageKey }),
+    });
     for (const secret of secrets) progress('credentials', `Secret ${ROOT_SYNC_NAMESPACE}/${secret.name}: ${secret.action}`);
     if (existing === undefined) {
       try {
@@ -323,32 +323,6 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
 function isAgentObject(entry: ManifestEntry): boolean {
   if (entry.ref.kind === 'CustomResourceDefinition' && entry.ref.name === SYNC_CRD.metadata.name) return true;
   return entry.object.metadata.labels?.[PART_OF_LABEL] === PART_OF_VALUE;
-}
-
-async function upsertSecrets(client: KubeClient, options: BootstrapOptions, fail: (step: BootstrapStep, message: string, cause?: unknown) => never): Promise<SecretOutcome[]> {
-  const wanted: { name: string; data: Record<string, string> }[] = [];
-  if (options.gitCredentials) wanted.push({ name: GIT_AUTH_SECRET, data: { username: options.gitCredentials.username, password: options.gitCredentials.password } });
-  if (options.ageKey !== undefined) wanted.push({ name: AGE_KEY_SECRET, data: { 'age.agekey': options.ageKey.endsWith('\n') ? options.ageKey : `${options.ageKey}\n` } });
-  const outcomes: SecretOutcome[] = [];
-  for (const { name, data } of wanted) {
-    const ref = { group: '', version: 'v1', kind: 'Secret', namespace: ROOT_SYNC_NAMESPACE, name };
-    const encoded = Object.fromEntries(Object.entries(data).map(([key, value]) => [key, Buffer.from(value).toString('base64')]));
-    try {
-      const live = (await client.get(ref)) as (KubeObject & { data?: Record<string, string> }) | undefined;
-      const same = live !== undefined && JSON.stringify(Object.entries(live.data ?? {}).sort()) === JSON.stringify(Object.entries(encoded).sort());
-      if (same) {
-        outcomes.push({ name, action: 'unchanged' });
-        continue;
-      }
-      const object = { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ROOT_SYNC_NAMESPACE, labels: { [PART_OF_LABEL]: PART_OF_VALUE } }, type: 'Opaque', data: encoded };
-      await client.apply(object, { fieldManager: 'strata-bootstrap' });
-      outcomes.push({ name, action: live === undefined ? 'created' : 'configured' });
-    } catch (error) {
-      // The message names the Secret only: its data never appears in errors.
-      fail('credentials', `cannot write ${describeRef(ref)}: ${(error as { status?: number }).status ?? ''} ${(error as Error).name}`, error);
-    }
-  }
-  return outcomes;
 }
 
 /** Compiling imports the cluster sources, which import cdk8s: a fresh clone borrows this installation's node_modules. */
