@@ -160,4 +160,20 @@ describe('bootstrap and disaster recovery', () => {
     expect(await differencesFromLive(cluster.kubeConfig(), await compiledOutput(git.httpUrl('infra'), 'production'))).toEqual([]);
     expect(seconds).toBeLessThan(60);
   }, 300_000);
+  it('a run stopped while waiting (no agent running yet) is finished by running it again', async () => {
+    await agent?.stop();
+    agent = undefined;
+    await cluster.resetCluster();
+    await installPrerequisiteCrds(cluster.kubeConfig());
+    const stopped = await bootstrap(options({ runAgent: undefined, timeoutMs: 2_000 })).catch((e: unknown) => e);
+    expect((stopped as BootstrapError).step).toBe('wait');
+    expect((stopped as Error).message).toMatch(/is not Ready at main@sha1:[0-9a-f]{40} after 2 s \(waiting for the agent to pick up the root Sync\); everything else is in place: run bootstrap again/);
+    // The agent's Pods come up (here: in this process); the same command finishes the job.
+    agent = await inProcessAgent(cluster.kubeConfig());
+    const finished = await bootstrap(options({ runAgent: undefined }));
+    expect(finished.apply).toBe('skipped');
+    expect(finished.git).toBe('unchanged');
+    expect(finished.readyAfterMs).toBeDefined();
+    expect(await differencesFromLive(cluster.kubeConfig(), await compiledOutput(git.httpUrl('infra'), 'production'))).toEqual([]);
+  }, 180_000);
 });
