@@ -165,3 +165,33 @@ describe('readSourceFiles safety', () => {
     expect(() => parseManifestFiles(files)).toThrow(/bomb.yaml: .*[Aa]lias/);
   });
 });
+
+describe('GitSource against the test Git server (smart HTTP with basic auth, git daemon)', () => {
+  it('fetches with credentials from the Secret, refuses wrong ones without showing them, and reads git://', async () => {
+    const { startGitServer } = await import('../git/git-server.ts');
+    const server = await startGitServer();
+    const source = new GitSource();
+    let other: GitSource | undefined;
+    try {
+      await server.createRepo('auth');
+      const sha = await server.push('auth', { files: { 'a.yaml': configMap('a') } });
+      const url = server.httpUrl('auth', { auth: false });
+      const { username, password } = server.credentials;
+      const artifact = await source.fetch({ url, ref: { branch: 'main' }, auth: { kind: 'basic', username, password } });
+      expect(artifact.revision).toBe(`main@sha1:${sha}`);
+      other = new GitSource();
+      const denied = await other.fetch({ url, ref: { branch: 'main' }, auth: { kind: 'basic', username, password: 'wrong-password-123' } }).then(() => new Error('fetched'), (error: unknown) => error as Error);
+      expect(denied).toBeInstanceOf(FetchError);
+      expect(denied.message).toMatch(/ls-remote failed/);
+      expect(denied.message).not.toContain('wrong-password-123');
+      const anonymous = await other.fetch({ url, ref: { branch: 'main' } }).then(() => new Error('fetched'), (error: unknown) => error as Error);
+      expect(anonymous).toBeInstanceOf(FetchError);
+      const daemon = await source.fetch({ url: server.daemonUrl('auth'), ref: { commit: sha } });
+      expect(daemon.revision).toBe(`sha1:${sha}`);
+    } finally {
+      await source.close();
+      await other?.close();
+      await server.teardown();
+    }
+  });
+});
