@@ -136,7 +136,10 @@ interface CacheEntry {
   commit: string;
   artifact: Artifact;
   checkouts: string[];
+  fetches: number;
 }
+
+const GC_EVERY = 20;
 
 /**
  * A cache of checkouts keyed by URL and ref. Concurrent requests for one key
@@ -209,7 +212,10 @@ export class GitSource {
         const old = checkouts.shift();
         if (old) await rm(old, { recursive: true, force: true });
       }
-      this.entries.set(key, { commit, artifact, checkouts });
+      const fetches = (entry?.fetches ?? 0) + 1;
+      this.entries.set(key, { commit, artifact, checkouts, fetches });
+      // Each shallow fetch leaves the previous commit unreachable: collect it now and then.
+      if (fetches % GC_EVERY === 0) await this.run(['gc', '--quiet', '--prune=now'], { env: { ...baseEnv(), GIT_DIR: path.join(keyDir, 'repo.git') } }).catch(() => undefined);
       return artifact;
     } finally {
       await env.cleanup();
