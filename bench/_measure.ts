@@ -1,12 +1,14 @@
 // One measurement, run in its own process so its peak memory (max RSS) is its own.
 // Usage: tsx bench/_measure.ts <mode> <objects> <workdir>; prints one JSON line.
-//   cdk8s          stock `App.synth()` of the fleet's construct tree (YAML via the `yaml` library)
+//   cdk8s          stock `App.synth()` of the fleet's construct tree (YAML via the `yaml` library, one file per chart)
+//   cdk8s-per-resource  the same with YamlOutputType.FILE_PER_RESOURCE (one file per object, like Strata)
 //   strata         Strata's synthesis of the same tree: toJson, canonical YAML, one file per object, index.json
 //   strata-overlay Strata end to end with an overlay (namespace, name prefix, labels, image tag, replicas)
 //   base           writes the fleet's objects as a kustomize base (not timed)
 //   project        writes a Strata project compiling the fleet (not timed)
 //   compile        `synth()` of that project (cold with --cold, else using the caches; --no-typecheck: no type-check, no caches)
 // Usage: tsx bench/_measure.ts <mode> <objects> <output dir> <projects dir> [--cold]
+import { YamlOutputType } from 'cdk8s';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { synth } from '../src/compiler/index.ts';
@@ -37,11 +39,16 @@ async function main(): Promise<void> {
   const out = join(workdir, `${mode}-${objects}`);
   if (mode !== 'compile') rmSync(out, { recursive: true, force: true });
   switch (mode) {
-    case 'cdk8s': {
+    case 'cdk8s':
+    case 'cdk8s-per-resource': {
       const built = performance.now();
       const app = fleet({ objects, name: FLEET_NAME }).app();
       const treeMs = performance.now() - built;
-      (app as unknown as { outdir: string }).outdir = out;
+      // The construct library's App writes to 'dist'; point it at the benchmark's folder.
+      // cdk8s-per-resource: stock cdk8s with YamlOutputType.FILE_PER_RESOURCE, Strata's output shape.
+      const settable = app as unknown as { outdir: string; yamlOutputType: YamlOutputType };
+      settable.outdir = out;
+      if (mode === 'cdk8s-per-resource') settable.yamlOutputType = YamlOutputType.FILE_PER_RESOURCE;
       const started = start();
       app.synth();
       report({ ms: performance.now() - started, treeMs });
