@@ -43,10 +43,19 @@ function isMapping(value: unknown): value is Mapping {
 }
 
 function sortedKeys(record: Mapping, first: readonly string[]): string[] {
-  const keys: string[] = [];
-  for (const key of Object.keys(record)) if (record[key] !== undefined) keys.push(key);
-  // The default sort compares UTF-16 code units, the same order as compareStrings.
-  if (first.length === 0) return keys.sort();
+  let keys = Object.keys(record);
+  for (let index = 0; index < keys.length; index += 1) {
+    if (record[keys[index]!] === undefined) {
+      keys = keys.filter((key) => record[key] !== undefined);
+      break;
+    }
+  }
+  if (first.length === 0) {
+    // Objects from cdk8s usually arrive sorted already; the default sort compares UTF-16
+    // code units, the same order as compareStrings.
+    for (let index = 1; index < keys.length; index += 1) if (keys[index - 1]! > keys[index]!) return keys.sort();
+    return keys;
+  }
   return keys.sort((a, b) => {
     const ia = first.indexOf(a);
     const ib = first.indexOf(b);
