@@ -270,6 +270,23 @@ data: { a: "${value}" }
     expect(await client.get(set.entries[0]!.ref)).toBeUndefined();
   });
 
+  it('applies as a tenant service account: allowed in its namespace, refused outside it', async () => {
+    const json = { contentType: 'application/json' };
+    await client.request('POST', `/api/v1/namespaces/${ns.name}/serviceaccounts`, { metadata: { name: 'tenant' } }, json);
+    await client.request('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns.name}/rolebindings`, {
+      metadata: { name: 'tenant-edit' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+      subjects: [{ kind: 'ServiceAccount', name: 'tenant', namespace: ns.name }],
+    }, json);
+    const tenant = `system:serviceaccount:${ns.name}:tenant`;
+    const inside = manifestSet('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: tenant-owned, namespace: $NS }\ndata: { a: "1" }', ns.name);
+    expect((await applyAllStaged(client, inside, { ownerLabels: OWNER, impersonate: tenant })).entries[0]?.action).toBe('created');
+    const outside = manifestSet('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: escape, namespace: default }\ndata: { a: "1" }', ns.name);
+    const error = (await applyAllStaged(client, outside, { ownerLabels: OWNER, impersonate: tenant }).catch((caught: unknown) => caught)) as ApplyError;
+    expect(error).toBeInstanceOf(ApplyError);
+    expect(error.errors[0]?.message).toMatch(new RegExp(`^ConfigMap/default/escape: .*forbidden.*system:serviceaccount:${ns.name}:tenant`, 's'));
+  });
+
   it('reads many objects of one kind with one LIST and applies a large set without writes on re-apply', async () => {
     const yaml = Array.from({ length: 40 }, (_, index) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: many-${index}, namespace: $NS }\ndata: { i: "${index}" }`).join('\n---\n');
     const set = manifestSet(yaml, ns.name);
