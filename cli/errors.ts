@@ -17,7 +17,9 @@ export function exitCodeFor(error: unknown): number {
 
 export function reportError(error: unknown): void {
   if (error instanceof ExitError && error.message === '') return;
-  const message = error instanceof Error ? `${error.name === 'Error' || error.name === 'ExitError' ? '' : `${error.name}: `}${error.message}` : String(error);
+  // A CompileError only gathers the clusters' errors, each of which names its own class.
+  const bare = error instanceof Error && (error.name === 'Error' || error.name === 'ExitError' || error.name === 'CompileError');
+  const message = error instanceof Error ? `${bare ? '' : `${error.name}: `}${error.message}` : String(error);
   process.stderr.write(`Error: ${message}\n`);
   let cause = error instanceof Error ? error.cause : undefined;
   while (cause instanceof Error) {
