@@ -11,7 +11,8 @@ import { pino, type Logger } from 'pino';
 import { AgentApi, loadKubeConfig } from './_api.ts';
 import { AlertSender, type AlertTarget } from './alerts.ts';
 import { SyncController, type DriftPort } from './controller.ts';
-import type { DecryptHook } from './decrypt.ts';
+import { refuseEncrypted, type DecryptHook } from './decrypt.ts';
+import { sopsDecryptHook } from '../secrets/index.ts';
 import { createEngine } from './engine-binding.ts';
 import { EventRecorder } from './events.ts';
 import { LeaderElector } from './leader.ts';
@@ -51,6 +52,7 @@ export interface AgentProps {
   readonly webhookToken?: string;
   /** `namespace/name` of the ServiceAccount Syncs without serviceAccountName apply as. @default the agent's identity */
   readonly defaultServiceAccount?: string;
+  /** @default SOPS with age keys from `spec.decryption.secretRef`; encrypted objects of Syncs without it are refused */
   readonly decrypt?: DecryptHook;
   readonly readOptions?: ReadOptions;
   /** @default a JSON logger on stdout at `info` (or $LOG_LEVEL) */
@@ -98,7 +100,12 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
     log,
     events,
     metrics,
-    ...(props.decrypt ? { decrypt: props.decrypt } : {}),
+    decrypt:
+      props.decrypt ??
+      sopsDecryptHook<Sync>({
+        readSecret: (secretNamespace, name, signal) => api.find<{ data?: Record<string, string> }>(`/api/v1/namespaces/${secretNamespace}/secrets/${name}`, signal),
+        refuse: refuseEncrypted,
+      }),
     ...(props.defaultServiceAccount ? { defaultServiceAccount: props.defaultServiceAccount } : {}),
     ...(props.readOptions ? { readOptions: props.readOptions } : {}),
   });

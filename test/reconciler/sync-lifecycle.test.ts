@@ -1,5 +1,7 @@
 // The agent against the real kube-apiserver and a real Git server (smart HTTP with basic auth).
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agent, configMap, createSync, failedWith, findCondition, live, namespace, readyAt, repo, setupEnv, waitFor, waitForSync, type Env } from './_harness.ts';
 
@@ -176,6 +178,24 @@ describe('a Sync from a real Git server', () => {
     const sops = await waitForSync(env, ns, 'e', (sync) => failedWith('BuildFailed')(sync) && (sync.status?.lastAttemptedRevision ?? '').endsWith(sopsRev));
     expect(findCondition(sops.status, 'Ready')?.message).toMatch(new RegExp(`Secret/${ns}/s: SOPS-encrypted, and spec.decryption is not set; refusing to apply ciphertext`));
     expect(await live(env, `/api/v1/namespaces/${ns}/secrets/s`)).toBeUndefined();
+  });
+
+  it('decrypts SOPS objects with age keys from spec.decryption.secretRef, never applying ciphertext', async () => {
+    const ns = await namespace(env, 'sync-sops');
+    const { url, secret } = await repo(env, ns, 'sops');
+    const fixtures = path.join(import.meta.dirname, '../secrets/fixtures');
+    // The fixture names namespace default and its MAC covers that: targetNamespace moves it after decryption.
+    const sha = await env.git.push('sops', { files: { 'secret.yaml': readFileSync(path.join(fixtures, 'algorithms_age.yaml'), 'utf8') } });
+    await env.client.api.request('POST', `/api/v1/namespaces/${ns}/secrets`, {
+      metadata: { name: 'sops-age' },
+      stringData: { 'age.agekey': readFileSync(path.join(fixtures, 'keys_age.txt'), 'utf8') },
+    });
+    await agent(env, ns);
+    await createSync(env, ns, 'enc', { url, secretRef: { name: secret }, targetNamespace: ns, decryption: { provider: 'sops', secretRef: { name: 'sops-age' } } });
+    await waitForSync(env, ns, 'enc', readyAt(sha));
+    const applied = await live<{ data: Record<string, string>; sops?: unknown }>(env, `/api/v1/namespaces/${ns}/secrets/age`);
+    expect(Buffer.from(applied?.data.key ?? '', 'base64').toString('utf8')).toBe('value');
+    expect(applied?.sops).toBeUndefined();
   });
 
   it('suspend stops reconciling, resume picks up the new revision', async () => {
