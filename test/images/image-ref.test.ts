@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatImageRef, imageName, nextLink, parseChallenges, parseCredentials, parseImageRef, registryBaseUrl } from '../../src/images/index.ts';
+import { RegistryClient, formatImageRef, imageName, nextLink, parseChallenges, parseCredentials, parseImageRef, registryBaseUrl } from '../../src/images/index.ts';
 
 describe('parseImageRef', () => {
   it('maps Docker Hub names', () => {
@@ -58,5 +58,30 @@ describe('registry protocol helpers', () => {
     expect(lookup('ghcr.io')).toEqual({ username: 'u', password: 'p' });
     expect(lookup('127.0.0.1:5000')).toEqual({ username: 'local', password: 'secret' });
     expect(lookup('quay.io')).toBeUndefined();
+  });
+});
+
+describe('RegistryClient URLs', () => {
+  it('asks index.docker.io for library/ images, with the Accept headers for a digest', async () => {
+    const seen: { url: string; method: string; accept: string | null }[] = [];
+    const client = new RegistryClient({
+      fetch: async (input, init) => {
+        seen.push({ url: String(input), method: init?.method ?? 'GET', accept: new Headers(init?.headers).get('accept') });
+        return String(input).includes('/tags/list')
+          ? Response.json({ name: 'library/nginx', tags: ['1.27'] })
+          : new Response(null, { status: 200, headers: { 'docker-content-digest': `sha256:${'1'.repeat(64)}` } });
+      },
+    });
+    expect(await client.listTags('nginx')).toEqual(['1.27']);
+    expect(await client.manifestDigest('docker.io/nginx', '1.27')).toBe(`sha256:${'1'.repeat(64)}`);
+    expect(seen).toEqual([
+      { url: 'https://index.docker.io/v2/library/nginx/tags/list', method: 'GET', accept: 'application/json' },
+      {
+        url: 'https://index.docker.io/v2/library/nginx/manifests/1.27',
+        method: 'HEAD',
+        accept:
+          'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json',
+      },
+    ]);
   });
 });

@@ -3,7 +3,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RegistryClient, runImageUpdate, type Recompile } from '../../src/images/index.ts';
+import { RegistryClient, runImageUpdate, runImageUpdateLoop, type ImageUpdateStatus, type Recompile } from '../../src/images/index.ts';
 import { git as gitIn, startGitServer, type GitServer } from '../git/git-server.ts';
 import { startRegistry, type TestRegistry } from '../registry/registry.ts';
 import { fixtureFiles, pushFixtureImages } from './_fixture.ts';
@@ -94,6 +94,26 @@ describe('runImageUpdate against a real Git server', () => {
     expect(status.condition.message).toMatch(/moved during each of 2 attempts; gave up without pushing \(never force-pushes\)/);
     expect(status.pushedCommit).toBeUndefined();
     expect((await log()).map((line) => line.slice(41))).toEqual(['someone else 2', 'someone else 1', 'initial']);
+  });
+
+  it('runImageUpdateLoop runs on an interval, reusing its clone, until aborted', async () => {
+    const statuses: ImageUpdateStatus[] = [];
+    const controller = new AbortController();
+    await runImageUpdateLoop({
+      repoUrl: server.httpUrl(name, { auth: false }),
+      credentials: server.credentials,
+      client,
+      recompile: false,
+      intervalMs: 10,
+      signal: controller.signal,
+      onStatus: (status) => {
+        statuses.push(status);
+        workDirs.push(status.workDir);
+        if (statuses.length === 2) controller.abort();
+      },
+    });
+    expect(statuses.map((status) => status.condition.reason)).toEqual(['Updated', 'UpToDate']);
+    expect(statuses[1]!.workDir).toBe(statuses[0]!.workDir);
   });
 
   it('reports wrong Git credentials as GitFailed without the secret', async () => {
