@@ -55,7 +55,7 @@ interface SyncState {
   lastResult?: ReconcileResult;
 }
 
-export type TriggerReason = 'added' | 'interval' | 'spec' | 'annotation' | 'webhook' | 'dependency' | 'drift' | 'retry' | 'manual';
+export type TriggerReason = 'added' | 'deleted' | 'interval' | 'spec' | 'annotation' | 'webhook' | 'dependency' | 'drift' | 'retry' | 'manual';
 
 export class SyncController {
   private readonly states = new Map<string, SyncState>();
@@ -177,6 +177,10 @@ export class SyncController {
     }
     const before = state.sync;
     state.sync = sync;
+    if (sync.metadata.deletionTimestamp && !before.metadata.deletionTimestamp) {
+      this.trigger(key, 'deleted');
+      return;
+    }
     const wasReady = findCondition(before.status, 'Ready')?.status === 'True' && before.status?.observedGeneration === before.metadata.generation;
     const isReady = findCondition(sync.status, 'Ready')?.status === 'True' && sync.status?.observedGeneration === sync.metadata.generation;
     if (before.metadata.generation !== sync.metadata.generation) {

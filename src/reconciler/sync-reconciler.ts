@@ -85,6 +85,9 @@ export interface ReconcileResult {
   readonly changes?: readonly ChangeEntry[];
 }
 
+/** Held on every Sync the agent reconciled, so that deleting it prunes what it applied. */
+export const SYNC_FINALIZER = 'strata.dev/finalizer';
+
 export function ownerLabelsOf(sync: Sync): Record<string, string> {
   return ownerLabels(sync.metadata.name, sync.metadata.namespace ?? 'default');
 }
@@ -140,6 +143,11 @@ export class SyncReconciler {
       return this.finish(sync, { kind: 'failed', reason: 'ReconciliationFailed', message: `invalid spec: ${(error as Error).message}`, stalled: true }, { started, requeueAfterMs: 60_000, log });
     }
     const requestedAt = sync.metadata.annotations?.[RECONCILE_REQUESTED_AT];
+    if (sync.metadata.deletionTimestamp) return this.finalize(sync, spec.prune, signal, log);
+    if (!(sync.metadata.finalizers ?? []).includes(SYNC_FINALIZER)) {
+      // The finalizer lets the agent prune what the Sync applied when the Sync is deleted.
+      await this.props.api.mergePatch(syncPath(namespace, name), { metadata: { finalizers: [...(sync.metadata.finalizers ?? []), SYNC_FINALIZER], resourceVersion: sync.metadata.resourceVersion } }, signal);
+    }
     if (sync.spec.suspend) {
       log.info({ event: 'suspended' }, 'Sync is suspended; skipping');
       return { outcome: { kind: 'suspended' }, requeueAfterMs: spec.intervalMs };
@@ -282,6 +290,37 @@ export class SyncReconciler {
         requestedAt,
       });
     }
+  }
+
+  /**
+   * A deleted Sync: with `prune` (and not suspended) every object of its inventory is
+   * deleted, in reverse apply order, then the finalizer is removed. A failed delete keeps
+   * the finalizer and is retried.
+   */
+  private async finalize(sync: Sync, prune: boolean, signal: AbortSignal, log: Logger): Promise<ReconcileResult> {
+    const namespace = sync.metadata.namespace ?? 'default';
+    const finalizers = sync.metadata.finalizers ?? [];
+    if (!finalizers.includes(SYNC_FINALIZER)) return { outcome: { kind: 'gone' }, requeueAfterMs: 0 };
+    const inventory = sync.status?.inventory?.entries ?? [];
+    if (prune && !sync.spec.suspend && inventory.length > 0) {
+      const stale = this.props.engine.staleOf(inventory, []);
+      const result = await this.props.engine.prune(stale, { ownerLabels: ownerLabelsOf(sync), signal, impersonate: this.impersonationOf(sync) });
+      const deleted = result.entries.filter((entry) => entry.action === 'deleted');
+      this.props.metrics?.objectsPruned.inc({ namespace, name: sync.metadata.name }, deleted.length);
+      if (result.failed.length > 0 || result.error) {
+        const message = `could not delete the objects of the deleted Sync: ${result.error ? errorText(result.error) : result.failed.map(describeRef).join(', ')}`;
+        log.warn({ event: 'finalize-failed', message }, message);
+        void this.props.events?.record(sync, { type: 'Warning', reason: 'PruneFailed', lines: [message] });
+        return { outcome: { kind: 'failed', reason: 'PruneFailed', message }, requeueAfterMs: 10_000 };
+      }
+      log.info({ event: 'finalized', deleted: deleted.length }, `Sync deleted: pruned ${deleted.length} object(s)`);
+    }
+    await this.props.api
+      .mergePatch(syncPath(namespace, sync.metadata.name), { metadata: { finalizers: finalizers.filter((item) => item !== SYNC_FINALIZER), resourceVersion: sync.metadata.resourceVersion } }, signal)
+      .catch((error: unknown) => {
+        if (!(error instanceof ApiError && error.status === 404)) throw error;
+      });
+    return { outcome: { kind: 'gone' }, requeueAfterMs: 0 };
   }
 
   /** Fetches the Sync's source (shared and cached like any fetch) and returns its current revision. */

@@ -157,6 +157,8 @@ export interface Sync extends KubeObject {
     readonly generation?: number;
     readonly resourceVersion?: string;
     readonly uid?: string;
+    readonly finalizers?: readonly string[];
+    readonly deletionTimestamp?: string;
   };
   readonly spec: SyncSpec;
   readonly status?: SyncStatus;

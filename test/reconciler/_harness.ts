@@ -44,6 +44,8 @@ export async function setupEnv(): Promise<Env> {
     async dispose() {
       await Promise.allSettled(agents.map((agent) => agent.stop()));
       await git.teardown();
+      // With no agent left to honour them, finalizers would keep the namespaces terminating.
+      await Promise.allSettled(namespaces.map((ns) => releaseSyncs(client, ns.name)));
       await Promise.allSettled(namespaces.map((ns) => ns.delete()));
     },
   };
@@ -130,5 +132,12 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Removes the agent's finalizer from every Sync of a namespace. */
+export async function releaseSyncs(client: SyncClient, ns: string): Promise<void> {
+  for (const sync of await client.list(ns)) {
+    await client.api.mergePatch(`/apis/strata.dev/v1alpha1/namespaces/${ns}/syncs/${sync.metadata.name}`, { metadata: { finalizers: null } }).catch(() => undefined);
   }
 }

@@ -50,6 +50,13 @@ describe('a Sync from a real Git server', () => {
     expect(metrics).toMatch(new RegExp(`strata_objects_pruned_total\\{namespace="${ns}",name="app"\\} 1`));
     expect((await fetch(`${handle.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${handle.url}/readyz`)).status).toBe(200);
+
+    // Deleting the Sync prunes what it applied (finalizer), then the Sync goes.
+    expect(ready.metadata.finalizers ?? (await env.client.get(ns, 'app')).metadata.finalizers).toContain('strata.dev/finalizer');
+    await env.client.delete(ns, 'app');
+    await waitFor('Sync gone', async () => (await env.client.list(ns)).length === 0);
+    expect(await live(env, cmPath(ns, 'a'))).toBeUndefined();
+    expect(await live(env, cmPath(ns, 'c'))).toBeUndefined();
   });
 
   it('applies a CRD and its objects from one revision', async () => {
