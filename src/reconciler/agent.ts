@@ -244,6 +244,7 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
         server.closeAllConnections();
         await source.close();
         await bound?.close();
+        await api.close();
       })();
       return stopping;
     },

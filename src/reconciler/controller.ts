@@ -142,16 +142,12 @@ export class SyncController {
             for (const waiter of this.waiters.splice(0)) waiter();
           }
         }
-        await this.props.api.watch<Sync>(base, { resourceVersion, timeoutSeconds: '300' }, (event: WatchEvent<Sync>) => {
-          if (event.type === 'ERROR') {
-            const code = (event.object as unknown as { code?: number }).code;
-            if (code === 410) resourceVersion = '';
-            throw new Error(`watch error ${code ?? ''}`);
-          }
-          const rv = event.object.metadata?.resourceVersion;
+        await this.props.api.watchSyncs(this.props.namespace, resourceVersion, (event: WatchEvent) => {
+          const object = event.object as Sync;
+          const rv = object.metadata?.resourceVersion;
           if (rv) resourceVersion = rv;
-          if (event.type === 'BOOKMARK') return;
-          this.observe(event.type, event.object);
+          if (event.type === 'BOOKMARK' || event.type === 'ERROR') return;
+          this.observe(event.type, object);
         }, signal);
         backoff = 500;
       } catch (error) {
