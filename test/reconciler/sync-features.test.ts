@@ -131,6 +131,23 @@ describe('agent features', () => {
     expect(await live(env, cmPath(other, 'theirs'))).toBeUndefined();
   });
 
+  it('leader election in-process: a replica that stops releases the Lease and the other takes over at once', async () => {
+    const ns = await namespace(env, 'sync-lease');
+    const first = await agent(env, ns, { leaderElection: true, identity: 'one', leaseRetryMs: 500 });
+    await waitFor('a leader', async () => first.isLeader());
+    const second = await agent(env, ns, { leaderElection: true, identity: 'two', leaseRetryMs: 500 });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(second.isLeader()).toBe(false);
+    const metrics = await (await fetch(`${first.url}/metrics`)).text();
+    expect(metrics).toContain('strata_leader 1');
+    const stopped = Date.now();
+    await first.stop();
+    await waitFor('handover', async () => second.isLeader(), 10_000);
+    expect(Date.now() - stopped).toBeLessThan(3000);
+    const lease = await live<{ spec: { holderIdentity: string; leaseTransitions: number } }>(env, `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/strata-agent`);
+    expect(lease?.spec.holderIdentity).toBe('two');
+  });
+
   it('wait: Healthy once the Deployment rolls out; HealthCheckFailed names what is not ready', async () => {
     const ns = await namespace(env, 'sync-health');
     const { url, secret } = await repo(env, ns, 'health');
