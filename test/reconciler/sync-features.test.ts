@@ -148,6 +148,23 @@ describe('agent features', () => {
     expect(lease?.spec.holderIdentity).toBe('two');
   });
 
+  it('webhook receiver: a bearer token when configured, 404 for unknown Syncs', async () => {
+    const ns = await namespace(env, 'sync-hook');
+    const { url, secret } = await repo(env, ns, 'hook');
+    const first = await env.git.push('hook', { files: { 'a.yaml': configMap(ns, 'a', { v: '1' }) } });
+    const handle = await agent(env, ns, { webhookToken: 's3cret-token' });
+    await createSync(env, ns, 'h', { url, secretRef: { name: secret } });
+    await waitForSync(env, ns, 'h', readyAt(first));
+    const second = await env.git.push('hook', { files: { 'a.yaml': configMap(ns, 'a', { v: '2' }) } });
+    expect((await fetch(`${handle.url}/hook/${ns}/h`, { method: 'POST' })).status).toBe(401);
+    expect((await fetch(`${handle.url}/hook/${ns}/h`, { method: 'POST', headers: { Authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await fetch(`${handle.url}/hook/${ns}/nope`, { method: 'POST', headers: { Authorization: 'Bearer s3cret-token' } })).status).toBe(404);
+    expect((await fetch(`${handle.url}/hook/${ns}/h`, { method: 'GET' })).status).toBe(405);
+    const accepted = await fetch(`${handle.url}/hook/${ns}/h`, { method: 'POST', headers: { Authorization: 'Bearer s3cret-token' } });
+    expect(await accepted.json()).toEqual({ triggered: [`${ns}/h`] });
+    await waitForSync(env, ns, 'h', readyAt(second), 10_000);
+  });
+
   it('wait: Healthy once the Deployment rolls out; HealthCheckFailed names what is not ready', async () => {
     const ns = await namespace(env, 'sync-health');
     const { url, secret } = await repo(env, ns, 'health');
