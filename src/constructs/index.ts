@@ -57,3 +57,5 @@ export type { NameAffixOptions } from './overlays/names.ts';
 export type { NamespaceOptions } from './overlays/namespace.ts';
 export type { PatchOptions } from './overlays/patch.ts';
 export type { ReplicaOverride } from './overlays/replicas.ts';
+export { SopsSecret, type SopsSecretProps } from './sops-secret.ts';
+export { StrataAgent, type StrataAgentProps } from './agent.ts';
