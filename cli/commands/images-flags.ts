@@ -14,7 +14,7 @@ export function withImagesFlags<T>(yargs: Argv<T>): Argv<T & ImagesFlags> {
     .option('env', { type: 'string', array: true, describe: 'environment (folder of clusters/); repeat for several. Default: every one with an images.json' })
     .option('registry-config', {
       type: 'string',
-      describe: 'docker config.json-style registry credentials. Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json (when present)',
+      describe: 'docker config.json with registry credentials (auths, credHelpers, credsStore). Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json (when present)',
     })
     .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' }) as Argv<T & ImagesFlags>;
 }

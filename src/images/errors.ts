@@ -33,6 +33,21 @@ export class RegistryError extends Error {
   }
 }
 
+/** A docker credential helper failed (not "credentials not found", which means none). Never carries the secret. */
+export class CredentialHelperError extends Error {
+  override readonly name = 'CredentialHelperError';
+  constructor(
+    /** The executable, `docker-credential-<name>`. */
+    readonly helper: string,
+    /** The registry host the credentials were asked for. */
+    readonly registry: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`credential helper ${helper} for registry ${registry}: ${message}`, options);
+  }
+}
+
 /** A policy that is invalid, or that no tag satisfies in a way that is an error (numerical on a non-number). */
 export class PolicyError extends Error {
   override readonly name = 'PolicyError';

@@ -1,7 +1,16 @@
 // The public surface of image update automation.
 export { parseChallenges, type AuthChallenge } from './challenge.ts';
-export { defaultCredentialsFile, parseCredentials, readCredentialsFile, type BasicCredentials, type CredentialLookup } from './credentials.ts';
-export { ImageAutomationErrors, ImageFileError, ImageGitError, ImageRefError, PolicyError, RecompileError, RegistryError, type RegistryErrorReason } from './errors.ts';
+export {
+  IDENTITY_TOKEN_USERNAME,
+  defaultCredentialsFile,
+  parseCredentials,
+  readCredentialsFile,
+  runCredentialHelper,
+  type BasicCredentials,
+  type CredentialHelperOptions,
+  type CredentialLookup,
+} from './credentials.ts';
+export { CredentialHelperError, ImageAutomationErrors, ImageFileError, ImageGitError, ImageRefError, PolicyError, RecompileError, RegistryError, type RegistryErrorReason } from './errors.ts';
 export { DOCKER_HUB, DOCKER_HUB_API, formatImageRef, imageName, parseImageRef, registryBaseUrl, type ImageRef } from './image-ref.ts';
 export { LOCK_FILE_NAME, lockFilePath, parseImageLock, readImageLock, rewriteImageLock, writeImageLock, type ImageLock } from './lock-file.ts';
 export {

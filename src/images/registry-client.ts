@@ -155,13 +155,16 @@ export class RegistryClient {
   /** Answers a challenge: a Bearer token from the realm, or Basic credentials. */
   private async authenticate(ref: ImageRef, header: string | null, what: string): Promise<string> {
     const name = imageName(ref);
-    const credentials = this.options.credentials?.(ref.registry);
+    const credentials = await this.options.credentials?.(ref.registry);
     const challenges = header === null ? [] : parseChallenges(header);
     const bearer = challenges.find((challenge) => challenge.scheme === 'bearer');
     if (bearer !== undefined) return this.bearerToken(ref, bearer, credentials, what);
     if (challenges.some((challenge) => challenge.scheme === 'basic') || challenges.length === 0) {
       if (credentials === undefined) {
         throw new RegistryError(name, 'unauthorized', `cannot ${what}: ${ref.registry} requires authentication (401 Unauthorized) and no credentials are configured for it`, 401);
+      }
+      if (credentials.identityToken === true) {
+        throw new RegistryError(name, 'unauthorized', `cannot ${what}: the credentials for ${ref.registry} are an identity token, which only a Bearer token server accepts, and ${ref.registry} asks for Basic authentication`, 401);
       }
       return basicHeader(credentials);
     }
@@ -181,10 +184,11 @@ export class RegistryClient {
     if (challenge.params.service !== undefined) url.searchParams.set('service', challenge.params.service);
     const scope = challenge.params.scope ?? `repository:${ref.repository}:pull`;
     for (const part of scope.split(' ')) if (part !== '') url.searchParams.append('scope', part);
-    const cacheKey = `${url.href}\u0000${credentials?.username ?? ''}`;
+    const cacheKey = `${url.href}\u0000${credentials?.identityToken === true ? '<token>' : (credentials?.username ?? '')}`;
     const cached = this.tokens.get(cacheKey);
     if (cached !== undefined && cached.expires > Date.now()) return cached.header;
-    const response = await this.send(name, url, { method: 'GET', headers: credentials === undefined ? {} : { authorization: basicHeader(credentials) } }, `get a token from ${url.origin}${url.pathname}`);
+    const request = tokenRequest(url, credentials);
+    const response = await this.send(name, request.url, request.init, `get a token from ${url.origin}${url.pathname}`);
     if (!response.ok) {
       const detail = await errorDetail(response);
       const reason = response.status === 403 ? 'forbidden' : response.status === 401 ? 'unauthorized' : 'protocol';
@@ -199,6 +203,23 @@ export class RegistryClient {
     this.tokens.set(cacheKey, { header, expires: Date.now() + Math.max(0, seconds - 5) * 1000 });
     return header;
   }
+}
+
+/**
+ * The token request: GET with Basic credentials, or for an identity token the
+ * OAuth2 refresh-token grant as a form POST (what docker and containerd send).
+ */
+function tokenRequest(url: URL, credentials: BasicCredentials | undefined): { url: URL; init: RequestInit } {
+  if (credentials === undefined) return { url, init: { method: 'GET', headers: {} } };
+  if (credentials.identityToken !== true) return { url, init: { method: 'GET', headers: { authorization: basicHeader(credentials) } } };
+  const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credentials.password, client_id: 'strata' });
+  const service = url.searchParams.get('service');
+  if (service !== null) form.set('service', service);
+  const scopes = url.searchParams.getAll('scope');
+  if (scopes.length > 0) form.set('scope', scopes.join(' '));
+  const realm = new URL(url.href);
+  realm.search = '';
+  return { url: realm, init: { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() } };
 }
 
 function basicHeader(credentials: BasicCredentials): string {

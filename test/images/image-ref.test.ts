@@ -43,7 +43,7 @@ describe('registry protocol helpers', () => {
     expect(nextLink('</x>; rel="prev"', base)).toBeUndefined();
   });
 
-  it('reads docker config.json credentials under any spelling of the host', () => {
+  it('reads docker config.json credentials under any spelling of the host', async () => {
     const lookup = parseCredentials(
       'config.json',
       JSON.stringify({
@@ -54,10 +54,10 @@ describe('registry protocol helpers', () => {
         },
       }),
     );
-    expect(lookup('docker.io')).toEqual({ username: 'hub', password: 'pw:with:colons' });
-    expect(lookup('ghcr.io')).toEqual({ username: 'u', password: 'p' });
-    expect(lookup('127.0.0.1:5000')).toEqual({ username: 'local', password: 'secret' });
-    expect(lookup('quay.io')).toBeUndefined();
+    expect(await lookup('docker.io')).toEqual({ username: 'hub', password: 'pw:with:colons' });
+    expect(await lookup('ghcr.io')).toEqual({ username: 'u', password: 'p' });
+    expect(await lookup('127.0.0.1:5000')).toEqual({ username: 'local', password: 'secret' });
+    expect(await lookup('quay.io')).toBeUndefined();
   });
 });
 
