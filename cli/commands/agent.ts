@@ -15,11 +15,12 @@ interface AgentArgs {
   'webhook-token-file'?: string;
   'default-service-account'?: string;
   'cache-dir'?: string;
+  'image-updates': boolean;
 }
 
 export const agentCommand: CommandModule<object, AgentArgs> = {
   command: 'agent',
-  describe: 'Run the pull agent: reconcile Sync objects from Git (in-cluster config, or --kubeconfig)',
+  describe: 'Run the pull agent: reconcile Sync objects from Git and run ImageUpdate objects (in-cluster config, or --kubeconfig)',
   builder: (yargs) =>
     yargs
       .option('kubeconfig', { type: 'string', describe: 'Kubeconfig file (default: in-cluster config, then $KUBECONFIG)' })
@@ -32,7 +33,8 @@ export const agentCommand: CommandModule<object, AgentArgs> = {
       .option('alert-format', { choices: ['json', 'slack'] as const, default: 'json' as const, describe: 'Payload of the alert webhooks' })
       .option('webhook-token-file', { type: 'string', describe: 'File holding the bearer token /hook requires' })
       .option('default-service-account', { type: 'string', describe: 'namespace/name to apply as when a Sync names no serviceAccountName' })
-      .option('cache-dir', { type: 'string', describe: 'Where Git checkouts are cached (default: a temporary folder)' }) as never,
+      .option('cache-dir', { type: 'string', describe: 'Where Git checkouts are cached (default: a temporary folder)' })
+      .option('image-updates', { type: 'boolean', default: true, describe: 'Run ImageUpdate objects: scan registries, update image locks, recompile and push (--image-updates=false to turn off)' }) as never,
   handler: async (args) => {
     const token = args['webhook-token-file'] ? readFileSync(args['webhook-token-file'], 'utf8').trim() : undefined;
     const agent = await startAgent({
@@ -46,6 +48,7 @@ export const agentCommand: CommandModule<object, AgentArgs> = {
       ...(token ? { webhookToken: token } : {}),
       ...(args['default-service-account'] ? { defaultServiceAccount: args['default-service-account'] } : {}),
       ...(args['cache-dir'] ? { cacheDir: args['cache-dir'] } : {}),
+      imageUpdates: args['image-updates'],
     });
     await new Promise<void>((resolve) => {
       const stop = (): void => {

@@ -1,13 +1,14 @@
 /**
  * The Strata agent's own manifests as a construct, so a cluster that includes
- * it has its agent managed by itself: the Sync CRD, the namespace, the
- * ServiceAccounts, least-privilege RBAC and the Deployment (two replicas with
- * leader election).
+ * it has its agent managed by itself: the Sync and ImageUpdate CRDs, the
+ * namespace, the ServiceAccounts, least-privilege RBAC and the Deployment (two
+ * replicas with leader election).
  *
  * Two identities, so that what the agent may do is explicit and replaceable:
- * - `strata-agent` runs the controller: Syncs and their status, Events, its
- *   Lease, reading Secrets named by Syncs, read-only access for drift and
- *   health, and impersonating ServiceAccounts — nothing else.
+ * - `strata-agent` runs the controllers: Syncs and their status, ImageUpdates
+ *   and their status, Events, its Lease, reading Secrets named by them,
+ *   read-only access for drift and health, and impersonating ServiceAccounts —
+ *   nothing else.
  * - `strata-applier` is the identity Syncs without `serviceAccountName` apply
  *   and prune as (by impersonation). It is bound to `applierClusterRole`
  *   (cluster-admin unless narrowed). Tenant Syncs name their own account.
@@ -15,6 +16,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { IMAGE_UPDATE_CRD, IMAGE_UPDATE_PLURAL } from '../reconciler/image-update-types.ts';
 import { SYNC_CRD, SYNC_GROUP, SYNC_PLURAL } from '../reconciler/sync-types.ts';
 
 export interface StrataAgentProps {
@@ -47,6 +49,12 @@ export class StrataAgent extends Construct {
     const labels = { 'app.kubernetes.io/name': AGENT_NAME, 'app.kubernetes.io/part-of': 'strata' };
 
     new ApiObject(this, 'SyncCrd', { apiVersion: SYNC_CRD.apiVersion, kind: SYNC_CRD.kind, metadata: { name: SYNC_CRD.metadata.name }, spec: SYNC_CRD.spec });
+    new ApiObject(this, 'ImageUpdateCrd', {
+      apiVersion: IMAGE_UPDATE_CRD.apiVersion,
+      kind: IMAGE_UPDATE_CRD.kind,
+      metadata: { name: IMAGE_UPDATE_CRD.metadata.name },
+      spec: IMAGE_UPDATE_CRD.spec,
+    });
     new k8s.KubeNamespace(this, 'Namespace', {
       metadata: { name: namespace, labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'restricted' } },
     });
@@ -58,9 +66,12 @@ export class StrataAgent extends Construct {
       rules: [
         { apiGroups: [SYNC_GROUP], resources: [SYNC_PLURAL], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
         { apiGroups: [SYNC_GROUP], resources: [`${SYNC_PLURAL}/status`], verbs: ['get', 'patch', 'update'] },
+        // Image update automation: reads its objects, writes only their status.
+        { apiGroups: [SYNC_GROUP], resources: [IMAGE_UPDATE_PLURAL], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: [SYNC_GROUP], resources: [`${IMAGE_UPDATE_PLURAL}/status`], verbs: ['get', 'patch', 'update'] },
         { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
         { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
-        // Git credentials and decryption keys named by Syncs; get only, never list.
+        // Git credentials, registry credentials and decryption keys named by Syncs and ImageUpdates; get only, never list.
         { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
         // Apply and prune happen as the applier or the Sync's own account.
         { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] },

@@ -29,6 +29,7 @@ import { ManifestSet, type ManifestEntry } from '../manifest/index.ts';
 import { applyAllStaged, type ChangeSetEntry } from '../reconciler/apply.ts';
 import { KubeClient } from '../reconciler/client.ts';
 import { ownerLabels } from '../reconciler/owner.ts';
+import { IMAGE_UPDATE_CRD } from '../reconciler/image-update-types.ts';
 import { RECONCILE_REQUESTED_AT, SYNC_CRD, SYNC_GROUP, SYNC_KIND, SYNC_VERSION } from '../reconciler/sync-types.ts';
 import { Git, type GitCredentials, type GitIdentity } from './_git.ts';
 import { ensureSources } from './bootstrap-sources.ts';
@@ -321,7 +322,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
 
 /** The agent's own manifests and the root Sync, as the agent construct labels them. */
 function isAgentObject(entry: ManifestEntry): boolean {
-  if (entry.ref.kind === 'CustomResourceDefinition' && entry.ref.name === SYNC_CRD.metadata.name) return true;
+  if (entry.ref.kind === 'CustomResourceDefinition' && (entry.ref.name === SYNC_CRD.metadata.name || entry.ref.name === IMAGE_UPDATE_CRD.metadata.name)) return true;
   return entry.object.metadata.labels?.[PART_OF_LABEL] === PART_OF_VALUE;
 }
 

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_IDENTITY, Git, redactUrl, type GitCredentials, type GitIdentity } from './_git.ts';
 import type { CredentialLookup } from './credentials.ts';
+import { RecompileError } from './errors.ts';
 import type { Recompile } from './recompile.ts';
 import { RegistryClient } from './registry-client.ts';
 import { updateImages, type ImageChange } from './update.ts';
@@ -42,7 +43,7 @@ export interface ImageUpdateOptions {
 }
 
 /** Why the last run ended, as a closed set. */
-export type ImageUpdateReason = 'Updated' | 'UpToDate' | 'PartiallyUpdated' | 'PushConflict' | 'ScanFailed' | 'GitFailed';
+export type ImageUpdateReason = 'Updated' | 'UpToDate' | 'PartiallyUpdated' | 'PushConflict' | 'ScanFailed' | 'RecompileFailed' | 'GitFailed';
 
 /** A Kubernetes-style condition for the agent's status. */
 export interface ImageUpdateCondition {
@@ -105,7 +106,7 @@ export async function runImageUpdate(options: ImageUpdateOptions): Promise<Image
         ...(options.recompile === undefined ? {} : { recompile: options.recompile }),
       });
     } catch (error) {
-      return status({ attempts: attempt, observedCommit }, 'ScanFailed', (error as Error).message);
+      return status({ attempts: attempt, observedCommit }, error instanceof RecompileError ? 'RecompileFailed' : 'ScanFailed', (error as Error).message);
     }
     const errors = result.scan.errors;
     if (result.commit === undefined) {

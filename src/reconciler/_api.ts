@@ -10,7 +10,7 @@ import { SYNC_GROUP, SYNC_KIND, SYNC_PLURAL, SYNC_VERSION } from './sync-types.t
 
 /** A refused request: the engine's error class (status 0 when the API server did not answer). */
 export { KubeApiError as ApiError };
-export type { WatchEvent };
+export type { ResourceInfo, WatchEvent };
 
 const SYNC_RESOURCE: ResourceInfo = { group: SYNC_GROUP, version: SYNC_VERSION, kind: SYNC_KIND, resource: SYNC_PLURAL, namespaced: true };
 
@@ -50,6 +50,11 @@ export class AgentApi {
    */
   async watchSyncs(namespace: string | undefined, resourceVersion: string, onEvent: (event: WatchEvent) => void, signal: AbortSignal): Promise<void> {
     await (await this.client).watch(SYNC_RESOURCE, namespace, { resourceVersion, timeoutSeconds: 300 }, onEvent, signal);
+  }
+
+  /** Like {@link watchSyncs}, for any collection (the ImageUpdate controller watches its own kind). */
+  async watch(resource: ResourceInfo, namespace: string | undefined, resourceVersion: string, onEvent: (event: WatchEvent) => void, signal: AbortSignal): Promise<void> {
+    await (await this.client).watch(resource, namespace, { resourceVersion, timeoutSeconds: 300 }, onEvent, signal);
   }
 
   async close(): Promise<void> {

@@ -1,9 +1,11 @@
 /**
  * The agent process: HTTP endpoints (/metrics, /healthz, /readyz, webhook
- * receiver), leader election, and the Sync controller while leading.
+ * receiver), leader election, and while leading the Sync controller and the
+ * ImageUpdate controller (image update automation).
  * `startAgent` runs it in-process (tests, `strata agent`) and returns a handle.
  */
 import http from 'node:http';
+import path from 'node:path';
 import { hostname } from 'node:os';
 import { timingSafeEqual } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -15,10 +17,12 @@ import { refuseEncrypted, type DecryptHook } from './decrypt.ts';
 import { sopsDecryptHook } from '../secrets/index.ts';
 import { createEngine } from './engine-binding.ts';
 import { EventRecorder } from './events.ts';
+import { ImageUpdateController } from './image-update-controller.ts';
 import { LeaderElector } from './leader.ts';
 import { AgentMetrics } from './metrics.ts';
 import { GitSource, type ReadOptions } from './source.ts';
 import { SyncReconciler, type ReconcileEngine } from './sync-reconciler.ts';
+import type { Recompile } from '../images/recompile.ts';
 import type { Sync } from './sync-types.ts';
 
 export interface AgentProps {
@@ -63,6 +67,12 @@ export interface AgentProps {
   readonly drift?: DriftPort | null;
   /** @default 0.1 */
   readonly jitter?: number;
+  /**
+   * Run ImageUpdate objects (image update automation) while leading; `false` leaves them alone.
+   * Their clones live under `<cacheDir>/image-updates/`.
+   * @default true
+   */
+  readonly imageUpdates?: boolean | { readonly concurrency?: number; readonly recompile?: Recompile | false };
 }
 
 export interface AgentHandle {
@@ -75,6 +85,8 @@ export interface AgentHandle {
   isLeader(): boolean;
   /** The controller while leading. */
   controller(): SyncController | undefined;
+  /** The ImageUpdate controller while leading (unless turned off). */
+  imageUpdates(): ImageUpdateController | undefined;
   /** Stops reconciling, releases the Lease, closes the server; idempotent. */
   stop(): Promise<void>;
 }
@@ -119,6 +131,8 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
   };
 
   let controller: SyncController | undefined;
+  let imageUpdates: ImageUpdateController | undefined;
+  const imageUpdateOptions = props.imageUpdates === false ? undefined : props.imageUpdates === true || props.imageUpdates === undefined ? {} : props.imageUpdates;
   let stopping: Promise<void> | undefined;
   let electionChecked = false;
   const startController = (): void => {
@@ -139,14 +153,27 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
       impersonationOf,
     });
     controller.start();
+    if (imageUpdateOptions) {
+      imageUpdates = new ImageUpdateController({
+        api,
+        log,
+        events,
+        ...(props.watchNamespace ? { namespace: props.watchNamespace } : {}),
+        ...(props.cacheDir ? { workDir: path.join(props.cacheDir, 'image-updates') } : {}),
+        ...imageUpdateOptions,
+      });
+      imageUpdates.start();
+    }
   };
   const stopController = async (): Promise<void> => {
     const current = controller;
+    const currentImageUpdates = imageUpdates;
     controller = undefined;
+    imageUpdates = undefined;
     metrics.leader.set(0);
     if (current) {
       log.info({ event: 'stopped-leading' }, 'stopped leading: no longer reconciling');
-      await current.stop();
+      await Promise.all([current.stop(), currentImageUpdates?.stop()]);
     }
   };
 
@@ -235,6 +262,7 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
     identity,
     isLeader: () => controller !== undefined,
     controller: () => controller,
+    imageUpdates: () => imageUpdates,
     stop: () => {
       stopping ??= (async () => {
         log.info({ event: 'stopping' }, 'agent stopping');

@@ -6,6 +6,13 @@ import { randomBytes } from 'node:crypto';
 import type { AgentApi } from './_api.ts';
 import type { Sync } from './sync-types.ts';
 
+/** What an event can be about: a Sync, or another object of the agent (an ImageUpdate). */
+export interface EventSubject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: Pick<Sync['metadata'], 'name' | 'namespace' | 'uid' | 'resourceVersion'>;
+}
+
 export const REPORTING_CONTROLLER = 'strata.dev/agent';
 
 export type EventType = 'Normal' | 'Warning';
@@ -44,8 +51,8 @@ export class EventRecorder {
     private readonly instance: string,
   ) {}
 
-  /** Records an event on the Sync; failures are returned, never thrown (events are best effort). */
-  async record(sync: Sync, event: SyncEvent): Promise<Error | undefined> {
+  /** Records an event on the object; failures are returned, never thrown (events are best effort). */
+  async record(sync: EventSubject, event: SyncEvent): Promise<Error | undefined> {
     const namespace = sync.metadata.namespace ?? 'default';
     const now = new Date();
     const body = {
