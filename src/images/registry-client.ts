@@ -139,7 +139,7 @@ export class RegistryClient {
       try {
         response = await this.fetchImpl(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) });
       } catch (error) {
-        if (attempt >= retries) throw new RegistryError(name, 'network', `cannot ${what}: ${url.origin} unreachable after ${attempt + 1} attempt(s)`, undefined, { cause: error });
+        if (attempt >= retries) throw new RegistryError(name, 'network', `cannot ${what}: ${url.origin} unreachable after ${attempt + 1} attempt(s)${networkDetail(error)}`, undefined, { cause: error });
         await sleep(backoff * 2 ** attempt);
         continue;
       }
@@ -256,6 +256,14 @@ async function errorDetail(response: Response): Promise<string> {
   } catch {
     return '';
   }
+}
+
+/** ` (getaddrinfo ENOTFOUND ghcr.io)`: what fetch's opaque "fetch failed" hides in its cause. */
+function networkDetail(error: unknown): string {
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  if (cause instanceof Error && cause.name === 'TimeoutError') return ' (timed out)';
+  const text = cause instanceof Error ? cause.message : '';
+  return text === '' || text === 'fetch failed' ? '' : ` (${text})`;
 }
 
 function sleep(ms: number): Promise<void> {
