@@ -1,0 +1,182 @@
+// The in-cluster mode end to end: an ImageUpdate object (real kube-apiserver) run by the agent
+// started in-process, against the real registry (htpasswd) and the real Git server (basic auth):
+// a newer tag becomes exactly one pushed commit with the lock and the recompiled output; a wrong
+// password is a GitFailed condition that never shows the password; nothing new is UpToDate.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkOutput, synth } from '../../src/compiler/index.ts';
+import { IMAGE_UPDATE_CRD, IMAGE_UPDATE_PLURAL, imageUpdatePath, type ImageUpdate, type ImageUpdateSpec } from '../../src/reconciler/image-update-types.ts';
+import { RECONCILE_REQUESTED_AT } from '../../src/reconciler/sync-types.ts';
+import type { AgentApi } from '../../src/reconciler/_api.ts';
+import { agent, live, namespace, repo, setupEnv, waitFor, type Env } from '../reconciler/_harness.ts';
+import { startRegistry, type TestRegistry } from '../registry/registry.ts';
+import { fixtureClusters, fixtureFiles, pushFixtureImages, writeFiles } from './_fixture.ts';
+
+function filesOf(dir: string, root = dir): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (name === '.cache' || name === 'node_modules') continue;
+    if (statSync(path).isDirectory()) Object.assign(files, filesOf(path, root));
+    else files[relative(root, path)] = readFileSync(path, 'utf8');
+  }
+  return files;
+}
+
+let crdInstalled: Promise<void> | undefined;
+
+/** Applies the ImageUpdate CRD and waits until its collection is served. */
+async function installCrd(api: AgentApi): Promise<void> {
+  const path = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
+  await api.request('PATCH', `${path}/${IMAGE_UPDATE_CRD.metadata.name}?fieldManager=strata-test&force=true`, IMAGE_UPDATE_CRD, { contentType: 'application/apply-patch+yaml' });
+  await waitFor('the ImageUpdate CRD to be served', async () => api.get(`/apis/strata.dev/v1alpha1/${IMAGE_UPDATE_PLURAL}?limit=1`).then(() => true, () => false), 30_000);
+}
+
+interface EventItem {
+  reason?: string;
+  type?: string;
+  note?: string;
+  regarding?: { kind?: string; name?: string };
+}
+
+const ready = (update: ImageUpdate | undefined) => update?.status?.conditions?.find((condition) => condition.type === 'Ready');
+
+describe('ImageUpdate objects run by the agent', () => {
+  let env: Env;
+  let registry: TestRegistry;
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    [env, registry] = await Promise.all([setupEnv(), startRegistry()]);
+    crdInstalled ??= installCrd(env.client.api);
+    await Promise.all([pushFixtureImages(registry), crdInstalled]);
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    await env?.dispose();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('pushes one commit per new image, reports UpToDate, and a wrong password as GitFailed without showing it', async () => {
+    const ns = await namespace(env, 'imageupdate');
+    const { url, secret } = await repo(env, ns, 'fleet');
+    // The lock starts at the policies' picks (v1.10.0 and main-42 of the fixture tags).
+    const project = mkdtempSync(join(tmpdir(), 'strata-imageupdate-'));
+    dirs.push(project);
+    const files = fixtureFiles(registry.host);
+    files['clusters/development/images.json'] = (files['clusters/development/images.json'] ?? '').replace('checkout-api:1.2.3', 'checkout-api:v1.10.0').replace('worker:main-41', 'worker:main-42');
+    writeFiles(project, { ...files, ...fixtureClusters(ns) });
+    await synth({ root: project, clusters: ['development'] });
+    const first = await env.git.push('fleet', { files: filesOf(project), message: 'initial' });
+
+    const api = env.client.api;
+    const dockerConfig = JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${registry.username}:${registry.password}`).toString('base64') } } });
+    await api.request('POST', `/api/v1/namespaces/${ns}/secrets`, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'registry', namespace: ns },
+      type: 'kubernetes.io/dockerconfigjson',
+      stringData: { '.dockerconfigjson': dockerConfig },
+    });
+    const cacheDir = mkdtempSync(join(tmpdir(), 'strata-imageupdate-cache-'));
+    dirs.push(cacheDir);
+    const handle = await agent(env, ns, { cacheDir });
+    const spec: ImageUpdateSpec = {
+      interval: '1h',
+      git: { url, branch: 'main', secretRef: { name: secret } },
+      registrySecretRef: { name: 'registry' },
+      environments: ['development'],
+      author: { name: 'Image Bot', email: 'bot@example.test' },
+    };
+    await api.request('POST', imageUpdatePath(ns), { apiVersion: 'strata.dev/v1alpha1', kind: 'ImageUpdate', metadata: { name: 'fleet', namespace: ns }, spec });
+    const path = imageUpdatePath(ns, 'fleet');
+    const get = () => live<ImageUpdate>(env, path);
+    let handled = 0;
+    /** Asks for a run (the annotation) and waits for the status that handled it. */
+    const runNow = async (): Promise<ImageUpdate> => {
+      const value = `run-${++handled}`;
+      await api.mergePatch(path, { metadata: { annotations: { [RECONCILE_REQUESTED_AT]: value } } });
+      return waitFor(`ImageUpdate run ${value}`, async () => {
+        const update = await get();
+        return update?.status?.lastHandledReconcileAt === value && update;
+      }, 60_000);
+    };
+
+    // 1. Created: the first run finds nothing new.
+    const created = await waitFor('the first run', async () => {
+      const update = await get();
+      return ready(update) !== undefined && update;
+    }, 60_000);
+    expect(ready(created), JSON.stringify(created.status)).toMatchObject({ status: 'True', reason: 'UpToDate' });
+    expect(created.status?.observedCommit).toBe(first);
+    expect(created.status?.lastPushedCommit).toBeUndefined();
+    expect(await env.git.revParse('fleet', 'main')).toBe(first);
+
+    // 2. A newer tag: exactly one commit with the lock change and the recompiled output.
+    await registry.push('shop/worker', ['main-43']);
+    const updated = await runNow();
+    expect(ready(updated), JSON.stringify(updated.status)).toMatchObject({ status: 'True', reason: 'Updated' });
+    const head = (await env.git.revParse('fleet', 'main')) ?? '';
+    expect(head).not.toBe(first);
+    expect(updated.status?.lastPushedCommit).toBe(head);
+    expect(updated.status?.observedCommit).toBe(first);
+    expect(updated.status?.lastChanges).toEqual([{ environment: 'development', component: 'worker', from: `${registry.host}/shop/worker:main-42`, to: `${registry.host}/shop/worker:main-43` }]);
+    expect(updated.status?.observedGeneration).toBe(updated.metadata.generation);
+    const bare = join(env.git.reposDir, 'fleet.git');
+    const gitIn = (...args: string[]) => execFileSync('git', args, { cwd: bare, encoding: 'utf8' }).trim();
+    expect(gitIn('rev-list', '--count', `${first}..${head}`)).toBe('1');
+    expect(gitIn('log', '-1', '--format=%an <%ae>', head)).toBe('Image Bot <bot@example.test>');
+    const changed = gitIn('diff', '--name-only', first, head).split('\n').sort();
+    expect(changed).toEqual(['clusters/development/images.json', 'deploy/development/index.json', `deploy/development/${ns}/deployment-worker.yaml`].sort());
+    expect(gitIn('show', `${head}:clusters/development/images.json`)).toContain(`"worker": "${registry.host}/shop/worker:main-43"`);
+    expect(gitIn('show', `${head}:deploy/development/${ns}/deployment-worker.yaml`)).toContain(`image: "${registry.host}/shop/worker:main-43"`);
+    // The pushed commit is what its sources compile to.
+    const checkout = mkdtempSync(join(tmpdir(), 'strata-imageupdate-check-'));
+    dirs.push(checkout);
+    execFileSync('git', ['clone', '--quiet', bare, checkout]);
+    const check = await checkOutput({ root: checkout, clusters: ['development'] });
+    expect(check.upToDate, JSON.stringify(check.clusters)).toBe(true);
+
+    // 3. Nothing new: UpToDate, no commit, the last push kept in status.
+    const again = await runNow();
+    expect(ready(again)).toMatchObject({ status: 'True', reason: 'UpToDate' });
+    expect(again.status?.observedCommit).toBe(head);
+    expect(again.status?.lastPushedCommit).toBe(head);
+    expect(await env.git.revParse('fleet', 'main')).toBe(head);
+
+    // 4. A wrong password, read at the next run: GitFailed; the password appears nowhere.
+    const wrong = 'wrong-password-4f9c2e';
+    await api.mergePatch(`/api/v1/namespaces/${ns}/secrets/${secret}`, { stringData: { password: wrong } });
+    const failed = await runNow();
+    const condition = ready(failed);
+    expect(condition, JSON.stringify(failed.status)).toMatchObject({ status: 'False', reason: 'GitFailed' });
+    expect(condition?.message).toMatch(/fleet\.git/);
+    const status = JSON.stringify(failed.status);
+    for (const value of [wrong, env.git.credentials.password, Buffer.from(`${env.git.credentials.username}:${wrong}`).toString('base64'), registry.password]) {
+      expect(status).not.toContain(value);
+    }
+    const events = await waitFor('the Warning Event', async () => {
+      const list = await api.get<{ items: EventItem[] }>(`/apis/events.k8s.io/v1/namespaces/${ns}/events`);
+      const items = list.items.filter((item) => item.regarding?.kind === 'ImageUpdate' && item.regarding.name === 'fleet');
+      return items.some((item) => item.reason === 'GitFailed') && items;
+    });
+    expect(events.find((item) => item.reason === 'Updated')).toMatchObject({ type: 'Normal' });
+    expect(events.find((item) => item.reason === 'Updated')?.note).toContain('development/worker');
+    expect(events.find((item) => item.reason === 'GitFailed')).toMatchObject({ type: 'Warning' });
+    for (const value of [wrong, env.git.credentials.password, registry.password]) expect(JSON.stringify(events)).not.toContain(value);
+    expect(await env.git.revParse('fleet', 'main')).toBe(head);
+
+    // 5. The password rotated back: the next run uses it.
+    await api.mergePatch(`/api/v1/namespaces/${ns}/secrets/${secret}`, { stringData: { password: env.git.credentials.password } });
+    expect(ready(await runNow())).toMatchObject({ status: 'True', reason: 'UpToDate' });
+
+    // 6. Deleting the object stops its loop and removes its clone.
+    const clone = join(cacheDir, 'image-updates', ns, 'fleet');
+    expect(existsSync(join(clone, '.git'))).toBe(true);
+    await api.request('DELETE', path);
+    await waitFor('the loop to stop', async () => !handle.imageUpdates()?.keys.includes(`${ns}/fleet`) && !existsSync(clone));
+  });
+});
