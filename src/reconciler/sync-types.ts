@@ -242,7 +242,8 @@ export const SYNC_CRD: KubeObject = {
           { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
           { name: 'Revision', type: 'string', jsonPath: '.status.lastAppliedRevision' },
           { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-          { name: 'Message', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].message', priority: 0 },
+          // No `priority: 0` (the default, shown without -o wide): the apiserver drops it, and the live CRD would differ from this forever.
+          { name: 'Message', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].message' },
         ],
         schema: {
           openAPIV3Schema: {
