@@ -1,5 +1,5 @@
 import yargs from 'yargs';
-import { commands } from './commands/index.ts';
+import { commandTable, lazyCommand } from './commands/index.ts';
 import { exitCodeFor, reportError } from './errors.ts';
 
 /** Runs the `strata` CLI with the given arguments (without `node` and the script). */
@@ -7,7 +7,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const parser = yargs([...argv])
     .scriptName('strata')
     .usage('$0 <command> [options]\n\nGitOps in typed TypeScript: compile clusters to manifests in Git, reconcile them in the cluster.')
-    .command(commands)
+    .command(commandTable.map(lazyCommand))
     .demandCommand(1, 'Name a command; `strata --help` lists them.')
     .strict()
     .recommendCommands()

@@ -1,41 +1,127 @@
-import type { CommandModule } from 'yargs';
-import { agentCommand } from './agent.ts';
-import { bootstrapCommand } from './bootstrap.ts';
-import { checkCommand } from './check.ts';
-import { commitCommand } from './commit.ts';
-import { diffCommand } from './diff.ts';
-import { eventsCommand } from './events.ts';
-import { getCommand } from './get.ts';
-import { historyCommand } from './history.ts';
-import { imagesCommand } from './images.ts';
-import { parityCommand } from './parity.ts';
-import { reconcileCommand } from './reconcile.ts';
-import { resumeCommand } from './resume.ts';
-import { rollbackCommand } from './rollback.ts';
-import { secretsCommand } from './secrets.ts';
-import { suspendCommand } from './suspend.ts';
-import { synthCommand } from './synth.ts';
-import { treeCommand } from './tree.ts';
-import { validateCommand } from './validate.ts';
+import type { Argv, CommandModule } from 'yargs';
 
-// One module a command; each exports a yargs CommandModule. Keep this list sorted.
-export const commands: CommandModule<object, any>[] = [
-  agentCommand,
-  bootstrapCommand,
-  checkCommand,
-  commitCommand,
-  diffCommand,
-  eventsCommand,
-  getCommand,
-  historyCommand,
-  imagesCommand,
-  parityCommand,
-  reconcileCommand,
-  resumeCommand,
-  rollbackCommand,
-  secretsCommand,
-  suspendCommand,
-  synthCommand,
-  treeCommand,
-  validateCommand,
+/**
+ * One top-level command as `strata --help` shows it, and where its module lives.
+ * Command modules import the compiler, the kube client or SOPS at load time, so
+ * loading all of them made every start (even `--help`) take seconds; the table
+ * lets the CLI load only the module of the command that runs.
+ * `command` and `describe` must equal the module's own (test/cli/help.test.ts checks).
+ */
+export interface CommandEntry {
+  readonly command: string;
+  readonly describe: string;
+  readonly aliases?: readonly string[];
+  readonly load: () => Promise<CommandModule<object, any>>;
+}
+
+// Keep this list sorted. A new command module needs a line here.
+export const commandTable: readonly CommandEntry[] = [
+  {
+    command: 'agent',
+    describe: 'Run the pull agent: reconcile Sync objects from Git and run ImageUpdate objects (in-cluster config, or --kubeconfig)',
+    load: async () => (await import('./agent.ts')).agentCommand,
+  },
+  {
+    command: 'bootstrap',
+    describe: 'Install the agent into a cluster from Git and sync deploy/<cluster> (idempotent; also disaster recovery)',
+    load: async () => (await import('./bootstrap.ts')).bootstrapCommand,
+  },
+  {
+    command: 'check [clusters..]',
+    describe: 'Compile to a temporary folder and compare with the committed deploy/ (for CI)',
+    load: async () => (await import('./check.ts')).checkCommand,
+  },
+  {
+    command: 'commit [clusters..]',
+    describe: 'Compile, stage deploy/ and commit it with the source commit and a summary of changed objects',
+    load: async () => (await import('./commit.ts')).commitCommand,
+  },
+  {
+    command: 'diff <cluster>',
+    describe: 'Diff the compiled output of a cluster against the live cluster (server-side dry-run); exit 1 when they differ',
+    load: async () => (await import('./diff.ts')).diffCommand,
+  },
+  {
+    command: 'events <sync>',
+    describe: 'Show the Events of a Sync, oldest first, one line per changed object',
+    load: async () => (await import('./events.ts')).eventsCommand,
+  },
+  {
+    command: 'get <resource>',
+    describe: 'List Syncs with their Ready condition, revision, age and message',
+    load: async () => (await import('./get.ts')).getCommand,
+  },
+  {
+    command: 'history <cluster>',
+    describe: 'The applied revisions of an environment: each commit that changed deploy/<cluster>/, who, when, why and which objects',
+    load: async () => (await import('./history.ts')).historyCommand,
+  },
+  {
+    command: 'images <command>',
+    describe: 'Image update automation: scan registries and pick tags by policy, update the image locks',
+    load: async () => (await import('./images.ts')).imagesCommand,
+  },
+  {
+    command: 'parity <a> <b>',
+    describe: "Compare two environments' output object by object, expected overlay differences factored out",
+    load: async () => (await import('./parity.ts')).parityCommand,
+  },
+  {
+    command: 'reconcile <sync>',
+    describe: 'Ask the agent to reconcile a Sync now; with --wait, wait for the result (exit 1 when not Ready)',
+    load: async () => (await import('./reconcile.ts')).reconcileCommand,
+  },
+  {
+    command: 'resume <sync>',
+    describe: 'Resume a suspended Sync and reconcile it now',
+    load: async () => (await import('./resume.ts')).resumeCommand,
+  },
+  {
+    command: 'rollback <cluster>',
+    describe: "Undo an environment's compiled changes after a revision with one new commit (deploy/<cluster>/ only)",
+    load: async () => (await import('./rollback.ts')).rollbackCommand,
+  },
+  {
+    command: 'secrets <command>',
+    describe: 'Encrypt files with SOPS and age: keygen, encrypt, decrypt, edit, rotate, add-recipient, remove-recipient, updatekeys',
+    load: async () => (await import('./secrets.ts')).secretsCommand,
+  },
+  {
+    command: 'suspend <sync>',
+    describe: 'Suspend a Sync: nothing is applied or pruned until it is resumed',
+    load: async () => (await import('./suspend.ts')).suspendCommand,
+  },
+  {
+    command: 'synth [clusters..]',
+    describe: 'Compile clusters to deploy/<cluster>/ (one file per object, index.json)',
+    load: async () => (await import('./synth.ts')).synthCommand,
+  },
+  {
+    command: 'tree <sync>',
+    describe: "Show a Sync's inventory: every object it applied and would prune",
+    load: async () => (await import('./tree.ts')).treeCommand,
+  },
+  {
+    command: 'validate [clusters..]',
+    describe: 'Validate every compiled object against the Kubernetes 1.30 OpenAPI schemas and the imported CRD schemas (offline)',
+    load: async () => (await import('./validate.ts')).validateCommand,
+  },
 ];
+
+/**
+ * A yargs command that loads its module only when yargs runs it: yargs 17 awaits a
+ * builder that returns a promise, so `--help` of the command still shows its flags.
+ */
+export function lazyCommand(entry: CommandEntry): CommandModule<object, any> {
+  return {
+    command: entry.command,
+    describe: entry.describe,
+    aliases: entry.aliases ? [...entry.aliases] : undefined,
+    builder: async (yargs: Argv) => {
+      const { builder } = await entry.load();
+      if (typeof builder === 'function') return builder(yargs);
+      return builder ? yargs.options(builder) : yargs;
+    },
+    handler: async (args) => (await entry.load()).handler(args),
+  };
+}
