@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkOutput, synth } from '../../src/compiler/index.ts';
 import { IMAGE_UPDATE_CRD, IMAGE_UPDATE_PLURAL, imageUpdatePath, type ImageUpdate, type ImageUpdateSpec } from '../../src/reconciler/image-update-types.ts';
@@ -83,7 +84,10 @@ describe('ImageUpdate objects run by the agent', () => {
     });
     const cacheDir = mkdtempSync(join(tmpdir(), 'strata-imageupdate-cache-'));
     dirs.push(cacheDir);
-    const handle = await agent(env, ns, { cacheDir });
+    // Every log line at debug, to show no Secret value is logged.
+    const logLines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
+    const handle = await agent(env, ns, { cacheDir, logger });
     const spec: ImageUpdateSpec = {
       interval: '1h',
       git: { url, branch: 'main', secretRef: { name: secret } },
@@ -166,7 +170,11 @@ describe('ImageUpdate objects run by the agent', () => {
     expect(events.find((item) => item.reason === 'Updated')).toMatchObject({ type: 'Normal' });
     expect(events.find((item) => item.reason === 'Updated')?.note).toContain('development/worker');
     expect(events.find((item) => item.reason === 'GitFailed')).toMatchObject({ type: 'Warning' });
-    for (const value of [wrong, env.git.credentials.password, registry.password]) expect(JSON.stringify(events)).not.toContain(value);
+    for (const value of [wrong, env.git.credentials.password, registry.password]) {
+      expect(JSON.stringify(events)).not.toContain(value);
+      expect(logLines.join('')).not.toContain(value);
+    }
+    expect(logLines.some((line) => line.includes('"reason":"GitFailed"'))).toBe(true);
     expect(await env.git.revParse('fleet', 'main')).toBe(head);
 
     // 5. The password rotated back: the next run uses it.
@@ -178,5 +186,29 @@ describe('ImageUpdate objects run by the agent', () => {
     expect(existsSync(join(clone, '.git'))).toBe(true);
     await api.request('DELETE', path);
     await waitFor('the loop to stop', async () => !handle.imageUpdates()?.keys.includes(`${ns}/fleet`) && !existsSync(clone));
+  });
+
+  it('names the Secret or the field that is wrong, and leaves suspended objects alone', async () => {
+    const ns = await namespace(env, 'imageupdate-bad');
+    const { url, secret } = await repo(env, ns, 'bad');
+    const api = env.client.api;
+    await api.request('POST', `/api/v1/namespaces/${ns}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'no-config', namespace: ns }, stringData: { other: 'x' } });
+    await agent(env, ns);
+    const create = (name: string, spec: ImageUpdateSpec) =>
+      api.request('POST', imageUpdatePath(ns), { apiVersion: 'strata.dev/v1alpha1', kind: 'ImageUpdate', metadata: { name, namespace: ns }, spec });
+    const git = { url, secretRef: { name: secret } };
+    await create('missing-secret', { interval: '1h', git: { url, secretRef: { name: 'absent' } } });
+    await create('no-key', { interval: '1h', git, registrySecretRef: { name: 'no-config' } });
+    await create('too-fast', { interval: '500ms', git });
+    await create('suspended', { interval: '1h', git, suspend: true });
+    const conditionOf = (name: string) =>
+      waitFor(`${name} to report`, async () => ready(await live<ImageUpdate>(env, imageUpdatePath(ns, name))));
+    expect(await conditionOf('missing-secret')).toMatchObject({ status: 'False', reason: 'GitFailed', message: `Secret ${ns}/absent: not found` });
+    expect(await conditionOf('no-key')).toMatchObject({ status: 'False', reason: 'ScanFailed' });
+    expect((await conditionOf('no-key')).message).toContain(`Secret ${ns}/no-config: needs the key ".dockerconfigjson"`);
+    expect(await conditionOf('too-fast')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+    expect((await conditionOf('too-fast')).message).toContain('spec.interval');
+    // The others have reported; a suspended object never runs.
+    expect((await live<ImageUpdate>(env, imageUpdatePath(ns, 'suspended')))?.status).toBeUndefined();
   });
 });
