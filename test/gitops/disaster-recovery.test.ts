@@ -112,7 +112,7 @@ describe('bootstrap and disaster recovery', () => {
     expect(history.revisions[0]?.running).toBe(true);
     expect(history.revisions[0]?.subject).toBe('Bootstrap production: add the Strata agent and the root Sync');
     expect(history.revisions[0]?.message).toContain('Deployment of strata/agent:');
-    expect(history.revisions[0]?.counts.added).toBe(12);
+    expect(history.revisions[0]?.counts.added).toBe(13); // the agent (with its Sync and ImageUpdate CRDs) and the root Sync
     // Credentials are Secrets in the cluster, never in Git.
     expect(await gitIn(`${reader}/repo`, 'grep', '-c', git.credentials.password).catch(() => 'absent')).toBe('absent');
 
