@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isClusterSource, type ClusterSource } from '../constructs/cluster-source.ts';
 import type { ManifestSetEntryInput } from '../manifest/index.ts';
 import { ClusterLoadError } from './errors.ts';
@@ -13,7 +13,7 @@ export async function loadClusterSource(layout: ProjectLayout, name: string): Pr
   const file = relative(layout.root, entry);
   let module: { default?: unknown };
   try {
-    module = (await import(entryUrl(entry))) as { default?: unknown };
+    module = (await importEntry(entry)) as { default?: unknown };
   } catch (error) {
     throw new ClusterLoadError(name, file, `cannot be imported: ${(error as Error).message ?? String(error)}`, { cause: error });
   }
@@ -27,21 +27,92 @@ export async function loadClusterSource(layout: ProjectLayout, name: string): Pr
   return source;
 }
 
-const imported = new Map<string, string>();
-
 /**
- * The URL to import an entry by. A process that compiles twice (tests, the benchmark)
- * would get the first module back from the module cache; an entry whose content changed
- * since is imported under a new query. (Its own imports stay cached: a long-lived
- * process sees changes of the entry only; the CLI runs once per compile.)
+ * Imports a cluster entry so that a process that compiles more than once (tests, the
+ * benchmark, a long-lived tool) sees the current files: the ES module cache never
+ * forgets a module, so an edited construct file or `images.json` would otherwise be
+ * compiled as first loaded. Every local file a load brings in is recorded with its
+ * digest; while none of them changed, entries share one generation (one module
+ * instance per file, as in a single run); after a change the next entry is imported
+ * under a new tsx namespace, which gives every local module of its graph a fresh URL.
+ * Packages in node_modules are shared by all generations.
  */
-function entryUrl(entry: string): string {
-  const digest = createHash('sha256').update(readFileSync(entry)).digest('hex').slice(0, 16);
-  const previous = imported.get(entry);
-  imported.set(entry, previous === undefined ? digest : previous);
+async function importEntry(entry: string): Promise<unknown> {
+  // Deno loads TypeScript itself and has no loader hooks: a changed entry gets a new
+  // query (its own imports stay cached; the CLI runs once per compile).
+  if (typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined') return import(denoEntryUrl(entry));
+  let current = generation;
+  if (current === undefined || current.stale()) {
+    await current?.retire();
+    current = generation = await Generation.start();
+  }
+  return current.import(entry);
+}
+
+type TsxApi = typeof import('tsx/esm/api');
+type NamespacedLoader = ReturnType<TsxApi['register']> & { import: (specifier: string, parent: string) => Promise<unknown>; unregister: () => Promise<void> };
+
+let generation: Generation | undefined;
+let generations = 0;
+
+class Generation {
+  /** Absolute path → sha256 of the content when it was loaded. */
+  private readonly files = new Map<string, string>();
+
+  private constructor(private readonly loader: NamespacedLoader) {}
+
+  static async start(): Promise<Generation> {
+    const { register } = (await import('tsx/esm/api')) as TsxApi;
+    let created: Generation | undefined;
+    const loader = register({
+      namespace: `strata-${process.pid}-${++generations}`,
+      onImport: (url: string) => created?.record(url),
+    }) as NamespacedLoader;
+    created = new Generation(loader);
+    return created;
+  }
+
+  import(entry: string): Promise<unknown> {
+    this.record(pathToFileURL(entry).href);
+    return this.loader.import(pathToFileURL(entry).href, import.meta.url);
+  }
+
+  /** Whether a file this generation loaded has changed (or gone) since. */
+  stale(): boolean {
+    for (const [file, digest] of this.files) if (digestOf(file) !== digest) return true;
+    return false;
+  }
+
+  /** Stops the loader hook of this generation; its modules stay in the cache, unused. */
+  retire(): Promise<void> {
+    return this.loader.unregister();
+  }
+
+  private record(url: string): void {
+    if (!url.startsWith('file:')) return;
+    const file = fileURLToPath(url.replace(/[?#].*$/, ''));
+    if (file.includes(`${sep}node_modules${sep}`) || this.files.has(file)) return;
+    this.files.set(file, digestOf(file));
+  }
+}
+
+function digestOf(file: string): string {
+  try {
+    return createHash('sha256').update(readFileSync(file)).digest('hex');
+  } catch {
+    return '(missing)';
+  }
+}
+
+const denoImported = new Map<string, string>();
+
+function denoEntryUrl(entry: string): string {
+  const digest = digestOf(entry).slice(0, 16);
+  const previous = denoImported.get(entry);
   const url = pathToFileURL(entry).href;
+  if (previous === undefined) denoImported.set(entry, digest);
   if (previous === undefined || previous === digest) return url;
-  imported.set(entry, digest);
+  denoImported.set(entry, digest);
   return `${url}?v=${digest}`;
 }
 

@@ -3,10 +3,12 @@
  * sources and the compiled output in `deploy/<cluster>/`.
  *
  * The default runs the compiler (`strata synth --root <root> <clusters>`) in a
- * child process rather than through its in-process API: a cluster module (and
- * the lock it imports) is cached by the ES module loader after its first
- * import, so a second compile in the same process — the next loop iteration,
- * or a redo after the remote moved — would compile the old lock.
+ * child process rather than through its in-process API. The in-process compiler
+ * does see an edited lock on a second compile (src/compiler/load.ts reloads
+ * changed modules), but the agent's bundle leaves the compiler, TypeScript and
+ * the construct library out to start small, and the clone it compiles links
+ * this installation's node_modules; a child process keeps both true, and every
+ * compile of a loop's long life starts with a clean module cache.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
