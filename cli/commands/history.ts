@@ -59,6 +59,7 @@ function describeRevision(revision: AppliedRevision, objects: boolean): string[]
     `Date:    ${revision.time}`,
     ...(revision.sourceCommit ? [`Source:  ${shortCommit(revision.sourceCommit)}`] : []),
     `Objects: ${describeCounts(revision.counts)}`,
+    ...(revision.digest ? [`Digest:  ${revision.digest}`] : []),
     '',
     ...revision.message.split('\n').map((line) => `    ${line}`.trimEnd()),
     ...(objects && revision.changes.length > 0 ? ['', ...revision.changes.map((change) => `  ${sign[change.action]} ${change.subject}`)] : []),

@@ -5,6 +5,7 @@
  * when, why (the message), the source commit it was compiled from, and which
  * objects it added, changed and removed (from the `index.json` diffs).
  */
+import { indexDigest } from '../manifest/index.ts';
 import { Git } from './_git.ts';
 import { assertClusterName, RevisionNotFoundError } from './errors.ts';
 import { changesOfFiles, countChanges, diffIndexes, parseIndex, type ChangeCounts, type ObjectChange } from './object-changes.ts';
@@ -66,6 +67,8 @@ export interface AppliedRevision {
   readonly sourceCommit?: string;
   /** Set on commits made by `strata rollback`: the revision rolled back to. */
   readonly rollbackTo?: string;
+  /** The digest of the revision's manifest set (from its `index.json`), as a Sync's `status.history` records it; absent without an index. */
+  readonly digest?: string;
   readonly changes: readonly ObjectChange[];
   readonly counts: ChangeCounts;
   /** True for the revision whose output the cluster runs (see `runningRevision`). */
@@ -131,6 +134,7 @@ export async function readHistory(options: HistoryOptions): Promise<EnvironmentH
       message: entry.message,
       ...(sourceCommit ? { sourceCommit } : {}),
       ...(rollbackTo ? { rollbackTo } : {}),
+      ...(after ? { digest: indexDigest(after) } : {}),
       changes,
       counts: countChanges(changes),
       running: entry.commit === runningCommit,

@@ -1,4 +1,5 @@
 export { canonicalize, sha256, toCanonicalYaml } from './canonical.ts';
+export { indexDigest, manifestDigest, setDigest } from './digest.ts';
 export { apiVersionOf, describeRef, refKey, refOf, sameRef, splitApiVersion, type ObjectRef } from './identity.ts';
 export { APPLY_STAGES, KIND_ORDER, KIND_ORDER_LAST, compareApplyOrder, compareStrings, kindRank, stageOf, type ApplyStage } from './kind-order.ts';
 export {

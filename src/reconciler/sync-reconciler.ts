@@ -5,9 +5,8 @@
  * applied revision stay as they were, and nothing is pruned.
  */
 import type { Logger } from 'pino';
-import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { describeRef, parseManifestFiles, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
+import { describeRef, parseManifestFiles, setDigest, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
 import { ApiError, type AgentApi } from './_api.ts';
 import { sopsDecryptHook } from '../secrets/decrypt-manifests.ts';
 import { refuseEncrypted, type DecryptHook } from './decrypt.ts';
@@ -96,12 +95,6 @@ export function syncPath(namespace: string, name?: string): string {
   return `/apis/${SYNC_API_VERSION}/namespaces/${namespace}/${SYNC_PLURAL}${name === undefined ? '' : `/${name}`}`;
 }
 
-/** The digest of a set: sha256 over its entries' digests in apply order. */
-export function setDigest(set: ManifestSet): string {
-  const hash = createHash('sha256');
-  for (const entry of set.entries) hash.update(`${entry.ref.group}/${entry.ref.kind}/${entry.ref.namespace}/${entry.ref.name}:${entry.sha256}\n`);
-  return `sha256:${hash.digest('hex')}`;
-}
 
 /** A step failed: carries the condition reason and whether retrying can help. */
 class StepError extends Error {
@@ -176,13 +169,13 @@ export class SyncReconciler {
       try {
         const files = await readSourceFiles(artifact.dir, spec.path, this.props.readOptions);
         set = parseManifestFiles(files, { maxAliasCount: this.props.maxAliasCount ?? 100 });
+        // The digest of what Git holds (ciphertext, no target namespace), so it matches the committed index.json.
+        digest = setDigest(set);
         set = await this.decrypt(set, sync, run);
         set = withTargetNamespace(set, sync.spec.targetNamespace);
       } catch (error) {
         throw new StepError('BuildFailed', `revision ${revision}: ${errorText(error)}`, true);
       }
-      digest = setDigest(set);
-
       // 3. dependsOn
       await this.checkDependencies(sync, revision, run);
 
