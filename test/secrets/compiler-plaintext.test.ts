@@ -64,6 +64,52 @@ describe('the compiler and Secrets', () => {
   }, 120_000);
 });
 
+describe('secretGenerator and the compiler', () => {
+  // A cluster that runs the real overlay over the sample objects, as a Cluster does.
+  const generated = (options: string): string => `import { Overlays } from '../../../../src/constructs/index.ts';
+import { applyOverlays } from '../../../../src/constructs/overlays/overlay.ts';
+
+const objects = ${JSON.stringify(sampleObjects('dev'))};
+
+export default {
+  name: 'dev',
+  synthesize: () => {
+    const problems: string[] = [];
+    const resources = applyOverlays(
+      objects.map((entry) => ({ object: structuredClone(entry.object) as never, source: entry.source })),
+      [Overlays.secretGenerator({ name: 'api-settings', namespace: 'shop', stringData: { REGION: 'eu-west-1' }${options} })],
+      'dev',
+      (path, message) => problems.push(\`\${path}: \${message}\`),
+    );
+    if (problems.length > 0) throw new Error(problems.join('\\n'));
+    return resources;
+  },
+};
+`;
+
+  it('refuses its Secret by default, naming the generator\'s construct path', async () => {
+    const fixture = new FixtureProject({ dev: generated('') });
+    projects.push(fixture);
+    const error = await compile({ root: fixture.root }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const cause = error instanceof ObjectValidationError ? error : ((error as { errors?: unknown[] })?.errors?.[0] as Error | undefined);
+    expect(cause).toBeInstanceOf(ObjectValidationError);
+    expect(cause!.message).toMatch(/Secret\/shop\/api-settings-[0-9a-f]{10}: data: plaintext Secret values \(REGION\) would be written to Git/);
+    expect(cause!.message).toContain('(construct dev/overlays/secretGenerator(shop/api-settings))');
+  }, 120_000);
+
+  it('compiles it as it is with nonSensitive: true, the annotation written', async () => {
+    const fixture = new FixtureProject({ dev: generated(', nonSensitive: true') });
+    projects.push(fixture);
+    const [result] = await compile({ root: fixture.root });
+    const file = [...result!.files].find(([path]) => path.includes('secret-api-settings-'));
+    expect(file?.[1]).toContain(`${NON_SENSITIVE_ANNOTATION}: "true"`);
+    expect(file?.[1]).toContain(`REGION: ${btoa('eu-west-1')}`);
+  }, 120_000);
+});
+
 describe('parity with encrypted Secrets', () => {
   it('compares ciphertext: the same file is identical across clusters, a different one differs without plaintext', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'strata-parity-sops-'));

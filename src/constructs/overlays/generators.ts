@@ -1,4 +1,5 @@
 import { canonicalize, sha256 } from '../../manifest/index.ts';
+import { NON_SENSITIVE_ANNOTATION } from '../../secrets/plaintext-secrets.ts';
 import { isRecord } from './_json.ts';
 import { renameObjects } from './_references.ts';
 import type { MutableObject, Overlay, OverlayContext, Resource } from './overlay.ts';
@@ -31,12 +32,21 @@ export interface ConfigMapGeneratorOptions extends GeneratorOptions {
 
 export interface SecretGeneratorOptions extends GeneratorOptions {
   /**
-   * Plain values, stored base64-encoded in `data`. They end up in Git as they are:
-   * use this only for non-sensitive values (or values the secrets tooling encrypts).
+   * Plain values, stored base64-encoded in `data`. They end up in Git as they are, so
+   * the compiler refuses the Secret unless `nonSensitive` is set; secret values belong
+   * in a `SopsSecret` (encrypted in Git, decrypted only by the agent).
    */
   readonly stringData: Readonly<Record<string, string>>;
   /** @default 'Opaque' */
   readonly type?: string;
+  /**
+   * The values are not secret (a public CA bundle, a feature flag a tool reads from a
+   * Secret): marks the Secret with the annotation `strata.dev/non-sensitive: "true"`, so
+   * that the compiler writes it to Git as it is. With `behavior: 'merge'` the existing
+   * Secret keeps its own marking: merging into a Secret does not declare its values public.
+   * @default false (the compiler refuses the Secret, naming this generator's construct path)
+   */
+  readonly nonSensitive?: boolean;
 }
 
 function base64(text: string): string {
@@ -138,7 +148,7 @@ function isList<T>(value: T | readonly T[]): value is readonly T[] {
   return Array.isArray(value);
 }
 
-/** Like `configMapGenerator`, for a Secret; see the warning on `stringData`. */
+/** Like `configMapGenerator`, for a Secret of values that are not secret; see `stringData` and `nonSensitive`. */
 export function secretGenerator(options: SecretGeneratorOptions | readonly SecretGeneratorOptions[]): Overlay {
   const list: readonly SecretGeneratorOptions[] = isList(options) ? options : [options];
   return generator(
@@ -148,7 +158,12 @@ export function secretGenerator(options: SecretGeneratorOptions | readonly Secre
       build: () => ({
         apiVersion: 'v1',
         kind: 'Secret',
-        metadata: { name: item.name, namespace: item.namespace, ...(item.labels === undefined ? {} : { labels: { ...item.labels } }) },
+        metadata: {
+          name: item.name,
+          namespace: item.namespace,
+          ...(item.labels === undefined ? {} : { labels: { ...item.labels } }),
+          ...(item.nonSensitive === true ? { annotations: { [NON_SENSITIVE_ANNOTATION]: 'true' } } : {}),
+        },
         type: item.type ?? 'Opaque',
         data: Object.fromEntries(Object.entries(item.stringData).map(([key, value]) => [key, base64(value)])),
       }),
