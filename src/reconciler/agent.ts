@@ -18,6 +18,7 @@ import { sopsDecryptHook } from '../secrets/index.ts';
 import { createEngine } from './engine-binding.ts';
 import { EventRecorder } from './events.ts';
 import { ImageUpdateController } from './image-update-controller.ts';
+import { ImageUpdateMetrics } from './image-update-metrics.ts';
 import { LeaderElector } from './leader.ts';
 import { AgentMetrics } from './metrics.ts';
 import { GitSource, type ReadOptions } from './source.ts';
@@ -133,6 +134,8 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
   let controller: SyncController | undefined;
   let imageUpdates: ImageUpdateController | undefined;
   const imageUpdateOptions = props.imageUpdates === false ? undefined : props.imageUpdates === true || props.imageUpdates === undefined ? {} : props.imageUpdates;
+  // One set of series for the process: a registry takes each metric name once.
+  const imageUpdateMetrics = imageUpdateOptions ? new ImageUpdateMetrics(metrics.registry) : undefined;
   let stopping: Promise<void> | undefined;
   let electionChecked = false;
   const startController = (): void => {
@@ -158,6 +161,7 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
         api,
         log,
         events,
+        ...(imageUpdateMetrics ? { metrics: imageUpdateMetrics } : {}),
         ...(props.watchNamespace ? { namespace: props.watchNamespace } : {}),
         ...(props.cacheDir ? { workDir: path.join(props.cacheDir, 'image-updates') } : {}),
         ...imageUpdateOptions,

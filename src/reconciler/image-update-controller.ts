@@ -22,6 +22,7 @@ import { runImageUpdate, type ImageUpdateStatus } from '../images/update-loop.ts
 import type { GitCredentials } from '../images/_git.ts';
 import { ApiError, type AgentApi, type ResourceInfo, type WatchEvent } from './_api.ts';
 import type { EventRecorder } from './events.ts';
+import type { ImageUpdateMetrics } from './image-update-metrics.ts';
 import {
   IMAGE_UPDATE_API_VERSION,
   IMAGE_UPDATE_KIND,
@@ -42,6 +43,8 @@ export interface ImageUpdateControllerProps {
   readonly log: Logger;
   /** @default no Events */
   readonly events?: EventRecorder;
+  /** @default no metrics */
+  readonly metrics?: ImageUpdateMetrics;
   /** Watch ImageUpdates in this namespace only. @default all namespaces */
   readonly namespace?: string;
   /** Parent of the private clones (`<dir>/<namespace>/<name>`). @default a temporary folder, removed on stop */
@@ -227,6 +230,8 @@ export class ImageUpdateController {
     state.deleted = true;
     this.states.delete(key);
     this.props.log.info({ imageUpdate: key, event: 'forgotten' }, 'ImageUpdate deleted: its loop stopped');
+    const [namespace = '', name = ''] = key.split('/');
+    this.props.metrics?.forget(namespace, name);
     if (!state.running) void rm(state.workDir, { recursive: true, force: true });
   }
 
@@ -402,6 +407,13 @@ export class ImageUpdateController {
       if (!(error instanceof ApiError && error.status === 404)) {
         this.props.log.warn({ imageUpdate: key, event: 'status-failed', err: scrub((error as Error).message, run.secrets ?? []) }, 'could not write the ImageUpdate status');
       }
+    }
+
+    const metrics = this.props.metrics;
+    if (metrics) {
+      metrics.runs.inc({ namespace, name, reason: run.reason });
+      metrics.duration.observe({ namespace, name }, Math.max(0, Date.now() - Date.parse(run.runTime)) / 1000);
+      if (run.pushedCommit) metrics.lastPush.set({ namespace, name }, Date.now() / 1000);
     }
 
     const fields = { imageUpdate: key, event: 'image-update', reason: run.reason, ...(run.pushedCommit ? { commit: run.pushedCommit } : {}) };

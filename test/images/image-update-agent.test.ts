@@ -144,6 +144,10 @@ describe('ImageUpdate objects run by the agent', () => {
     const check = await checkOutput({ root: checkout, clusters: ['development'] });
     expect(check.upToDate, JSON.stringify(check.clusters)).toBe(true);
 
+    const metrics = await (await fetch(`${handle.url}/metrics`)).text();
+    expect(metrics).toContain(`strata_image_update_runs_total{namespace="${ns}",name="fleet",reason="Updated"} 1`);
+    expect(metrics).toContain(`strata_image_update_runs_total{namespace="${ns}",name="fleet",reason="UpToDate"} 1`);
+
     // 3. Nothing new: UpToDate, no commit, the last push kept in status.
     const again = await runNow();
     expect(ready(again)).toMatchObject({ status: 'True', reason: 'UpToDate' });
@@ -186,6 +190,11 @@ describe('ImageUpdate objects run by the agent', () => {
     expect(existsSync(join(clone, '.git'))).toBe(true);
     await api.request('DELETE', path);
     await waitFor('the loop to stop', async () => !handle.imageUpdates()?.keys.includes(`${ns}/fleet`) && !existsSync(clone));
+    expect(await (await fetch(`${handle.url}/metrics`)).text()).not.toContain('name="fleet"');
+    // The controller runs only while the agent leads; stopping the agent stops it.
+    expect(handle.imageUpdates()).toBeDefined();
+    await handle.stop();
+    expect(handle.imageUpdates()).toBeUndefined();
   });
 
   it('names the Secret or the field that is wrong, and leaves suspended objects alone', async () => {
