@@ -2,38 +2,18 @@
 // files Strata writes decrypt with `sops -d` to the same plaintext, files sops writes decrypt with
 // Strata, and both refuse a Strata file whose value was tampered with.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertToolsBuilt, toolPath } from '../cluster/tools.ts';
-import { decryptDocument, encryptDocument, generateIdentity, keysFileText, MacMismatchError, parseIdentities, ValueDecryptionError, type AgeIdentity } from '../../src/secrets/index.ts';
+import { sopsFixture, type SopsFixture } from './_sops.ts';
+import { decryptDocument, encryptDocument, MacMismatchError, ValueDecryptionError } from '../../src/secrets/index.ts';
 
-let dir: string;
-let keyFile: string;
-let identities: AgeIdentity[];
-let recipient: string;
-
+let fx: SopsFixture;
 beforeAll(async () => {
-  assertToolsBuilt(['sops']);
-  dir = mkdtempSync(join(tmpdir(), 'strata-sops-interop-'));
-  const identity = await generateIdentity();
-  keyFile = join(dir, 'keys.txt');
-  writeFileSync(keyFile, keysFileText(identity), { mode: 0o600 });
-  identities = await parseIdentities(readFileSync(keyFile, 'utf8'), keyFile);
-  recipient = identity.recipient;
+  fx = await sopsFixture('strata-sops-interop-');
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function sops(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(toolPath('sops'), args, {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', HOME: dir, SOPS_AGE_KEY_FILE: keyFile, SOPS_DISABLE_VERSION_CHECK: '1' },
-    cwd: dir,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+afterAll(() => fx.remove());
 
 const SECRET = `# the database credentials
 
@@ -67,9 +47,9 @@ describe('interop with the real sops', { timeout: 120_000 }, () => {
     ['mac_only_encrypted with encrypted_suffix', { encryptedSuffix: 'Data', macOnlyEncrypted: true }],
   ] as const) {
     it(`sops -d reads a file written by Strata (${name})`, async () => {
-      const file = join(dir, 'strata.enc.yaml');
-      writeFileSync(file, await encryptDocument(SECRET, { recipients: [recipient], ...rules }));
-      const result = sops(['-d', file]);
+      const file = join(fx.dir, 'strata.enc.yaml');
+      writeFileSync(file, await encryptDocument(SECRET, { recipients: [fx.recipient], ...rules }));
+      const result = fx.sops(['-d', file]);
       expect(result.stderr).toBe('');
       expect(result.status).toBe(0);
       expect(parse(result.stdout)).toEqual(parse(SECRET));
@@ -78,21 +58,21 @@ describe('interop with the real sops', { timeout: 120_000 }, () => {
   }
 
   it('sops -d reads a file written by the `strata secrets encrypt` binary', () => {
-    const file = join(dir, 'cli.yaml');
+    const file = join(fx.dir, 'cli.yaml');
     writeFileSync(file, SECRET);
-    const cli = spawnSync(process.execPath, [join(import.meta.dirname, '../../cli/bin/strata.js'), 'secrets', 'encrypt', '-i', '--age', recipient, file], { encoding: 'utf8', cwd: dir });
+    const cli = spawnSync(process.execPath, [join(import.meta.dirname, '../../cli/bin/strata.js'), 'secrets', 'encrypt', '-i', '--age', fx.recipient, file], { encoding: 'utf8', cwd: fx.dir });
     expect(cli.status, cli.stderr).toBe(0);
     expect(readFileSync(file, 'utf8')).toContain('encrypted_regex: ^(data|stringData)$');
-    const result = sops(['-d', file]);
+    const result = fx.sops(['-d', file]);
     expect(result.status, result.stderr).toBe(0);
     expect(parse(result.stdout)).toEqual(parse(SECRET));
   });
 
   it('sops -d reads a JSON file written by Strata', async () => {
-    const file = join(dir, 'strata.enc.json');
+    const file = join(fx.dir, 'strata.enc.json');
     const plain = { a: 1, b: { c: 'x', d: [1.5, true, 's'] }, e: '', f: null };
-    writeFileSync(file, await encryptDocument(JSON.stringify(plain), { recipients: [recipient], format: 'json' }));
-    const result = sops(['-d', file]);
+    writeFileSync(file, await encryptDocument(JSON.stringify(plain), { recipients: [fx.recipient], format: 'json' }));
+    const result = fx.sops(['-d', file]);
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual(plain);
   });
@@ -104,23 +84,23 @@ describe('interop with the real sops', { timeout: 120_000 }, () => {
     ['--mac-only-encrypted', ['--mac-only-encrypted', '--encrypted-regex', '^stringData$']],
   ] as const) {
     it(`Strata reads a file written by sops -e ${name}`, async () => {
-      const file = join(dir, 'plain.yaml');
+      const file = join(fx.dir, 'plain.yaml');
       writeFileSync(file, SECRET);
-      const result = sops(['-e', '--age', recipient, ...args, file]);
+      const result = fx.sops(['-e', '--age', fx.recipient, ...args, file]);
       expect(result.status).toBe(0);
-      const plain = await decryptDocument(result.stdout, { identities, source: 'sops.enc.yaml' });
+      const plain = await decryptDocument(result.stdout, { identities: fx.identities, source: 'sops.enc.yaml' });
       expect(parse(plain)).toEqual(parse(SECRET));
       expect(plain).toContain('# rotated monthly');
     });
   }
 
   it('Strata reads a JSON file written by sops -e', async () => {
-    const file = join(dir, 'plain.json');
+    const file = join(fx.dir, 'plain.json');
     const plain = { a: 1, b: { c: 'x', d: [1.5, true, 's', 2.0] }, e: '' };
     writeFileSync(file, JSON.stringify(plain));
-    const result = sops(['-e', '--age', recipient, file]);
+    const result = fx.sops(['-e', '--age', fx.recipient, file]);
     expect(result.status).toBe(0);
-    expect(JSON.parse(await decryptDocument(result.stdout, { identities, format: 'json' }))).toEqual(plain);
+    expect(JSON.parse(await decryptDocument(result.stdout, { identities: fx.identities, format: 'json' }))).toEqual(plain);
   });
 
   it('comments survive both ways: no ciphertext left in comments, no list item made of a comment', async () => {
@@ -146,18 +126,18 @@ describe('interop with the real sops', { timeout: 120_000 }, () => {
       '# trailing',
       '',
     ].join('\n');
-    const file = join(dir, 'commented.yaml');
+    const file = join(fx.dir, 'commented.yaml');
     writeFileSync(file, commented);
-    const bySops = sops(['-e', '--age', recipient, file]);
+    const bySops = fx.sops(['-e', '--age', fx.recipient, file]);
     expect(bySops.status).toBe(0);
-    const plain = await decryptDocument(bySops.stdout, { identities });
+    const plain = await decryptDocument(bySops.stdout, { identities: fx.identities });
     expect(parse(plain)).toEqual(parse(commented));
     expect(plain).not.toContain('ENC[');
     for (const line of ['head 1', 'inline a', 'first in b', 'inline item', 'before item', 'after k', 'end of b', 'trailing']) expect(plain).toContain(`# ${line}`);
 
     for (const text of [commented, `${commented}nested:\n  x: y\n# last\n`]) {
-      writeFileSync(file, await encryptDocument(text, { recipients: [recipient] }));
-      const back = sops(['-d', file]);
+      writeFileSync(file, await encryptDocument(text, { recipients: [fx.recipient] }));
+      const back = fx.sops(['-d', file]);
       expect(back.status).toBe(0);
       expect(back.stderr).toBe('');
       expect(back.stdout).not.toContain('ENC[');
@@ -167,7 +147,7 @@ describe('interop with the real sops', { timeout: 120_000 }, () => {
   });
 
   it('sops -d and Strata both refuse a Strata file whose value was tampered with', async () => {
-    const enc = await encryptDocument(SECRET, { recipients: [recipient], encryptedRegex: '^(data|stringData)$' });
+    const enc = await encryptDocument(SECRET, { recipients: [fx.recipient], encryptedRegex: '^(data|stringData)$' });
     const cases = [
       // a ciphertext byte flipped
       enc.replace(/password: ENC\[AES256_GCM,data:(.)/, (_m, c: string) => `password: ENC[AES256_GCM,data:${c === 'A' ? 'B' : 'A'}`),
@@ -177,12 +157,12 @@ describe('interop with the real sops', { timeout: 120_000 }, () => {
       swapValues(enc, 'password', 'multi'),
     ];
     for (const [i, tampered] of cases.entries()) {
-      const file = join(dir, `tampered-${i}.yaml`);
+      const file = join(fx.dir, `tampered-${i}.yaml`);
       writeFileSync(file, tampered);
-      const result = sops(['-d', file]);
+      const result = fx.sops(['-d', file]);
       expect(result.status, `sops accepted tampered case ${i}`).not.toBe(0);
       expect(result.stdout).not.toContain('hunter2');
-      await expect(decryptDocument(tampered, { identities })).rejects.toSatisfy((e) => e instanceof MacMismatchError || e instanceof ValueDecryptionError);
+      await expect(decryptDocument(tampered, { identities: fx.identities })).rejects.toSatisfy((e) => e instanceof MacMismatchError || e instanceof ValueDecryptionError);
     }
   });
 });
