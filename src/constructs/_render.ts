@@ -1,4 +1,5 @@
 import { ApiObject, JsonPatch, Lazy, type App } from 'cdk8s';
+import { fieldsOf, schemaOf, UNSUPPORTED, type Op, type RootSchema, type StructOp } from './_l1-schema.ts';
 
 // `ApiObject.toJson()` resolves the object's props with the App's resolvers, then
 // sanitises them (drops null and undefined, sorts keys). cdk8s does that one value at
@@ -8,6 +9,10 @@ import { ApiObject, JsonPatch, Lazy, type App } from 'cdk8s';
 // App's three built-in resolvers (Lazy, implicit `resolve()` tokens, number-or-string
 // unions) in one pass; test/constructs/render.test.ts checks it against cdk8s's own
 // `toJson()` object by object. Apps with custom resolvers take cdk8s's path.
+//
+// Generated L1 classes then convert that copy to Kubernetes JSON in a second pass; for
+// them `fusedToJson` below does resolve, sanitise and convert in one walk, led by the
+// class's schema (see _l1-schema.ts).
 
 interface SanitizeOptions {
   readonly sortKeys: boolean;
@@ -23,6 +28,9 @@ function builtInResolve(value: object): unknown {
   if (candidate.constructor !== Object && (typeof candidate.value === 'number' || typeof candidate.value === 'string')) return { value: candidate.value };
   return NOT_REPLACED;
 }
+
+const PROPS: SanitizeOptions = { sortKeys: true, filterEmpty: false };
+const METADATA: SanitizeOptions = { sortKeys: true, filterEmpty: true };
 
 /** `sanitizeValue(resolve(value))` fused. */
 function render(value: unknown, options: SanitizeOptions): unknown {
@@ -71,11 +79,9 @@ interface ApiObjectInternals {
   };
 }
 
-function fastToJson(this: ApiObject): unknown {
-  const self = this as unknown as ApiObjectInternals;
-  const sortKeys = !(typeof process !== 'undefined' && process.env.CDK8S_DISABLE_SORT);
-  const meta = self.metadata;
-  const metadata = render(
+/** `ApiObjectMetadata.toJson()`, sanitised as ApiObject.toJson() does. */
+function renderMetadata(meta: ApiObjectInternals['metadata']): unknown {
+  return render(
     {
       ...meta._additionalAttributes,
       name: meta.name,
@@ -85,8 +91,18 @@ function fastToJson(this: ApiObject): unknown {
       ownerReferences: meta.ownerReferences,
       labels: meta.labels,
     },
-    { sortKeys: true, filterEmpty: true },
+    METADATA,
   );
+}
+
+function sortDisabled(): boolean {
+  return typeof process !== 'undefined' && Boolean(process.env.CDK8S_DISABLE_SORT);
+}
+
+function fastToJson(this: ApiObject): unknown {
+  const self = this as unknown as ApiObjectInternals;
+  const sortKeys = !sortDisabled();
+  const metadata = renderMetadata(self.metadata);
   try {
     const json = render({ ...self.props, metadata }, { sortKeys, filterEmpty: false }) as Record<string, unknown>;
     const patched = (self.patches.length === 0 ? json : JsonPatch.apply(json, ...self.patches)) as Record<string, unknown>;
@@ -96,6 +112,127 @@ function fastToJson(this: ApiObject): unknown {
   } catch (error) {
     throw new Error(`Failed serializing construct at path '${this.node.path}' with name '${this.name}': ${String(error)}`);
   }
+}
+
+/** Thrown inside the fused walk when an object needs cdk8s's own path (which gives the real result or error). */
+const FALLBACK = new Error('fused rendering does not apply');
+
+function resolveTokens(value: unknown): unknown {
+  let current = value;
+  while (current !== null && typeof current === 'object') {
+    const replaced = builtInResolve(current);
+    if (replaced === NOT_REPLACED) return current;
+    current = replaced;
+  }
+  return current;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const constructor = (value as { constructor?: { name?: string } }).constructor;
+  return constructor === Object || constructor?.name === 'Object';
+}
+
+/** The generated converter's result for `raw` rendered: what `toJson_T(render(raw))` gives for this op. */
+function convert(schema: RootSchema, op: Op, raw: unknown): unknown {
+  switch (op.op) {
+    case 'copy':
+      return render(raw, PROPS);
+    case 'union': {
+      const rendered = render(raw, PROPS);
+      return rendered === undefined ? undefined : (rendered as { value?: unknown }).value;
+    }
+    case 'date':
+      if (raw === null || raw === undefined) return undefined;
+      throw FALLBACK;
+    case 'array': {
+      const value = resolveTokens(raw);
+      if (value === null || value === undefined) return undefined;
+      if (!Array.isArray(value)) throw FALLBACK;
+      const out: unknown[] = new Array(value.length);
+      for (let index = 0; index < value.length; index++) out[index] = convert(schema, op.of, value[index]);
+      return out;
+    }
+    case 'map':
+      return convertMap(schema, op.of, raw);
+    case 'struct':
+      return convertStruct(schema, op, raw);
+  }
+}
+
+function convertMap(schema: RootSchema, of: Op, raw: unknown): unknown {
+  const value = resolveTokens(raw);
+  if (value === null || value === undefined) return undefined;
+  if (!isPlainObject(value)) throw FALLBACK;
+  if (of.op === 'copy') return render(value, PROPS);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    if (of.op === 'union') {
+      // `{ ...r, [key]: value?.value }`: the key stays even when the value has no `.value`.
+      const rendered = render(value[key], PROPS);
+      if (rendered !== undefined) out[key] = (rendered as { value?: unknown }).value;
+    } else {
+      const converted = convert(schema, of, value[key]);
+      if (converted !== undefined) out[key] = converted;
+    }
+  }
+  return out;
+}
+
+function convertStruct(schema: RootSchema, op: StructOp, raw: unknown): unknown {
+  const value = resolveTokens(raw);
+  if (value === null || value === undefined) return undefined;
+  if (!isPlainObject(value)) throw FALLBACK;
+  const fields = fieldsOf(schema, op);
+  if (fields === undefined) throw FALLBACK;
+  const out: Record<string, unknown> = {};
+  let present = 0;
+  for (const field of fields) {
+    const item = value[field.ts];
+    if (item === undefined) continue;
+    present++;
+    const converted = convert(schema, field.value, item);
+    if (converted !== undefined) out[field.json] = converted;
+  }
+  let own = 0;
+  for (const key in value) if (Object.hasOwn(value, key)) own++;
+  // Props the converter drops: cdk8s still renders them first (which may throw or resolve a Lazy), so leave those objects to it.
+  if (own !== present) for (const key in value) if (value[key] !== undefined && value[key] !== null && !op.known!.has(key)) throw FALLBACK;
+  return out;
+}
+
+
+/** `toJson()` of a generated L1 class in one walk: what `{ ...GVK, ...toJson_XProps(fastToJson()) }` gives. */
+function fusedToJson(object: ApiObject, schema: RootSchema): Record<string, unknown> {
+  const self = object as unknown as ApiObjectInternals;
+  const props = self.props;
+  // ApiObject.toJson() replaces `metadata` and renders apiVersion and kind (strings) harmlessly; other props the converter drops go to cdk8s.
+  for (const key in props) {
+    const value = props[key];
+    if (key === 'metadata' || value === undefined || value === null || schema.root.known!.has(key)) continue;
+    if ((key === 'apiVersion' || key === 'kind') && typeof value === 'string') continue;
+    throw FALLBACK;
+  }
+  const metadata = renderMetadata(self.metadata);
+  const out: Record<string, unknown> = {};
+  for (const entry of schema.entries) {
+    if (Array.isArray(entry)) {
+      out[entry[0]] = entry[1];
+      continue;
+    }
+    const field = entry as Exclude<RootSchema['entries'][number], readonly [string, string]>;
+    const converted = convert(schema, field.value, field.ts === 'metadata' ? metadata : props[field.ts]);
+    if (converted !== undefined) out[field.json] = converted;
+  }
+  return out;
+}
+
+/** The L1 schema for an object, or undefined when it takes the plain path (no generated converter, JSON patches). */
+function fusedSchema(object: ApiObject): RootSchema | undefined {
+  const toJson = (object as unknown as { toJson: () => unknown }).toJson;
+  if (toJson === fastToJson || (object as unknown as ApiObjectInternals).patches.length > 0) return undefined;
+  const schema = schemaOf(toJson);
+  return schema === UNSUPPORTED ? undefined : schema;
 }
 
 const BUILT_IN_RESOLVERS = ['LazyResolver', 'ImplicitTokenResolver', 'NumberStringUnionResolver'];
@@ -116,9 +253,21 @@ export function renderObjects<T>(app: App, objects: readonly ApiObject[], each: 
   if (!hasOnlyBuiltInResolvers(app)) return objects.map((object) => each(object, object.toJson()));
   const prototype = ApiObject.prototype as { toJson: () => unknown };
   const original = prototype.toJson;
+  const fused = !sortDisabled();
+  const render = (object: ApiObject): unknown => {
+    const schema = fused ? fusedSchema(object) : undefined;
+    if (schema !== undefined) {
+      try {
+        return fusedToJson(object, schema);
+      } catch {
+        // cdk8s's own path decides (and words any error); a Lazy it meets may be produced twice.
+      }
+    }
+    return object.toJson();
+  };
   prototype.toJson = fastToJson;
   try {
-    return objects.map((object) => each(object, object.toJson()));
+    return objects.map((object) => each(object, render(object)));
   } finally {
     prototype.toJson = original;
   }

@@ -1,0 +1,270 @@
+import { ApiObject } from 'cdk8s';
+
+// Generated L1 classes (`cdk8s import`: cdk8s-plus's `k8s.Kube*`, our imports/) render with
+// `{ ...GVK, ...toJson_XProps(super.toJson()) }`: ApiObject.toJson() resolves and sorts a
+// full copy of the props, then generated `toJson_*` functions copy it again field by field
+// (each struct through `Object.entries(...).reduce` with a spread per field). That second
+// pass is the largest share of rendering a fleet. To do both in one walk, Strata needs
+// each class's schema: which props the converter reads, under which JSON names, in which
+// order, and what it does with each (copy, unwrap `.value`, map arrays, maps or structs).
+//
+// The schema is learnt from the generated code's behaviour, not its text (which differs
+// between tsc, esbuild and swc output): the class's `toJson` is run once per struct with
+// `super.toJson()` returning a recording Proxy ("marker"), and what it reads and returns
+// says what the converter does. Only the structs that objects actually use are probed,
+// one level at a time along a path from the root, so a Deployment costs a few dozen
+// probes, not its whole expanded PodSpec. Anything the probe cannot explain makes the
+// class `UNSUPPORTED`, and such objects take cdk8s's own path.
+
+/** How a generated converter treats one value. */
+export type Op =
+  | { readonly op: 'copy' }
+  | { readonly op: 'union' }
+  | { readonly op: 'date' }
+  | { readonly op: 'array'; readonly of: Op }
+  | { readonly op: 'map'; readonly of: Op }
+  | StructOp;
+
+/** A struct: its fields in the converter's order, probed on first use. */
+export interface StructOp {
+  readonly op: 'struct';
+  /** Undefined until probed (see {@link fieldsOf}); null when the probe could not explain the converter. */
+  fields: readonly Field[] | undefined | null;
+  /** The props keys the converter reads; others are dropped by it. */
+  known: ReadonlySet<string> | undefined;
+  readonly path: readonly Step[];
+}
+
+export interface Field {
+  /** The key in the props (camelCase). */
+  readonly ts: string;
+  /** The key in the Kubernetes JSON. */
+  readonly json: string;
+  readonly value: Op;
+}
+
+/** The root: constant keys (apiVersion, kind) and fields, in output order. */
+export interface RootSchema {
+  readonly toJson: () => unknown;
+  readonly root: StructOp;
+  /** Output keys in order: a constant's value, or the field. */
+  readonly entries: readonly (readonly [string, string] | Field)[];
+}
+
+type Step = { readonly ts: string; readonly json: string } | typeof ELEMENT | typeof ENTRY;
+const ELEMENT = Symbol('array element');
+const ENTRY = Symbol('map entry');
+/** The one key a marker reports to `Object.entries` to learn what a map does to its values. */
+const ENTRY_KEY = '\u0000strata-entry';
+
+export const UNSUPPORTED = Symbol('unsupported');
+
+/** Thrown when the probe meets something it cannot explain; the class then takes cdk8s's path. */
+class Unexplained extends Error {}
+
+// A marker's mode: `live` lies on the path to the probed struct, `target` is that struct,
+// `frontier` its fields (and their elements and entries), whose use is recorded; `dead`
+// markers (fields of frontier structs) answer everything with nothing, so the generated
+// code below them ends at once.
+type Mode = 'live' | 'target' | 'frontier' | 'dead';
+
+interface MarkerState {
+  readonly mode: Mode;
+  readonly rest: readonly Step[];
+  readonly reads: string[];
+  readonly children: Map<string, object>;
+  mapped?: { readonly element: object; readonly result: unknown; readonly array: unknown[] };
+  entry?: object;
+  date?: object;
+}
+
+const states = new WeakMap<object, MarkerState>();
+
+function marker(mode: Mode, rest: readonly Step[]): object {
+  const state: MarkerState = { mode, rest, reads: [], children: new Map() };
+  const proxy = new Proxy(
+    {},
+    {
+      get: (_target, key) => read(state, key),
+      ownKeys: () => {
+        const entry = entryOf(state);
+        return entry === undefined ? [] : [ENTRY_KEY];
+      },
+      getOwnPropertyDescriptor: (_target, key) => {
+        const entry = key === ENTRY_KEY ? entryOf(state) : undefined;
+        return entry === undefined ? undefined : { value: entry, enumerable: true, configurable: true, writable: false };
+      },
+      has: () => {
+        throw new Unexplained('`in` on a props value');
+      },
+      set: () => {
+        throw new Unexplained('assignment to a props value');
+      },
+      defineProperty: () => {
+        throw new Unexplained('assignment to a props value');
+      },
+      deleteProperty: () => {
+        throw new Unexplained('deletion from a props value');
+      },
+    },
+  );
+  states.set(proxy, state);
+  return proxy;
+}
+
+/** The marker one step further along: the target at the path's end, else still live; off the path, dead. */
+function next(state: MarkerState, step: Step | string): object {
+  const [head, ...rest] = state.rest;
+  const onPath = head !== undefined && (typeof head === 'object' ? head.ts === step : head === step);
+  if (!onPath) return marker('dead', []);
+  return marker(rest.length === 0 ? 'target' : 'live', rest);
+}
+
+function entryOf(state: MarkerState): object | undefined {
+  if (state.mode === 'dead') return undefined;
+  if (state.entry === undefined) {
+    if (state.mode === 'live') {
+      if (state.rest[0] !== ENTRY) return undefined;
+      state.entry = next(state, ENTRY);
+    } else {
+      state.entry = marker('frontier', []);
+    }
+  }
+  return state.entry;
+}
+
+function read(state: MarkerState, key: string | symbol): unknown {
+  if (typeof key !== 'string') return undefined;
+  if (key === ENTRY_KEY) return entryOf(state);
+  if (key === 'map') {
+    return (callback: (item: unknown) => unknown): unknown[] => {
+      if (state.mode === 'dead' || (state.mode === 'live' && state.rest[0] !== ELEMENT)) return [];
+      const element = state.mode === 'live' ? next(state, ELEMENT) : marker('frontier', []);
+      const result = callback(element);
+      const array = [result];
+      state.mapped = { element, result, array };
+      return array;
+    };
+  }
+  if (key === 'toISOString') return () => (state.date ??= {});
+  if (state.mode === 'dead') return undefined;
+  let child = state.children.get(key);
+  if (child === undefined) {
+    child = state.mode === 'live' ? next(state, key) : marker(state.mode === 'target' ? 'frontier' : 'dead', []);
+    state.children.set(key, child);
+    state.reads.push(key);
+  }
+  return child;
+}
+
+/** What the converter did with a frontier marker, judged by what it returned for it. */
+function classify(value: object, output: unknown, path: readonly Step[]): Op {
+  const state = states.get(value)!;
+  if (output === value) return { op: 'copy' };
+  if (state.mapped !== undefined && output === state.mapped.array) {
+    return { op: 'array', of: classify(state.mapped.element, state.mapped.result, [...path, ELEMENT]) };
+  }
+  if (state.date !== undefined && output === state.date) return { op: 'date' };
+  if (state.reads.length === 1 && output === state.children.get('value')) return { op: 'union' };
+  if (typeof output !== 'object' || output === null || Array.isArray(output) || states.has(output)) throw new Unexplained('unknown conversion');
+  if (state.entry !== undefined) {
+    const keys = Object.keys(output);
+    if (keys.length !== 1 || keys[0] !== ENTRY_KEY) throw new Unexplained('unknown map conversion');
+    return { op: 'map', of: classify(state.entry, (output as Record<string, unknown>)[ENTRY_KEY], [...path, ENTRY]) };
+  }
+  if (state.mapped !== undefined) throw new Unexplained('unknown array conversion');
+  // A struct converter: its fields are probed when an object first has a value here.
+  const struct: StructOp = { op: 'struct', fields: undefined, known: undefined, path };
+  if (state.reads.length === 0) {
+    if (Object.keys(output).length > 0) throw new Unexplained('struct output without reads');
+    struct.fields = [];
+    struct.known = new Set();
+  }
+  return struct;
+}
+
+/** Runs the class's `toJson` with `super.toJson()` answering markers along `path`; returns the target's state and output. */
+function probe(toJson: () => unknown, path: readonly Step[]): { state: MarkerState; output: Record<string, unknown> } {
+  const root = marker(path.length === 0 ? 'target' : 'live', path);
+  const prototype = ApiObject.prototype as { toJson: () => unknown };
+  const original = prototype.toJson;
+  let calls = 0;
+  prototype.toJson = () => {
+    calls += 1;
+    return root;
+  };
+  let output: unknown;
+  try {
+    output = toJson.call({});
+  } finally {
+    prototype.toJson = original;
+  }
+  if (calls !== 1) throw new Unexplained('toJson() does not call super.toJson() once');
+  let state = states.get(root)!;
+  for (const step of path) {
+    if (typeof output !== 'object' || output === null) throw new Unexplained('path not in output');
+    if (step === ELEMENT) {
+      output = (output as unknown[])[0];
+      state = states.get(state.mapped!.element)!;
+    } else if (step === ENTRY) {
+      output = (output as Record<string, unknown>)[ENTRY_KEY];
+      state = states.get(state.entry!)!;
+    } else {
+      output = (output as Record<string, unknown>)[step.json];
+      state = states.get(state.children.get(step.ts)!)!;
+    }
+  }
+  if (typeof output !== 'object' || output === null || Array.isArray(output)) throw new Unexplained('struct output is not an object');
+  return { state, output: output as Record<string, unknown> };
+}
+
+/** Pairs the target's reads (in order) with its output keys (in order); `constants` lets the root keep apiVersion and kind. */
+function fieldsFrom(state: MarkerState, output: Record<string, unknown>, path: readonly Step[], constants: boolean): (readonly [string, string] | Field)[] {
+  const entries: (readonly [string, string] | Field)[] = [];
+  let index = 0;
+  for (const [json, value] of Object.entries(output)) {
+    if (constants && typeof value === 'string') {
+      entries.push([json, value]);
+      continue;
+    }
+    const ts = state.reads[index++];
+    if (ts === undefined) throw new Unexplained('more output keys than reads');
+    entries.push({ ts, json, value: classify(state.children.get(ts)!, value, [...path, { ts, json }]) });
+  }
+  if (index !== state.reads.length) throw new Unexplained('reads without output');
+  return entries;
+}
+
+const schemas = new Map<() => unknown, RootSchema | typeof UNSUPPORTED>();
+
+/** The schema of a generated L1 class, by its `toJson`; UNSUPPORTED when its behaviour is not a generated converter's. @internal */
+export function schemaOf(toJson: () => unknown): RootSchema | typeof UNSUPPORTED {
+  let schema = schemas.get(toJson);
+  if (schema === undefined) {
+    try {
+      const { state, output } = probe(toJson, []);
+      const entries = fieldsFrom(state, output, [], true);
+      const fields = entries.filter((entry): entry is Field => !Array.isArray(entry));
+      schema = { toJson, root: { op: 'struct', fields, known: new Set(fields.map((field) => field.ts)), path: [] }, entries };
+    } catch {
+      schema = UNSUPPORTED;
+    }
+    schemas.set(toJson, schema);
+  }
+  return schema;
+}
+
+/** A struct's fields, probing them on first use; undefined when the converter cannot be explained. @internal */
+export function fieldsOf(schema: RootSchema, struct: StructOp): readonly Field[] | undefined {
+  if (struct.fields === undefined) {
+    try {
+      const { state, output } = probe(schema.toJson, struct.path);
+      const fields = fieldsFrom(state, output, struct.path, false) as Field[];
+      struct.known = new Set(fields.map((field) => field.ts));
+      struct.fields = fields;
+    } catch {
+      struct.fields = null;
+    }
+  }
+  return struct.fields ?? undefined;
+}
