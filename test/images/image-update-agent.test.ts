@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkOutput, synth } from '../../src/compiler/index.ts';
+import { RecompileError } from '../../src/images/errors.ts';
 import { IMAGE_UPDATE_CRD, IMAGE_UPDATE_PLURAL, imageUpdatePath, type ImageUpdate, type ImageUpdateSpec } from '../../src/reconciler/image-update-types.ts';
 import { RECONCILE_REQUESTED_AT } from '../../src/reconciler/sync-types.ts';
 import type { AgentApi } from '../../src/reconciler/_api.ts';
@@ -219,5 +220,34 @@ describe('ImageUpdate objects run by the agent', () => {
     expect((await conditionOf('too-fast')).message).toContain('spec.interval');
     // The others have reported; a suspended object never runs.
     expect((await live<ImageUpdate>(env, imageUpdatePath(ns, 'suspended')))?.status).toBeUndefined();
+  });
+
+  it('a failed recompile is RecompileFailed and pushes nothing', async () => {
+    const ns = await namespace(env, 'imageupdate-compile');
+    const { url, secret } = await repo(env, ns, 'compile');
+    const project = mkdtempSync(join(tmpdir(), 'strata-imageupdate-'));
+    dirs.push(project);
+    writeFiles(project, { ...fixtureFiles(registry.host), ...fixtureClusters(ns) });
+    await synth({ root: project, clusters: ['development'] });
+    const first = await env.git.push('compile', { files: filesOf(project), message: 'initial' });
+    const api = env.client.api;
+    await api.request('POST', `/api/v1/namespaces/${ns}/secrets`, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'registry', namespace: ns },
+      type: 'kubernetes.io/dockerconfigjson',
+      stringData: { '.dockerconfigjson': JSON.stringify({ auths: { [registry.host]: { username: registry.username, password: registry.password } } }) },
+    });
+    await agent(env, ns, { imageUpdates: { recompile: async ({ clusters }) => Promise.reject(new RecompileError(clusters, 'clusters/development/index.ts:3:1 - error TS2304')) } });
+    await api.request('POST', imageUpdatePath(ns), {
+      apiVersion: 'strata.dev/v1alpha1',
+      kind: 'ImageUpdate',
+      metadata: { name: 'compile', namespace: ns },
+      spec: { interval: '1h', git: { url, secretRef: { name: secret } }, registrySecretRef: { name: 'registry' }, environments: ['development'] } satisfies ImageUpdateSpec,
+    });
+    const condition = await waitFor('the run', async () => ready(await live<ImageUpdate>(env, imageUpdatePath(ns, 'compile'))), 60_000);
+    expect(condition).toMatchObject({ status: 'False', reason: 'RecompileFailed' });
+    expect(condition.message).toContain('recompiling development failed; nothing was committed');
+    expect(await env.git.revParse('compile', 'main')).toBe(first);
   });
 });
