@@ -76,6 +76,13 @@ export interface DriftWatcherOptions {
 
 export const DEFAULT_DRIFT_OPTIONS = { debounceMs: 100, fieldManager: 'strata', clusterWideAbove: 3, retryMs: 1_000 } as const;
 
+/** An object to watch with the digest of its desired state; a `ManifestEntry` is one. */
+export interface WatchEntry {
+  readonly ref: ObjectRef;
+  readonly object: KubeObject;
+  readonly sha256: string;
+}
+
 interface Watched {
   readonly ref: ObjectRef;
   readonly policy: SsaPolicy;
@@ -128,10 +135,16 @@ export class DriftWatcher {
    * Watches exactly these objects (their desired state, as applied) and resolves once
    * every watch is established, so a change made after it resolves is seen.
    */
-  async watch(objects: ManifestSet | readonly KubeObject[]): Promise<void> {
+  async watch(objects: ManifestSet | readonly WatchEntry[] | readonly KubeObject[]): Promise<void> {
     this.stopped = false;
-    const list: readonly KubeObject[] = Array.isArray(objects) ? (objects as readonly KubeObject[]) : (objects as ManifestSet).entries.map((entry) => entry.object);
-    this.digests = Array.isArray(objects) ? new Map() : new Map((objects as ManifestSet).entries.map((entry) => [refKey(entry.ref), entry.sha256]));
+    // Only entries carry digests, and only objects with a digest can be vouched for by `inSync`.
+    const entries: readonly WatchEntry[] | undefined = !Array.isArray(objects)
+      ? (objects as ManifestSet).entries
+      : objects.length > 0 && isWatchEntry(objects[0])
+        ? (objects as readonly WatchEntry[])
+        : undefined;
+    const list: readonly KubeObject[] = entries ? entries.map((entry) => entry.object) : (objects as readonly KubeObject[]);
+    this.digests = new Map((entries ?? []).map((entry) => [refKey(entry.ref), entry.sha256]));
     const wanted = await this.plan(list);
     for (const [key, stream] of this.streams) {
       if (wanted.get(key)?.signature !== stream.signature) {
@@ -359,6 +372,10 @@ export class DriftWatcher {
       if (events.length > 0 && !this.stopped) this.options.onDrift(events);
     }, this.options.debounceMs ?? DEFAULT_DRIFT_OPTIONS.debounceMs);
   }
+}
+
+function isWatchEntry(value: unknown): value is WatchEntry {
+  return typeof value === 'object' && value !== null && 'ref' in value && 'object' in value && typeof (value as { sha256?: unknown }).sha256 === 'string';
 }
 
 /** `spec.replicas changed by kubectl-scale`: the fields taken from us and who holds them now. */

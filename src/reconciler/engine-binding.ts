@@ -5,7 +5,7 @@
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { refKey, type KubeObject, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
+import { refKey, type ManifestEntry, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
 import { applyAllStaged } from './apply.ts';
 import { KubeClient } from './client.ts';
 import type { DriftPort } from './controller.ts';
@@ -50,10 +50,14 @@ export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptio
         ownerLabels: call.ownerLabels,
         signal: call.signal,
         ...(call.impersonate ? { impersonate: call.impersonate } : {}),
+        // What the drift watch vouches for (watched, unchanged since Strata wrote it) costs no request.
+        inSync: (ref, sha256) => watcher?.inSync(ref, sha256) ?? false,
       });
       return changeSet.entries;
     },
     async prune(stale, call) {
+      // Deleting watched objects must not come back as drift (a stray reconcile that re-creates nothing).
+      watcher?.forget(stale);
       try {
         const changeSet = await pruneStale(await client(), stale, {
           ownerLabels: call.ownerLabels,
@@ -103,12 +107,12 @@ export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptio
     pending = setTimeout(() => {
       pending = undefined;
       ownerOf.clear();
-      const objects: KubeObject[] = [];
+      const entries: ManifestEntry[] = [];
       for (const [key, set] of sets) {
         for (const entry of set.entries) {
           if (ownerOf.has(refKey(entry.ref))) continue;
           ownerOf.set(refKey(entry.ref), key);
-          objects.push(entry.object);
+          entries.push(entry);
         }
       }
       driftClient ??= KubeClient.fromKubeConfig(kubeConfig, { maxSockets: 1024 });
@@ -119,7 +123,7 @@ export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptio
             onDrift: dispatch,
             onError: (error) => options.log?.debug({ event: 'drift-watch-error', err: error.message }, 'drift watch failed; retrying'),
           });
-          return watcher.watch(objects);
+          return watcher.watch(entries);
         })
         .catch((error: unknown) => options.log?.warn({ event: 'drift-watch-error', err: (error as Error).message }, 'could not watch for drift'));
     }, DRIFT_REFRESH_MS);
