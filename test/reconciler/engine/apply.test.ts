@@ -1,27 +1,14 @@
 // Staged server-side apply against the real kube-apiserver of the test cluster.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { refOf, type KubeObject } from '../../../src/manifest/index.ts';
 import { ApplyError, applyAllStaged } from '../../../src/reconciler/apply.ts';
-import type { KubeClient } from '../../../src/reconciler/client.ts';
-import { createTestNamespace, type TestNamespace } from '../../cluster/namespace.ts';
-import { testKubeConfig } from '../../cluster/context.ts';
-import { OWNER, actions, engineClient, manifestSet, objects } from './_engine.ts';
+import { actions, engineNamespace, manifestSet, objects, OWNER, WEB_DEPLOYMENT } from './_engine.ts';
 
-let client: KubeClient;
-let ns: TestNamespace;
-
-beforeAll(async () => {
-  client = await engineClient();
-  ns = await createTestNamespace(testKubeConfig(), 'engine-apply');
-});
-afterAll(async () => {
-  await ns?.delete();
-  client?.close();
-});
+const engine = engineNamespace('engine-apply');
 
 const live = async (object: KubeObject): Promise<KubeObject> => {
-  const found = await client.get(refOf(object));
+  const found = await engine.client.get(refOf(object));
   if (!found) throw new Error(`${object.kind}/${object.metadata.name} not found`);
   return found;
 };
@@ -37,15 +24,7 @@ kind: Service
 metadata: { name: web, namespace: $NS }
 spec: { selector: { app: web }, ports: [{ port: 80, targetPort: 8080 }] }
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: web, namespace: $NS }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec: { containers: [{ name: web, image: nginx:1.27 }] }
+${WEB_DEPLOYMENT}
 ---
 apiVersion: v1
 kind: ServiceAccount
@@ -54,8 +33,8 @@ metadata: { name: web, namespace: $NS }
 
 describe('applyAllStaged', () => {
   it('creates, then leaves unchanged objects alone (same resourceVersion, no writes), then configures only what changed', async () => {
-    const set = manifestSet(base, ns.name);
-    const first = await applyAllStaged(client, set, { ownerLabels: OWNER });
+    const set = manifestSet(base, engine.ns.name);
+    const first = await applyAllStaged(engine.client, set, { ownerLabels: OWNER });
     expect(Object.values(actions(first))).toEqual(['created', 'created', 'created', 'created']);
     // Entries come in apply order: ServiceAccount, ConfigMap, Service, Deployment.
     expect(first.entries.map((entry) => entry.ref.kind)).toEqual(['ServiceAccount', 'ConfigMap', 'Service', 'Deployment']);
@@ -63,24 +42,24 @@ describe('applyAllStaged', () => {
     const version = async (object: KubeObject): Promise<unknown> => (object.kind === 'Deployment' ? (await live(object)).metadata.generation : (await live(object)).metadata.resourceVersion);
     const versions = await Promise.all(set.entries.map((entry) => version(entry.object)));
 
-    client.resetStats();
-    const again = await applyAllStaged(client, set, { ownerLabels: OWNER });
+    engine.client.resetStats();
+    const again = await applyAllStaged(engine.client, set, { ownerLabels: OWNER });
     expect(new Set(Object.values(actions(again)))).toEqual(new Set(['unchanged']));
-    expect(client.stats.writes).toBe(0);
+    expect(engine.client.stats.writes).toBe(0);
     expect(await Promise.all(set.entries.map((entry) => version(entry.object)))).toEqual(versions);
 
-    const changed = manifestSet(base.replace('level: info', 'level: debug'), ns.name);
-    client.resetStats();
-    const third = await applyAllStaged(client, changed, { ownerLabels: OWNER });
-    expect(actions(third)).toMatchObject({ [`ConfigMap/${ns.name}/settings`]: 'configured', [`Deployment/${ns.name}/web`]: 'unchanged' });
+    const changed = manifestSet(base.replace('level: info', 'level: debug'), engine.ns.name);
+    engine.client.resetStats();
+    const third = await applyAllStaged(engine.client, changed, { ownerLabels: OWNER });
+    expect(actions(third)).toMatchObject({ [`ConfigMap/${engine.ns.name}/settings`]: 'configured', [`Deployment/${engine.ns.name}/web`]: 'unchanged' });
     expect(third.entries.find((entry) => entry.action === 'configured')?.message).toBe('changed: data.level');
-    expect(client.stats.writes).toBe(1);
+    expect(engine.client.stats.writes).toBe(1);
     const cm = await live(changed.entries.find((entry) => entry.ref.kind === 'ConfigMap')!.object);
     expect(cm.data).toEqual({ level: 'debug' });
   });
 
   it('puts the owner labels on every object and applies with field manager strata', async () => {
-    const set = manifestSet(base, ns.name);
+    const set = manifestSet(base, engine.ns.name);
     for (const entry of set.entries) {
       const object = await live(entry.object);
       expect(object.metadata.labels).toMatchObject(OWNER);
@@ -90,7 +69,7 @@ describe('applyAllStaged', () => {
 
   it('applies a CRD and its custom resources in one set, in a namespace created by the same set', async () => {
     const group = `t${randomBytes(3).toString('hex')}.strata.dev`;
-    const namespace = `${ns.name}-crd`;
+    const namespace = `${engine.ns.name}-crd`;
     const set = manifestSet(
       `
 apiVersion: apiextensions.k8s.io/v1
@@ -115,19 +94,19 @@ kind: Widget
 metadata: { name: small, namespace: ${namespace} }
 spec: { size: 1 }
 `,
-      ns.name,
+      engine.ns.name,
     );
     try {
-      const result = await applyAllStaged(client, set, { ownerLabels: OWNER });
+      const result = await applyAllStaged(engine.client, set, { ownerLabels: OWNER });
       expect(actions(result)).toEqual({
         [`CustomResourceDefinition/widgets.${group}`]: 'created',
         [`Namespace/${namespace}`]: 'created',
         [`Widget/${namespace}/small`]: 'created',
       });
-      expect((await applyAllStaged(client, set, { ownerLabels: OWNER })).entries.every((entry) => entry.action === 'unchanged')).toBe(true);
+      expect((await applyAllStaged(engine.client, set, { ownerLabels: OWNER })).entries.every((entry) => entry.action === 'unchanged')).toBe(true);
     } finally {
-      await client.delete({ group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', namespace: '', name: `widgets.${group}` });
-      await client.delete({ group: '', version: 'v1', kind: 'Namespace', namespace: '', name: namespace });
+      await engine.client.delete({ group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', namespace: '', name: `widgets.${group}` });
+      await engine.client.delete({ group: '', version: 'v1', kind: 'Namespace', namespace: '', name: namespace });
     }
   });
 
@@ -148,23 +127,23 @@ apiVersion: example.invalid/v1
 kind: Nothing
 metadata: { name: nothing, namespace: $NS }
 `,
-      ns.name,
+      engine.ns.name,
     );
-    const error = await applyAllStaged(client, set, { ownerLabels: OWNER }).catch((caught: unknown) => caught);
+    const error = await applyAllStaged(engine.client, set, { ownerLabels: OWNER }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApplyError);
     const messages = (error as ApplyError).errors.map((entry) => entry.message);
     expect(messages).toHaveLength(2);
-    expect(messages.some((message) => message.startsWith(`Deployment/${ns.name}/no-selector: dry-run failed:`) && message.includes('selector'))).toBe(true);
-    expect(messages.some((message) => message.startsWith(`Nothing/${ns.name}/nothing: no kind Nothing in example.invalid/v1`))).toBe(true);
+    expect(messages.some((message) => message.startsWith(`Deployment/${engine.ns.name}/no-selector: dry-run failed:`) && message.includes('selector'))).toBe(true);
+    expect(messages.some((message) => message.startsWith(`Nothing/${engine.ns.name}/nothing: no kind Nothing in example.invalid/v1`))).toBe(true);
     expect((error as ApplyError).changeSet.entries).toEqual([]);
-    expect(await client.get(refOf(objects('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: would-be-created, namespace: $NS }', ns.name)[0]!))).toBeUndefined();
+    expect(await engine.client.get(refOf(objects('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: would-be-created, namespace: $NS }', engine.ns.name)[0]!))).toBeUndefined();
   });
 
   it('refuses unknown fields, naming the object', async () => {
     const yaml = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: typo, namespace: $NS }\nspec: { replicaz: 2, selector: { matchLabels: { app: t } }, template: { metadata: { labels: { app: t } }, spec: { containers: [{ name: t, image: t }] } } }';
-    const error = (await applyAllStaged(client, manifestSet(yaml, ns.name), { ownerLabels: OWNER }).catch((caught: unknown) => caught)) as ApplyError;
+    const error = (await applyAllStaged(engine.client, manifestSet(yaml, engine.ns.name), { ownerLabels: OWNER }).catch((caught: unknown) => caught)) as ApplyError;
     expect(error).toBeInstanceOf(ApplyError);
-    expect(error.errors[0]?.message).toMatch(new RegExp(`^Deployment/${ns.name}/typo: dry-run failed: .*\\.spec\\.replicaz: field not declared in schema`));
+    expect(error.errors[0]?.message).toMatch(new RegExp(`^Deployment/${engine.ns.name}/typo: dry-run failed: .*\\.spec\\.replicaz: field not declared in schema`));
   });
 
   describe('immutable fields', () => {
@@ -176,26 +155,26 @@ immutable: true
 data: { value: "${value}" }
 `;
     it('fail without force, naming the object and keeping the cause', async () => {
-      await applyAllStaged(client, manifestSet(immutable('1'), ns.name), { ownerLabels: OWNER });
-      const error = (await applyAllStaged(client, manifestSet(immutable('2'), ns.name), { ownerLabels: OWNER }).catch((caught: unknown) => caught)) as ApplyError;
+      await applyAllStaged(engine.client, manifestSet(immutable('1'), engine.ns.name), { ownerLabels: OWNER });
+      const error = (await applyAllStaged(engine.client, manifestSet(immutable('2'), engine.ns.name), { ownerLabels: OWNER }).catch((caught: unknown) => caught)) as ApplyError;
       expect(error).toBeInstanceOf(ApplyError);
-      expect(error.errors[0]?.message).toMatch(new RegExp(`^ConfigMap/${ns.name}/frozen: immutable field changed; set force or annotate strata.dev/force: enabled to recreate: .*immutable`));
+      expect(error.errors[0]?.message).toMatch(new RegExp(`^ConfigMap/${engine.ns.name}/frozen: immutable field changed; set force or annotate strata.dev/force: enabled to recreate: .*immutable`));
       expect(error.errors[0]?.cause).toBeDefined();
     });
     it('recreate the object with force', async () => {
-      const before = await live(objects(immutable('1'), ns.name)[0]!);
-      const result = await applyAllStaged(client, manifestSet(immutable('2'), ns.name), { ownerLabels: OWNER, force: true });
+      const before = await live(objects(immutable('1'), engine.ns.name)[0]!);
+      const result = await applyAllStaged(engine.client, manifestSet(immutable('2'), engine.ns.name), { ownerLabels: OWNER, force: true });
       expect(result.entries[0]).toMatchObject({ action: 'created' });
       expect(result.entries[0]?.message).toMatch(/^recreated: /);
-      const after = await live(objects(immutable('2'), ns.name)[0]!);
+      const after = await live(objects(immutable('2'), engine.ns.name)[0]!);
       expect(after.metadata.uid).not.toBe(before.metadata.uid);
       expect(after.data).toEqual({ value: '2' });
     });
     it('recreate the object annotated strata.dev/force: enabled', async () => {
       const annotated = (value: string): string => immutable(value, ', annotations: { strata.dev/force: enabled }');
-      const result = await applyAllStaged(client, manifestSet(annotated('3'), ns.name), { ownerLabels: OWNER });
+      const result = await applyAllStaged(engine.client, manifestSet(annotated('3'), engine.ns.name), { ownerLabels: OWNER });
       expect(result.entries[0]?.action).toBe('created');
-      expect((await live(objects(annotated('3'), ns.name)[0]!)).data).toEqual({ value: '3' });
+      expect((await live(objects(annotated('3'), engine.ns.name)[0]!)).data).toEqual({ value: '3' });
     });
   });
 
@@ -209,12 +188,12 @@ spec:
   template:
     spec: { restartPolicy: Never, containers: [{ name: migrate, image: ${image} }] }
 `;
-    await applyAllStaged(client, manifestSet(job('migrate:1'), ns.name), { ownerLabels: OWNER });
-    const error = (await applyAllStaged(client, manifestSet(job('migrate:2'), ns.name), { ownerLabels: OWNER }).catch((caught: unknown) => caught)) as ApplyError;
-    expect(error.errors[0]?.message).toMatch(new RegExp(`^Job/${ns.name}/migrate: immutable field changed; .*field is immutable`));
-    const result = await applyAllStaged(client, manifestSet(job('migrate:2'), ns.name), { ownerLabels: OWNER, force: true });
-    expect(result.entries[0]).toMatchObject({ subject: `Job/${ns.name}/migrate`, action: 'created' });
-    const live = (await client.get(result.entries[0]!.ref)) as KubeObject & { spec: { template: { spec: { containers: { image: string }[] } } } };
+    await applyAllStaged(engine.client, manifestSet(job('migrate:1'), engine.ns.name), { ownerLabels: OWNER });
+    const error = (await applyAllStaged(engine.client, manifestSet(job('migrate:2'), engine.ns.name), { ownerLabels: OWNER }).catch((caught: unknown) => caught)) as ApplyError;
+    expect(error.errors[0]?.message).toMatch(new RegExp(`^Job/${engine.ns.name}/migrate: immutable field changed; .*field is immutable`));
+    const result = await applyAllStaged(engine.client, manifestSet(job('migrate:2'), engine.ns.name), { ownerLabels: OWNER, force: true });
+    expect(result.entries[0]).toMatchObject({ subject: `Job/${engine.ns.name}/migrate`, action: 'created' });
+    const live = (await engine.client.get(result.entries[0]!.ref)) as KubeObject & { spec: { template: { spec: { containers: { image: string }[] } } } };
     expect(live.spec.template.spec.containers[0]?.image).toBe('migrate:2');
   });
 
@@ -227,10 +206,10 @@ kind: ConfigMap
 metadata: { name: disabled, namespace: $NS, annotations: { strata.dev/reconcile: disabled } }
 data: { a: "1" }
 `,
-        ns.name,
+        engine.ns.name,
       );
-      expect((await applyAllStaged(client, set, { ownerLabels: OWNER })).entries[0]).toMatchObject({ action: 'skipped', message: 'reconcile disabled by annotation' });
-      expect(await client.get(set.entries[0]!.ref)).toBeUndefined();
+      expect((await applyAllStaged(engine.client, set, { ownerLabels: OWNER })).entries[0]).toMatchObject({ action: 'skipped', message: 'reconcile disabled by annotation' });
+      expect(await engine.client.get(set.entries[0]!.ref)).toBeUndefined();
     });
 
     it('a live object annotated strata.dev/ssa: Ignore is left as it is', async () => {
@@ -240,12 +219,12 @@ kind: ConfigMap
 metadata: { name: paused, namespace: $NS }
 data: { a: "${value}" }
 `;
-      await applyAllStaged(client, manifestSet(yaml('1'), ns.name), { ownerLabels: OWNER });
-      const ref = refOf(objects(yaml('1'), ns.name)[0]!);
-      await client.request('PATCH', `/api/v1/namespaces/${ns.name}/configmaps/paused`, { metadata: { annotations: { 'strata.dev/ssa': 'Ignore' } } }, { contentType: 'application/merge-patch+json' });
-      const result = await applyAllStaged(client, manifestSet(yaml('2'), ns.name), { ownerLabels: OWNER });
+      await applyAllStaged(engine.client, manifestSet(yaml('1'), engine.ns.name), { ownerLabels: OWNER });
+      const ref = refOf(objects(yaml('1'), engine.ns.name)[0]!);
+      await engine.client.request('PATCH', `/api/v1/namespaces/${engine.ns.name}/configmaps/paused`, { metadata: { annotations: { 'strata.dev/ssa': 'Ignore' } } }, { contentType: 'application/merge-patch+json' });
+      const result = await applyAllStaged(engine.client, manifestSet(yaml('2'), engine.ns.name), { ownerLabels: OWNER });
       expect(result.entries[0]?.action).toBe('skipped');
-      expect((await client.get(ref))?.data).toEqual({ a: '1' });
+      expect((await engine.client.get(ref))?.data).toEqual({ a: '1' });
     });
 
     it('strata.dev/ssa: IfNotPresent creates a missing object but never updates it', async () => {
@@ -255,47 +234,47 @@ kind: ConfigMap
 metadata: { name: seeded, namespace: $NS, annotations: { strata.dev/ssa: IfNotPresent } }
 data: { a: "${value}" }
 `;
-      expect((await applyAllStaged(client, manifestSet(yaml('1'), ns.name), { ownerLabels: OWNER })).entries[0]?.action).toBe('created');
-      const result = await applyAllStaged(client, manifestSet(yaml('2'), ns.name), { ownerLabels: OWNER });
+      expect((await applyAllStaged(engine.client, manifestSet(yaml('1'), engine.ns.name), { ownerLabels: OWNER })).entries[0]?.action).toBe('created');
+      const result = await applyAllStaged(engine.client, manifestSet(yaml('2'), engine.ns.name), { ownerLabels: OWNER });
       expect(result.entries[0]).toMatchObject({ action: 'skipped', message: 'exists and is annotated strata.dev/ssa: IfNotPresent' });
-      expect((await client.get(refOf(objects(yaml('1'), ns.name)[0]!)))?.data).toEqual({ a: '1' });
+      expect((await engine.client.get(refOf(objects(yaml('1'), engine.ns.name)[0]!)))?.data).toEqual({ a: '1' });
     });
   });
 
   it('applies as the impersonated user: a user without rights is refused, and the error names the object', async () => {
-    const set = manifestSet('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: tenant, namespace: $NS }\ndata: { a: "1" }', ns.name);
-    const error = (await applyAllStaged(client, set, { ownerLabels: OWNER, impersonate: 'alice' }).catch((caught: unknown) => caught)) as ApplyError;
+    const set = manifestSet('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: tenant, namespace: $NS }\ndata: { a: "1" }', engine.ns.name);
+    const error = (await applyAllStaged(engine.client, set, { ownerLabels: OWNER, impersonate: 'alice' }).catch((caught: unknown) => caught)) as ApplyError;
     expect(error).toBeInstanceOf(ApplyError);
-    expect(error.errors[0]?.message).toMatch(new RegExp(`^ConfigMap/${ns.name}/tenant: .*forbidden.*alice`, 's'));
-    expect(await client.get(set.entries[0]!.ref)).toBeUndefined();
+    expect(error.errors[0]?.message).toMatch(new RegExp(`^ConfigMap/${engine.ns.name}/tenant: .*forbidden.*alice`, 's'));
+    expect(await engine.client.get(set.entries[0]!.ref)).toBeUndefined();
   });
 
   it('applies as a tenant service account: allowed in its namespace, refused outside it', async () => {
     const json = { contentType: 'application/json' };
-    await client.request('POST', `/api/v1/namespaces/${ns.name}/serviceaccounts`, { metadata: { name: 'tenant' } }, json);
-    await client.request('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns.name}/rolebindings`, {
+    await engine.client.request('POST', `/api/v1/namespaces/${engine.ns.name}/serviceaccounts`, { metadata: { name: 'tenant' } }, json);
+    await engine.client.request('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${engine.ns.name}/rolebindings`, {
       metadata: { name: 'tenant-edit' },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
-      subjects: [{ kind: 'ServiceAccount', name: 'tenant', namespace: ns.name }],
+      subjects: [{ kind: 'ServiceAccount', name: 'tenant', namespace: engine.ns.name }],
     }, json);
-    const tenant = `system:serviceaccount:${ns.name}:tenant`;
-    const inside = manifestSet('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: tenant-owned, namespace: $NS }\ndata: { a: "1" }', ns.name);
-    expect((await applyAllStaged(client, inside, { ownerLabels: OWNER, impersonate: tenant })).entries[0]?.action).toBe('created');
-    const outside = manifestSet('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: escape, namespace: default }\ndata: { a: "1" }', ns.name);
-    const error = (await applyAllStaged(client, outside, { ownerLabels: OWNER, impersonate: tenant }).catch((caught: unknown) => caught)) as ApplyError;
+    const tenant = `system:serviceaccount:${engine.ns.name}:tenant`;
+    const inside = manifestSet('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: tenant-owned, namespace: $NS }\ndata: { a: "1" }', engine.ns.name);
+    expect((await applyAllStaged(engine.client, inside, { ownerLabels: OWNER, impersonate: tenant })).entries[0]?.action).toBe('created');
+    const outside = manifestSet('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: escape, namespace: default }\ndata: { a: "1" }', engine.ns.name);
+    const error = (await applyAllStaged(engine.client, outside, { ownerLabels: OWNER, impersonate: tenant }).catch((caught: unknown) => caught)) as ApplyError;
     expect(error).toBeInstanceOf(ApplyError);
-    expect(error.errors[0]?.message).toMatch(new RegExp(`^ConfigMap/default/escape: .*forbidden.*system:serviceaccount:${ns.name}:tenant`, 's'));
+    expect(error.errors[0]?.message).toMatch(new RegExp(`^ConfigMap/default/escape: .*forbidden.*system:serviceaccount:${engine.ns.name}:tenant`, 's'));
   });
 
   it('reads many objects of one kind with one LIST and applies a large set without writes on re-apply', async () => {
     const yaml = Array.from({ length: 40 }, (_, index) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: many-${index}, namespace: $NS }\ndata: { i: "${index}" }`).join('\n---\n');
-    const set = manifestSet(yaml, ns.name);
-    expect((await applyAllStaged(client, set, { ownerLabels: OWNER, concurrency: 16 })).entries.every((entry) => entry.action === 'created')).toBe(true);
-    client.resetStats();
-    const again = await applyAllStaged(client, set, { ownerLabels: OWNER, concurrency: 16 });
+    const set = manifestSet(yaml, engine.ns.name);
+    expect((await applyAllStaged(engine.client, set, { ownerLabels: OWNER, concurrency: 16 })).entries.every((entry) => entry.action === 'created')).toBe(true);
+    engine.client.resetStats();
+    const again = await applyAllStaged(engine.client, set, { ownerLabels: OWNER, concurrency: 16 });
     expect(again.entries.every((entry) => entry.action === 'unchanged')).toBe(true);
     // One LIST (plus nothing else read) and one dry-run per object; no writes.
-    expect(client.stats).toMatchObject({ writes: 0, dryRuns: 40, requests: 41 });
+    expect(engine.client.stats).toMatchObject({ writes: 0, dryRuns: 40, requests: 41 });
   });
 
   it('creates a ServiceAccount before dry-running the Pod that runs as it (same stage)', async () => {
@@ -310,14 +289,14 @@ apiVersion: v1
 kind: ServiceAccount
 metadata: { name: runner, namespace: $NS }
 `,
-      ns.name,
+      engine.ns.name,
     );
-    expect(actions(await applyAllStaged(client, set, { ownerLabels: OWNER }))).toEqual({ [`ServiceAccount/${ns.name}/runner`]: 'created', [`Pod/${ns.name}/runner`]: 'created' });
+    expect(actions(await applyAllStaged(engine.client, set, { ownerLabels: OWNER }))).toEqual({ [`ServiceAccount/${engine.ns.name}/runner`]: 'created', [`Pod/${engine.ns.name}/runner`]: 'created' });
   });
 
   it('stops when aborted', async () => {
     const controller = new AbortController();
     controller.abort(new Error('superseded by a new revision'));
-    await expect(applyAllStaged(client, manifestSet(base, ns.name), { ownerLabels: OWNER, signal: controller.signal })).rejects.toThrow('superseded by a new revision');
+    await expect(applyAllStaged(engine.client, manifestSet(base, engine.ns.name), { ownerLabels: OWNER, signal: controller.signal })).rejects.toThrow('superseded by a new revision');
   });
 });

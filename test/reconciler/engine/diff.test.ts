@@ -1,44 +1,31 @@
 // Live diff (`strata diff --live`) against the real kube-apiserver: dry-run only, nothing written.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applyAllStaged } from '../../../src/reconciler/apply.ts';
-import type { KubeClient } from '../../../src/reconciler/client.ts';
 import { DiffError, diffLive } from '../../../src/reconciler/diff.ts';
 import { inventoryOf } from '../../../src/reconciler/inventory.ts';
-import { createTestNamespace, type TestNamespace } from '../../cluster/namespace.ts';
-import { testKubeConfig } from '../../cluster/context.ts';
-import { OWNER, engineClient, manifestSet } from './_engine.ts';
+import { engineNamespace, manifestSet, OWNER } from './_engine.ts';
 
-let client: KubeClient;
-let ns: TestNamespace;
-
-beforeAll(async () => {
-  client = await engineClient();
-  ns = await createTestNamespace(testKubeConfig(), 'engine-diff');
-});
-afterAll(async () => {
-  await ns?.delete();
-  client?.close();
-});
+const engine = engineNamespace('engine-diff');
 
 const cm = (name: string, value: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${name}, namespace: $NS }\ndata: { value: "${value}" }`;
 const secret = (value: string): string => `apiVersion: v1\nkind: Secret\nmetadata: { name: creds, namespace: $NS }\nstringData: { password: ${value}, user: admin }`;
 
 describe('diffLive', () => {
   it('lists what would be created, updated, left alone and pruned, without writing, and masks Secret values', async () => {
-    const applied = manifestSet([cm('same', '1'), cm('changed', '1'), cm('removed', '1'), secret('hunter2')].join('\n---\n'), ns.name);
-    await applyAllStaged(client, applied, { ownerLabels: OWNER });
-    const next = manifestSet([cm('same', '1'), cm('changed', '2'), cm('added', '1'), secret('correct-horse')].join('\n---\n'), ns.name);
-    client.resetStats();
-    const result = await diffLive(client, next, { ownerLabels: OWNER, inventory: inventoryOf(applied) });
-    expect(client.stats.writes).toBe(0);
+    const applied = manifestSet([cm('same', '1'), cm('changed', '1'), cm('removed', '1'), secret('hunter2')].join('\n---\n'), engine.ns.name);
+    await applyAllStaged(engine.client, applied, { ownerLabels: OWNER });
+    const next = manifestSet([cm('same', '1'), cm('changed', '2'), cm('added', '1'), secret('correct-horse')].join('\n---\n'), engine.ns.name);
+    engine.client.resetStats();
+    const result = await diffLive(engine.client, next, { ownerLabels: OWNER, inventory: inventoryOf(applied) });
+    expect(engine.client.stats.writes).toBe(0);
     expect(result.changed).toBe(true);
     expect(result.entries.map((entry) => `${entry.action} ${entry.subject}`)).toEqual([
-      `update Secret/${ns.name}/creds`,
-      `create ConfigMap/${ns.name}/added`,
-      `update ConfigMap/${ns.name}/changed`,
-      `delete ConfigMap/${ns.name}/removed`,
-      `none ConfigMap/${ns.name}/same`,
+      `update Secret/${engine.ns.name}/creds`,
+      `create ConfigMap/${engine.ns.name}/added`,
+      `update ConfigMap/${engine.ns.name}/changed`,
+      `delete ConfigMap/${engine.ns.name}/removed`,
+      `none ConfigMap/${engine.ns.name}/same`,
     ]);
     const changed = result.entries.find((entry) => entry.subject.endsWith('/changed'))!;
     expect(changed.message).toBe('changed: data.value');
@@ -49,10 +36,10 @@ describe('diffLive', () => {
     expect(creds.diff).toContain('+  password: "*** (after)"');
     expect(creds.diff).toContain('  user: "***"');
     expect(JSON.stringify(result)).not.toMatch(/hunter2|correct-horse|aHVudGVyMg|Y29ycmVjdC1ob3JzZ/);
-    expect(await client.get(result.entries.find((entry) => entry.action === 'create')!.ref)).toBeUndefined();
+    expect(await engine.client.get(result.entries.find((entry) => entry.action === 'create')!.ref)).toBeUndefined();
 
-    await applyAllStaged(client, next, { ownerLabels: OWNER });
-    const after = await diffLive(client, next, { ownerLabels: OWNER });
+    await applyAllStaged(engine.client, next, { ownerLabels: OWNER });
+    const after = await diffLive(engine.client, next, { ownerLabels: OWNER });
     expect(after.changed).toBe(false);
   });
 
@@ -79,9 +66,9 @@ metadata: { name: g, namespace: $NS-new }
 ---
 ${cm('inside', '1').replace('$NS', '$NS-new')}
 `,
-      ns.name,
+      engine.ns.name,
     );
-    const result = await diffLive(client, set, { ownerLabels: OWNER });
+    const result = await diffLive(engine.client, set, { ownerLabels: OWNER });
     expect(result.entries.map((entry) => [entry.action, entry.ref.kind, entry.message])).toEqual([
       ['create', 'CustomResourceDefinition', undefined],
       ['create', 'Namespace', undefined],
@@ -91,10 +78,10 @@ ${cm('inside', '1').replace('$NS', '$NS-new')}
   });
 
   it('reports objects that fail the dry-run, naming them, beside the entries that could be compared', async () => {
-    const set = manifestSet(`${cm('fine', '1')}\n---\napiVersion: v1\nkind: Service\nmetadata: { name: bad, namespace: $NS }\nspec: { ports: [{ port: 99999 }] }`, ns.name);
-    const error = (await diffLive(client, set).catch((caught: unknown) => caught)) as DiffError;
+    const set = manifestSet(`${cm('fine', '1')}\n---\napiVersion: v1\nkind: Service\nmetadata: { name: bad, namespace: $NS }\nspec: { ports: [{ port: 99999 }] }`, engine.ns.name);
+    const error = (await diffLive(engine.client, set).catch((caught: unknown) => caught)) as DiffError;
     expect(error).toBeInstanceOf(DiffError);
-    expect(error.errors[0]?.message).toMatch(new RegExp(`^Service/${ns.name}/bad: dry-run failed: .*port`));
-    expect(error.result.entries.map((entry) => entry.subject)).toEqual([`ConfigMap/${ns.name}/fine`]);
+    expect(error.errors[0]?.message).toMatch(new RegExp(`^Service/${engine.ns.name}/bad: dry-run failed: .*port`));
+    expect(error.result.entries.map((entry) => entry.subject)).toEqual([`ConfigMap/${engine.ns.name}/fine`]);
   });
 });
