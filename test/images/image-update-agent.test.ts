@@ -9,6 +9,8 @@ import { join, relative } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkOutput, synth } from '../../src/compiler/index.ts';
+import { App, Chart, Testing } from 'cdk8s';
+import { StrataAgent } from '../../src/constructs/agent.ts';
 import { RecompileError } from '../../src/images/errors.ts';
 import { IMAGE_UPDATE_CRD, IMAGE_UPDATE_PLURAL, imageUpdatePath, type ImageUpdate, type ImageUpdateSpec } from '../../src/reconciler/image-update-types.ts';
 import { RECONCILE_REQUESTED_AT } from '../../src/reconciler/sync-types.ts';
@@ -249,5 +251,50 @@ describe('ImageUpdate objects run by the agent', () => {
     expect(condition).toMatchObject({ status: 'False', reason: 'RecompileFailed' });
     expect(condition.message).toContain('recompiling development failed; nothing was committed');
     expect(await env.git.revParse('compile', 'main')).toBe(first);
+  });
+
+  it("the agent construct's ClusterRole lets the agent read ImageUpdates and write only their status (RBAC of the real apiserver)", async () => {
+    const ns = await namespace(env, 'imageupdate-rbac');
+    const app = Testing.app();
+    const chart = new Chart(app as App, 'agent');
+    new StrataAgent(chart, 'strata', { image: 'strata-agent:1' });
+    const role = (Testing.synth(chart) as { kind: string; rules?: unknown[] }[]).find((object) => object.kind === 'ClusterRole');
+    const name = `strata-agent-${ns}`;
+    const api = env.client.api;
+    const user = `system:serviceaccount:${ns}:strata-agent`;
+    await api.request('POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name }, rules: role?.rules });
+    try {
+      await api.request('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+        subjects: [{ kind: 'ServiceAccount', name: 'strata-agent', namespace: ns }],
+      });
+      const allowed = async (verb: string, group: string, resource: string, subresource = ''): Promise<boolean> => {
+        const review = await api.request<{ status?: { allowed?: boolean } }>('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SubjectAccessReview',
+          spec: { user, groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'], resourceAttributes: { namespace: ns, verb, group, resource, subresource } },
+        });
+        return review.status?.allowed === true;
+      };
+      // RBAC changes reach the authorizer's cache within a moment.
+      await waitFor('the binding to take effect', () => allowed('watch', 'strata.dev', 'imageupdates'));
+      const decisions = {
+        list: await allowed('list', 'strata.dev', 'imageupdates'),
+        watch: await allowed('watch', 'strata.dev', 'imageupdates'),
+        get: await allowed('get', 'strata.dev', 'imageupdates'),
+        patchStatus: await allowed('patch', 'strata.dev', 'imageupdates', 'status'),
+        patchSpec: await allowed('patch', 'strata.dev', 'imageupdates'),
+        deleteObject: await allowed('delete', 'strata.dev', 'imageupdates'),
+        getSecret: await allowed('get', '', 'secrets'),
+        createEvent: await allowed('create', 'events.k8s.io', 'events'),
+      };
+      expect(decisions).toEqual({ list: true, watch: true, get: true, patchStatus: true, patchSpec: false, deleteObject: false, getSecret: true, createEvent: true });
+    } finally {
+      await api.request('DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${name}`).catch(() => undefined);
+      await api.request('DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterroles/${name}`).catch(() => undefined);
+    }
   });
 });
