@@ -139,7 +139,8 @@ export class RegistryClient {
       try {
         response = await this.fetchImpl(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) });
       } catch (error) {
-        if (attempt >= retries) throw new RegistryError(name, 'network', `cannot ${what}: ${url.origin} unreachable after ${attempt + 1} attempt(s)${networkDetail(error)}`, undefined, { cause: error });
+        // A name that does not resolve (NXDOMAIN) will not resolve on retry; EAI_AGAIN still retries.
+        if (attempt >= retries || errorCode(error) === 'ENOTFOUND') throw new RegistryError(name, 'network', `cannot ${what}: ${url.origin} unreachable${attempt === 0 ? '' : ` after ${attempt + 1} attempts`}${networkDetail(error)}`, undefined, { cause: error });
         await sleep(backoff * 2 ** attempt);
         continue;
       }
@@ -264,6 +265,11 @@ function networkDetail(error: unknown): string {
   if (cause instanceof Error && cause.name === 'TimeoutError') return ' (timed out)';
   const text = cause instanceof Error ? cause.message : '';
   return text === '' || text === 'fetch failed' ? '' : ` (${text})`;
+}
+
+function errorCode(error: unknown): string | undefined {
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
 }
 
 function sleep(ms: number): Promise<void> {

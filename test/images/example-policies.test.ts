@@ -40,6 +40,6 @@ describe('the example image policies', () => {
     const report = await scanImages({ root: ROOT, client: new RegistryClient({ fetch: unreachable, retries: 0 }) });
     expect(report.results).toHaveLength(18);
     expect(report.results.every((result) => result.action === 'failed')).toBe(true);
-    expect(report.errors[0]?.message).toBe('image ghcr.io/acme-shop/admin-console: cannot list tags: https://ghcr.io unreachable after 1 attempt(s) (getaddrinfo ENOTFOUND ghcr.io)');
+    expect(report.errors[0]?.message).toBe('image ghcr.io/acme-shop/admin-console: cannot list tags: https://ghcr.io unreachable (getaddrinfo ENOTFOUND ghcr.io)');
   });
 });
