@@ -63,61 +63,71 @@ export const UNSUPPORTED = Symbol('unsupported');
 class Unexplained extends Error {}
 
 // A marker's mode: `live` lies on the path to the probed struct, `target` is that struct,
-// `frontier` its fields (and their elements and entries), whose use is recorded; `dead`
-// markers (fields of frontier structs) answer everything with nothing, so the generated
-// code below them ends at once.
+// `frontier` its fields (and their elements and entries), whose use is recorded. Props off
+// the path read as undefined, and so do a frontier's fields, except `value` (a union's
+// `.value` must show in the output): the generated code below them ends at once. That
+// `value` is the `dead` marker, which answers everything with nothing.
 type Mode = 'live' | 'target' | 'frontier' | 'dead';
 
 interface MarkerState {
   readonly mode: Mode;
   readonly rest: readonly Step[];
   readonly reads: string[];
-  readonly children: Map<string, object>;
+  readonly children: Record<string, object | undefined>;
+  map?: (callback: (item: unknown) => unknown) => unknown[];
   mapped?: { readonly element: object; readonly result: unknown; readonly array: unknown[] };
   entry?: object;
   date?: object;
 }
 
-const states = new WeakMap<object, MarkerState>();
+/** Read through a marker to get its state (plain objects answer undefined). */
+const STATE = Symbol('marker state');
+
+// One handler for all markers, the state as the Proxy's target: probing creates many markers.
+const HANDLER: ProxyHandler<MarkerState> = {
+  get(state, key) {
+    return read(state, key);
+  },
+  ownKeys(state) {
+    return entryOf(state) === undefined ? [] : [ENTRY_KEY];
+  },
+  getOwnPropertyDescriptor(state, key) {
+    const entry = key === ENTRY_KEY ? entryOf(state) : undefined;
+    return entry === undefined ? undefined : { value: entry, enumerable: true, configurable: true, writable: false };
+  },
+  has() {
+    throw new Unexplained('`in` on a props value');
+  },
+  set() {
+    throw new Unexplained('assignment to a props value');
+  },
+  defineProperty() {
+    throw new Unexplained('assignment to a props value');
+  },
+  deleteProperty() {
+    throw new Unexplained('deletion from a props value');
+  },
+};
 
 function marker(mode: Mode, rest: readonly Step[]): object {
-  const state: MarkerState = { mode, rest, reads: [], children: new Map() };
-  const proxy = new Proxy(
-    {},
-    {
-      get: (_target, key) => read(state, key),
-      ownKeys: () => {
-        const entry = entryOf(state);
-        return entry === undefined ? [] : [ENTRY_KEY];
-      },
-      getOwnPropertyDescriptor: (_target, key) => {
-        const entry = key === ENTRY_KEY ? entryOf(state) : undefined;
-        return entry === undefined ? undefined : { value: entry, enumerable: true, configurable: true, writable: false };
-      },
-      has: () => {
-        throw new Unexplained('`in` on a props value');
-      },
-      set: () => {
-        throw new Unexplained('assignment to a props value');
-      },
-      defineProperty: () => {
-        throw new Unexplained('assignment to a props value');
-      },
-      deleteProperty: () => {
-        throw new Unexplained('deletion from a props value');
-      },
-    },
-  );
-  states.set(proxy, state);
-  return proxy;
+  return new Proxy<MarkerState>({ mode, rest, reads: [], children: Object.create(null) as Record<string, object | undefined> }, HANDLER);
 }
 
-/** The marker one step further along: the target at the path's end, else still live; off the path, dead. */
-function next(state: MarkerState, step: Step | string): object {
-  const [head, ...rest] = state.rest;
+function stateOf(value: unknown): MarkerState | undefined {
+  return typeof value === 'object' && value !== null ? ((value as Record<symbol, unknown>)[STATE] as MarkerState | undefined) : undefined;
+}
+
+/** A frontier's `value`: nothing below it is recorded, so one marker serves. */
+const DEAD = marker('dead', []);
+const NO_ITEMS = (): unknown[] => [];
+const NO_DATE = (): string => '';
+
+/** The marker one step further along: the target at the path's end, else still live; off the path, nothing. */
+function next(state: MarkerState, step: Step | string): object | undefined {
+  const head = state.rest[0];
   const onPath = head !== undefined && (typeof head === 'object' ? head.ts === step : head === step);
-  if (!onPath) return marker('dead', []);
-  return marker(rest.length === 0 ? 'target' : 'live', rest);
+  if (!onPath) return undefined;
+  return marker(state.rest.length === 1 ? 'target' : 'live', state.rest.slice(1));
 }
 
 function entryOf(state: MarkerState): object | undefined {
@@ -133,40 +143,48 @@ function entryOf(state: MarkerState): object | undefined {
   return state.entry;
 }
 
+function mapOf(state: MarkerState): (callback: (item: unknown) => unknown) => unknown[] {
+  if (state.mode === 'dead' || (state.mode === 'live' && state.rest[0] !== ELEMENT)) return NO_ITEMS;
+  state.map ??= function map(callback: (item: unknown) => unknown): unknown[] {
+    const element = state.mode === 'live' ? next(state, ELEMENT)! : marker('frontier', []);
+    const result = callback(element);
+    const array = [result];
+    state.mapped = { element, result, array };
+    return array;
+  };
+  return state.map;
+}
+
 function read(state: MarkerState, key: string | symbol): unknown {
-  if (typeof key !== 'string') return undefined;
+  if (typeof key !== 'string') return key === STATE ? state : undefined;
   if (key === ENTRY_KEY) return entryOf(state);
-  if (key === 'map') {
-    return (callback: (item: unknown) => unknown): unknown[] => {
-      if (state.mode === 'dead' || (state.mode === 'live' && state.rest[0] !== ELEMENT)) return [];
-      const element = state.mode === 'live' ? next(state, ELEMENT) : marker('frontier', []);
-      const result = callback(element);
-      const array = [result];
-      state.mapped = { element, result, array };
-      return array;
+  if (key === 'map') return mapOf(state);
+  if (key === 'toISOString') {
+    if (state.mode === 'dead') return NO_DATE;
+    state.date ??= {};
+    const date = state.date;
+    return function toISOString(): object {
+      return date;
     };
   }
-  if (key === 'toISOString') return () => (state.date ??= {});
   if (state.mode === 'dead') return undefined;
-  let child = state.children.get(key);
-  if (child === undefined) {
-    child = state.mode === 'live' ? next(state, key) : marker(state.mode === 'target' ? 'frontier' : 'dead', []);
-    state.children.set(key, child);
+  if (!(key in state.children)) {
+    state.children[key] = state.mode === 'live' ? next(state, key) : state.mode === 'target' ? marker('frontier', []) : key === 'value' ? DEAD : undefined;
     state.reads.push(key);
   }
-  return child;
+  return state.children[key];
 }
 
 /** What the converter did with a frontier marker, judged by what it returned for it. */
 function classify(value: object, output: unknown, path: readonly Step[]): Op {
-  const state = states.get(value)!;
+  const state = stateOf(value)!;
   if (output === value) return { op: 'copy' };
   if (state.mapped !== undefined && output === state.mapped.array) {
     return { op: 'array', of: classify(state.mapped.element, state.mapped.result, [...path, ELEMENT]) };
   }
   if (state.date !== undefined && output === state.date) return { op: 'date' };
-  if (state.reads.length === 1 && output === state.children.get('value')) return { op: 'union' };
-  if (typeof output !== 'object' || output === null || Array.isArray(output) || states.has(output)) throw new Unexplained('unknown conversion');
+  if (state.reads.length === 1 && output === state.children['value']) return { op: 'union' };
+  if (typeof output !== 'object' || output === null || Array.isArray(output) || stateOf(output) !== undefined) throw new Unexplained('unknown conversion');
   if (state.entry !== undefined) {
     const keys = Object.keys(output);
     if (keys.length !== 1 || keys[0] !== ENTRY_KEY) throw new Unexplained('unknown map conversion');
@@ -200,18 +218,18 @@ function probe(toJson: () => unknown, path: readonly Step[]): { state: MarkerSta
     prototype.toJson = original;
   }
   if (calls !== 1) throw new Unexplained('toJson() does not call super.toJson() once');
-  let state = states.get(root)!;
+  let state = stateOf(root)!;
   for (const step of path) {
     if (typeof output !== 'object' || output === null) throw new Unexplained('path not in output');
     if (step === ELEMENT) {
       output = (output as unknown[])[0];
-      state = states.get(state.mapped!.element)!;
+      state = stateOf(state.mapped!.element)!;
     } else if (step === ENTRY) {
       output = (output as Record<string, unknown>)[ENTRY_KEY];
-      state = states.get(state.entry!)!;
+      state = stateOf(state.entry!)!;
     } else {
       output = (output as Record<string, unknown>)[step.json];
-      state = states.get(state.children.get(step.ts)!)!;
+      state = stateOf(state.children[step.ts])!;
     }
   }
   if (typeof output !== 'object' || output === null || Array.isArray(output)) throw new Unexplained('struct output is not an object');
@@ -229,7 +247,7 @@ function fieldsFrom(state: MarkerState, output: Record<string, unknown>, path: r
     }
     const ts = state.reads[index++];
     if (ts === undefined) throw new Unexplained('more output keys than reads');
-    entries.push({ ts, json, value: classify(state.children.get(ts)!, value, [...path, { ts, json }]) });
+    entries.push({ ts, json, value: classify(state.children[ts]!, value, [...path, { ts, json }]) });
   }
   if (index !== state.reads.length) throw new Unexplained('reads without output');
   return entries;
