@@ -2,6 +2,7 @@
 // through their lifecycle, following the Stage rules below (kwok's "pod-fast" stages, plus a
 // stage that keeps pods marked to fail Running but never Ready, as a crash-looping container).
 import type { V1Node } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
 
 /** Pod annotation that makes kwok keep a pod unready (value {@link FAILING_POD_VALUE}). */
 export const FAILING_POD_ANNOTATION = 'strata.dev/fake-pod';
@@ -49,188 +50,92 @@ export function kwokArgs(kubeconfig: string, configFile: string): string[] {
   ];
 }
 
-const notFailing = `
-    - key: '.metadata.annotations["${FAILING_POD_ANNOTATION}"]'
-      operator: 'NotIn'
-      values: ['${FAILING_POD_VALUE}']
-    - key: '.spec.containers.[].image'
-      operator: 'NotIn'
-      values: ['${FAILING_IMAGE}', '${FAILING_IMAGE}:latest']`;
+const NOT_DELETED: MatchExpression = { key: '.metadata.deletionTimestamp', operator: 'DoesNotExist' };
+/** Pods kwok has not started yet (no IP). */
+const UNSTARTED: MatchExpression[] = [NOT_DELETED, { key: '.status.podIP', operator: 'DoesNotExist' }];
+const FAILING_BY_ANNOTATION = (operator: 'In' | 'NotIn'): MatchExpression => ({ key: `.metadata.annotations["${FAILING_POD_ANNOTATION}"]`, operator, values: [FAILING_POD_VALUE] });
+const FAILING_BY_IMAGE = (operator: 'In' | 'NotIn'): MatchExpression => ({ key: '.spec.containers.[].image', operator, values: [FAILING_IMAGE, `${FAILING_IMAGE}:latest`] });
+const NOT_FAILING = [FAILING_BY_ANNOTATION('NotIn'), FAILING_BY_IMAGE('NotIn')];
 
-const failingByAnnotation = `
-    - key: '.metadata.annotations["${FAILING_POD_ANNOTATION}"]'
-      operator: 'In'
-      values: ['${FAILING_POD_VALUE}']`;
-const failingByImage = `
-    - key: '.spec.containers.[].image'
-      operator: 'In'
-      values: ['${FAILING_IMAGE}', '${FAILING_IMAGE}:latest']`;
+interface MatchExpression {
+  readonly key: string;
+  readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  readonly values?: readonly string[];
+}
+
+/** A kwok Stage for pods: the pods it selects and what it does to them. */
+function podStage(name: string, matchExpressions: readonly MatchExpression[], next: Record<string, unknown>): Record<string, unknown> {
+  return { apiVersion: 'kwok.x-k8s.io/v1alpha1', kind: 'Stage', metadata: { name }, spec: { resourceRef: { apiGroup: 'v1', kind: 'Pod' }, selector: { matchExpressions }, next } };
+}
+
+// Pieces of kwok's status templates (Go templates producing YAML), indented as they nest.
+const condition = (type: string, status: 'True' | 'False', unready = false): string =>
+  `- lastTransitionTime: {{ $now | Quote }}\n  status: "${status}"\n  type: ${type}\n` + (unready ? '  reason: ContainersNotReady\n  message: "containers with unready status"\n' : '');
+/** One status entry per container of `list`, with the given fields after image and name. */
+const statuses = (field: string, list: string, item: string, fields: string): string =>
+  `${field}:\n{{ range ${list} }}\n- image: {{ ${item}.image | Quote }}\n  name: {{ ${item}.name | Quote }}\n${fields}{{ end }}\n`;
+const terminated = (indent: string): string =>
+  ['state:', '  terminated:', '    exitCode: 0', '    finishedAt: {{ $now | Quote }}', '    reason: Completed', '    startedAt: {{ $now | Quote }}'].map((line) => `${indent}${line}\n`).join('');
+const RUNNING_ON_NODE =
+  'hostIP: {{ NodeIPWith .spec.nodeName | Quote }}\n' +
+  'podIP: {{ PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) | Quote }}\n' +
+  'phase: Running\n' +
+  'startTime: {{ $now | Quote }}\n';
+
+/** kwok's "pod-fast" ready stage: every container running and ready at once. */
+const readyStage = podStage('pod-ready', [...UNSTARTED, ...NOT_FAILING], {
+  statusTemplate:
+    '{{ $now := Now }}\nconditions:\n' +
+    condition('Initialized', 'True') +
+    condition('Ready', 'True') +
+    condition('ContainersReady', 'True') +
+    '{{ range .spec.readinessGates }}\n' +
+    condition('{{ .conditionType | Quote }}', 'True') +
+    '{{ end }}\n' +
+    statuses('containerStatuses', '.spec.containers', '', '  ready: true\n  restartCount: 0\n  started: true\n  state:\n    running:\n      startedAt: {{ $now | Quote }}\n') +
+    statuses('initContainerStatuses', '.spec.initContainers', '', `  ready: true\n  restartCount: 0\n${terminated('  ')}`) +
+    RUNNING_ON_NODE,
+});
 
 /** A stage that keeps matching pods Running with a crash-looping, unready container. */
-const crashLoopStage = (name: string, match: string): string => `---
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: ${name}
-spec:
-  resourceRef:
-    apiGroup: v1
-    kind: Pod
-  selector:
-    matchExpressions:
-    - key: '.metadata.deletionTimestamp'
-      operator: 'DoesNotExist'
-    - key: '.status.podIP'
-      operator: 'DoesNotExist'${match}
-  next:
-    statusTemplate: |
-      {{ $now := Now }}
-      conditions:
-      - lastTransitionTime: {{ $now | Quote }}
-        status: "True"
-        type: Initialized
-      - lastTransitionTime: {{ $now | Quote }}
-        status: "False"
-        type: Ready
-        reason: ContainersNotReady
-        message: "containers with unready status"
-      - lastTransitionTime: {{ $now | Quote }}
-        status: "False"
-        type: ContainersReady
-        reason: ContainersNotReady
-        message: "containers with unready status"
-      containerStatuses:
-      {{ range .spec.containers }}
-      - image: {{ .image | Quote }}
-        name: {{ .name | Quote }}
-        ready: false
-        restartCount: 3
-        started: false
-        state:
-          waiting:
-            reason: CrashLoopBackOff
-            message: "back-off restarting failed container (simulated by kwok)"
-      {{ end }}
-      hostIP: {{ NodeIPWith .spec.nodeName | Quote }}
-      podIP: {{ PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) | Quote }}
-      phase: Running
-      startTime: {{ $now | Quote }}
-`;
+const crashLoopStage = (name: string, match: MatchExpression): Record<string, unknown> =>
+  podStage(name, [...UNSTARTED, match], {
+    statusTemplate:
+      '{{ $now := Now }}\nconditions:\n' +
+      condition('Initialized', 'True') +
+      condition('Ready', 'False', true) +
+      condition('ContainersReady', 'False', true) +
+      statuses(
+        'containerStatuses',
+        '.spec.containers',
+        '',
+        '  ready: false\n  restartCount: 3\n  started: false\n  state:\n    waiting:\n      reason: CrashLoopBackOff\n      message: "back-off restarting failed container (simulated by kwok)"\n',
+      ) +
+      RUNNING_ON_NODE,
+  });
+
+/** Pods of Jobs complete once running. */
+const completeStage = podStage(
+  'pod-complete',
+  [NOT_DELETED, { key: '.status.phase', operator: 'In', values: ['Running'] }, { key: '.metadata.ownerReferences.[].kind', operator: 'In', values: ['Job'] }, ...NOT_FAILING],
+  {
+    statusTemplate:
+      '{{ $now := Now }}\n{{ $root := . }}\n' +
+      statuses('containerStatuses', '$index, $item := .spec.containers', '$item', `  ready: false\n  restartCount: 0\n  started: false\n${terminated('  ')}`) +
+      'phase: Succeeded\n',
+  },
+);
+
+/** Deleted pods go at once. */
+const deleteStage = podStage('pod-delete', [{ key: '.metadata.deletionTimestamp', operator: 'Exists' }], { finalizers: { empty: true }, delete: true });
 
 /** kwok configuration: pod stages (node stages are kwok's defaults). */
-export const KWOK_CONFIG = `apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: pod-ready
-spec:
-  resourceRef:
-    apiGroup: v1
-    kind: Pod
-  selector:
-    matchExpressions:
-    - key: '.metadata.deletionTimestamp'
-      operator: 'DoesNotExist'
-    - key: '.status.podIP'
-      operator: 'DoesNotExist'${notFailing}
-  next:
-    statusTemplate: |
-      {{ $now := Now }}
-      conditions:
-      - lastTransitionTime: {{ $now | Quote }}
-        status: "True"
-        type: Initialized
-      - lastTransitionTime: {{ $now | Quote }}
-        status: "True"
-        type: Ready
-      - lastTransitionTime: {{ $now | Quote }}
-        status: "True"
-        type: ContainersReady
-      {{ range .spec.readinessGates }}
-      - lastTransitionTime: {{ $now | Quote }}
-        status: "True"
-        type: {{ .conditionType | Quote }}
-      {{ end }}
-      containerStatuses:
-      {{ range .spec.containers }}
-      - image: {{ .image | Quote }}
-        name: {{ .name | Quote }}
-        ready: true
-        restartCount: 0
-        started: true
-        state:
-          running:
-            startedAt: {{ $now | Quote }}
-      {{ end }}
-      initContainerStatuses:
-      {{ range .spec.initContainers }}
-      - image: {{ .image | Quote }}
-        name: {{ .name | Quote }}
-        ready: true
-        restartCount: 0
-        state:
-          terminated:
-            exitCode: 0
-            finishedAt: {{ $now | Quote }}
-            reason: Completed
-            startedAt: {{ $now | Quote }}
-      {{ end }}
-      hostIP: {{ NodeIPWith .spec.nodeName | Quote }}
-      podIP: {{ PodIPWith .spec.nodeName ( or .spec.hostNetwork false ) ( or .metadata.uid "" ) ( or .metadata.name "" ) ( or .metadata.namespace "" ) | Quote }}
-      phase: Running
-      startTime: {{ $now | Quote }}
-${crashLoopStage('pod-crashloop-annotated', failingByAnnotation)}${crashLoopStage('pod-crashloop-image', failingByImage)}---
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: pod-complete
-spec:
-  resourceRef:
-    apiGroup: v1
-    kind: Pod
-  selector:
-    matchExpressions:
-    - key: '.metadata.deletionTimestamp'
-      operator: 'DoesNotExist'
-    - key: '.status.phase'
-      operator: 'In'
-      values: ['Running']
-    - key: '.metadata.ownerReferences.[].kind'
-      operator: 'In'
-      values: ['Job']${notFailing}
-  next:
-    statusTemplate: |
-      {{ $now := Now }}
-      {{ $root := . }}
-      containerStatuses:
-      {{ range $index, $item := .spec.containers }}
-      - image: {{ $item.image | Quote }}
-        name: {{ $item.name | Quote }}
-        ready: false
-        restartCount: 0
-        started: false
-        state:
-          terminated:
-            exitCode: 0
-            finishedAt: {{ $now | Quote }}
-            reason: Completed
-            startedAt: {{ $now | Quote }}
-      {{ end }}
-      phase: Succeeded
----
-apiVersion: kwok.x-k8s.io/v1alpha1
-kind: Stage
-metadata:
-  name: pod-delete
-spec:
-  resourceRef:
-    apiGroup: v1
-    kind: Pod
-  selector:
-    matchExpressions:
-    - key: '.metadata.deletionTimestamp'
-      operator: 'Exists'
-  next:
-    finalizers:
-      empty: true
-    delete: true
-`;
+export const KWOK_CONFIG = [
+  readyStage,
+  crashLoopStage('pod-crashloop-annotated', FAILING_BY_ANNOTATION('In')),
+  crashLoopStage('pod-crashloop-image', FAILING_BY_IMAGE('In')),
+  completeStage,
+  deleteStage,
+]
+  .map((stage) => stringify(stage, { lineWidth: 0 }))
+  .join('---\n');
