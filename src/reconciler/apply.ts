@@ -167,7 +167,9 @@ export async function applyAllStaged(client: KubeClient, set: ManifestSet, optio
       continue;
     }
     const stage = stageOf(entry.ref);
-    byStage.set(stage, [...(byStage.get(stage) ?? []), entry.object]);
+    const objects = byStage.get(stage);
+    if (objects) objects.push(entry.object);
+    else byStage.set(stage, [entry.object]);
   }
   for (const stage of APPLY_STAGES) {
     const objects = byStage.get(stage);
@@ -261,7 +263,9 @@ export async function applyAll(client: KubeClient, objects: readonly KubeObject[
       continue;
     }
     const rank = kindRank(step.ref.kind);
-    waves.set(rank, [...(waves.get(rank) ?? []), step]);
+    const wave = waves.get(rank);
+    if (wave) wave.push(step);
+    else waves.set(rank, [step]);
   }
   for (const rank of [...waves.keys()].sort((a, b) => a - b)) {
     const wave = await Promise.all(
@@ -419,6 +423,12 @@ async function waitForEstablished(client: KubeClient, objects: readonly KubeObje
   const deadline = Date.now() + timeoutMs;
   let pending = crds.map(refOf);
   let last = new Map<string, string>();
+  // A new CRD is usually Established within tens of milliseconds: poll soon, then back off.
+  let pause = 10;
+  const backOff = async (): Promise<void> => {
+    await sleep(pause, options.signal);
+    pause = Math.min(pause * 2, 100);
+  };
   while (pending.length > 0) {
     const checks = await Promise.all(pending.map(async (ref) => ({ ref, health: computeHealth(await api.get(ref, options.signal)) })));
     const failures = checks.filter((check) => check.health.status === 'Failed');
@@ -432,7 +442,7 @@ async function waitForEstablished(client: KubeClient, objects: readonly KubeObje
         { entries: [] },
       );
     }
-    await sleep(100, options.signal);
+    await backOff();
   }
   // Established does not mean discovery lists the kind yet: wait until it resolves.
   for (const crd of crds) {
@@ -447,7 +457,7 @@ async function waitForEstablished(client: KubeClient, objects: readonly KubeObje
           break;
         } catch (error) {
           if (!(error instanceof NoKindMatchError) || Date.now() > deadline) throw new ApplyError([new ObjectError(refOf(crd), `Established, but ${spec.names.kind} is not served by ${apiVersion}: ${messageOf(error)}`, { cause: error })], { entries: [] });
-          await sleep(100, options.signal);
+          await backOff();
         }
       }
     }
