@@ -69,6 +69,65 @@ async function createNamespace(client: KubeClient, name: string): Promise<void> 
 }
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+
+/** CPU time (user + system) of a process in ms, from /proc (Linux; clock ticks of 10 ms); NaN where /proc cannot tell. */
+function cpuMs(pid: number | 'self-children'): number {
+  try {
+    const stat = readFileSync(`/proc/${pid === 'self-children' ? 'self' : pid}/stat`, 'utf8');
+    // Fields after the command name, from field 3 (state): utime 14, stime 15, cutime 16, cstime 17.
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ').map(Number);
+    const [user, system] = pid === 'self-children' ? [fields[13], fields[14]] : [fields[11], fields[12]];
+    return ((user ?? NaN) + (system ?? NaN)) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+const ownCpuMs = (): number => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+};
+
+/** Where one timed run's time went: wall clock and the CPU of the client, kube-apiserver and etcd. */
+interface RunCost {
+  readonly wallMs: number;
+  readonly clientMs: number;
+  readonly apiServerMs: number;
+  readonly etcdMs: number;
+}
+
+/** Measures `run`; `client` reads the client's CPU (this process, or the children it waited for). */
+async function measure(servers: { apiServer?: number; etcd?: number }, client: () => number, run: () => Promise<void>): Promise<RunCost> {
+  const server = (): [number, number] => [servers.apiServer === undefined ? NaN : cpuMs(servers.apiServer), servers.etcd === undefined ? NaN : cpuMs(servers.etcd)];
+  const [apiServer, etcd] = server();
+  const clientStart = client();
+  const started = Date.now();
+  await run();
+  const wallMs = Date.now() - started;
+  const clientMs = client() - clientStart;
+  const [apiServerEnd, etcdEnd] = server();
+  return { wallMs, clientMs, apiServerMs: apiServerEnd - apiServer, etcdMs: etcdEnd - etcd };
+}
+
+/** The processes of the test cluster, by name, for CPU accounting. */
+function serverPids(cluster: TestCluster | undefined): { apiServer?: number; etcd?: number } {
+  const found: { apiServer?: number; etcd?: number } = {};
+  for (const pid of cluster?.pids() ?? []) {
+    let name = '';
+    try {
+      name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (name === 'kube-apiserver') found.apiServer = pid;
+    else if (name === 'etcd') found.etcd = pid;
+  }
+  return found;
+}
+
+const costLine = (costs: readonly RunCost[]): string => {
+  const median = (pick: (cost: RunCost) => number): string => seconds(percentile(costs.map(pick), 0.5));
+  return `CPU: client ${median((cost) => cost.clientMs)}, kube-apiserver ${median((cost) => cost.apiServerMs)}, etcd ${median((cost) => cost.etcdMs)}`;
+};
 const percentile = (values: readonly number[], p: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length - 1) * p))] ?? NaN;
 
 async function main(): Promise<void> {
@@ -96,9 +155,11 @@ async function main(): Promise<void> {
     await applyAllStaged(client, readSetFromObjects(objectsFor('bench-warmup', 40)), { ownerLabels: owner, concurrency: CONCURRENCY });
 
     // 1. First apply: rounds alternate which tool goes first, into fresh namespaces; medians are reported.
-    const kubectlTimes: number[] = [];
-    const strataTimes: number[] = [];
+    const servers = serverPids(cluster);
+    const kubectlCosts: RunCost[] = [];
+    const strataCosts: RunCost[] = [];
     const parseTimes: number[] = [];
+    const loads: number[] = [];
     let set = readSetFromObjects([]);
     let strataDir = '';
     let firstStats = { ...client.stats, byMethod: { ...client.stats.byMethod } };
@@ -109,20 +170,25 @@ async function main(): Promise<void> {
       writeFiles(kubectlDir, objectsFor(`bench-kubectl-${round}`, COUNT));
       await createNamespace(client, `bench-strata-${round}`);
       await createNamespace(client, `bench-kubectl-${round}`);
+      loads.push(loadavg()[0] ?? NaN);
       const timeKubectl = async (): Promise<void> => {
-        const started = Date.now();
-        await run(kubectl, ['apply', '--server-side', '--field-manager=kubectl', '-f', kubectlDir], { env, maxBuffer: 64 * 1024 * 1024 });
-        kubectlTimes.push(Date.now() - started);
+        kubectlCosts.push(
+          await measure(servers, () => cpuMs('self-children'), () => run(kubectl, ['apply', '--server-side', '--field-manager=kubectl', '-f', kubectlDir], { env, maxBuffer: 64 * 1024 * 1024 })),
+        );
       };
       const timeStrata = async (): Promise<void> => {
         client.resetStats();
-        const started = Date.now();
-        set = readSet(strataDir);
-        parseTimes.push(Date.now() - started);
-        const first = await applyAllStaged(client, set, { ownerLabels: owner, concurrency: CONCURRENCY });
-        strataTimes.push(Date.now() - started);
+        let created = 0;
+        strataCosts.push(
+          await measure(servers, ownCpuMs, async () => {
+            const started = Date.now();
+            set = readSet(strataDir);
+            parseTimes.push(Date.now() - started);
+            const first = await applyAllStaged(client, set, { ownerLabels: owner, concurrency: CONCURRENCY });
+            created = first.entries.filter((entry) => entry.action === 'created').length;
+          }),
+        );
         firstStats = { ...client.stats, byMethod: { ...client.stats.byMethod } };
-        const created = first.entries.filter((entry) => entry.action === 'created').length;
         if (created !== COUNT) throw new Error(`expected ${COUNT} objects created, got ${created}`);
       };
       if (round % 2 === 0) {
@@ -133,6 +199,8 @@ async function main(): Promise<void> {
         await timeKubectl();
       }
     }
+    const kubectlTimes = kubectlCosts.map((cost) => cost.wallMs);
+    const strataTimes = strataCosts.map((cost) => cost.wallMs);
     const kubectlMs = percentile(kubectlTimes, 0.5);
     const strataMs = percentile(strataTimes, 0.5);
 
@@ -182,8 +250,10 @@ async function main(): Promise<void> {
     log('');
     log(`apply engine benchmark: ${COUNT} objects (ConfigMaps, Services, ServiceAccounts, Secrets), concurrency ${CONCURRENCY}`);
     log(`  first apply    kubectl apply --server-side  ${seconds(kubectlMs)}  (median of ${kubectlTimes.map(seconds).join(', ')})`);
+    log(`                 ${costLine(kubectlCosts)} (medians)`);
     log(`  first apply    strata applyAllStaged        ${seconds(strataMs)}  (median of ${strataTimes.map(seconds).join(', ')})`);
-    log(`                 of which reading and parsing the files ${seconds(percentile(parseTimes, 0.5))}; load average ${loadavg().map((value) => value.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
+    log(`                 ${costLine(strataCosts)} (medians); reading and parsing the files ${seconds(percentile(parseTimes, 0.5))}`);
+    log(`                 load average (1 min) at each round ${loads.map((value) => value.toFixed(1)).join(', ')}, now ${loadavg().map((value) => value.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
     log(`                 ratio ${ratio.toFixed(2)}x (target ≤ 0.50x) ${ratio <= 0.5 ? 'PASS' : 'FAIL'}`);
     log(`                 requests ${firstStats.requests} (GET ${firstStats.byMethod['GET'] ?? 0}, dry-runs ${firstStats.dryRuns}, writes ${firstStats.writes})`);
     log(`  no-op apply    ${seconds(noopMs)}, ${unchanged}/${COUNT} unchanged, requests ${noop.requests} (GET/LIST ${noop.byMethod['GET'] ?? 0}, dry-runs ${noop.dryRuns}), writes ${noop.writes} (target 0) ${noop.writes === 0 ? 'PASS' : 'FAIL'}`);
