@@ -47,6 +47,12 @@ export function engineNamespace(prefix: string): EngineNamespace {
   };
 }
 
+/** A ConfigMap `settings` in `$NS`, as a YAML document. */
+export const SETTINGS_CONFIG_MAP = `apiVersion: v1
+kind: ConfigMap
+metadata: { name: settings, namespace: $NS }
+data: { level: info }`;
+
 /** A Deployment `web` of one nginx replica in `$NS`, as a YAML document. */
 export const WEB_DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { refOf, type KubeObject } from '../../../src/manifest/index.ts';
 import { ApplyError, applyAllStaged } from '../../../src/reconciler/apply.ts';
-import { actions, engineNamespace, manifestSet, objects, OWNER, WEB_DEPLOYMENT } from './_engine.ts';
+import { actions, engineNamespace, manifestSet, objects, OWNER, SETTINGS_CONFIG_MAP, WEB_DEPLOYMENT } from './_engine.ts';
 
 const engine = engineNamespace('engine-apply');
 
@@ -14,10 +14,7 @@ const live = async (object: KubeObject): Promise<KubeObject> => {
 };
 
 const base = `
-apiVersion: v1
-kind: ConfigMap
-metadata: { name: settings, namespace: $NS }
-data: { level: info }
+${SETTINGS_CONFIG_MAP}
 ---
 apiVersion: v1
 kind: Service

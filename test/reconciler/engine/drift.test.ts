@@ -5,17 +5,14 @@ import type { ManifestSet, ObjectRef } from '../../../src/manifest/index.ts';
 import { applyAll, applyAllStaged, type ChangeSet } from '../../../src/reconciler/apply.ts';
 import { DriftWatcher, type DriftEvent } from '../../../src/reconciler/drift.ts';
 import { eventually } from '../../cluster/eventually.ts';
-import { engineNamespace, manifestSet, OWNER, WEB_DEPLOYMENT } from './_engine.ts';
+import { engineNamespace, manifestSet, OWNER, SETTINGS_CONFIG_MAP, WEB_DEPLOYMENT } from './_engine.ts';
 
 const engine = engineNamespace('engine-drift');
 let watcher: DriftWatcher | undefined;
 afterEach(() => watcher?.stop());
 
 const yaml = `
-apiVersion: v1
-kind: ConfigMap
-metadata: { name: settings, namespace: $NS }
-data: { level: info }
+${SETTINGS_CONFIG_MAP}
 ---
 apiVersion: v1
 kind: ConfigMap
