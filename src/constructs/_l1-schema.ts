@@ -11,10 +11,12 @@ import { ApiObject } from 'cdk8s';
 // The schema is learnt from the generated code's behaviour, not its text (which differs
 // between tsc, esbuild and swc output): the class's `toJson` is run once per struct with
 // `super.toJson()` returning a recording Proxy ("marker"), and what it reads and returns
-// says what the converter does. Only the structs that objects actually use are probed,
-// one level at a time along a path from the root, so a Deployment costs a few dozen
-// probes, not its whole expanded PodSpec. Anything the probe cannot explain makes the
-// class `UNSUPPORTED`, and such objects take cdk8s's own path.
+// says what the converter does. Only the structs that objects actually use are probed:
+// the markers follow an object's own props (the "guide"), so the first object of a class
+// explains the whole of its shape in one run, not its class's whole expanded PodSpec, and
+// a later object with a value where none was before starts one more run down the path to
+// that struct. Anything the probe cannot explain makes the class (or that struct)
+// unsupported, and such objects take cdk8s's own path.
 
 /** How a generated converter treats one value. */
 export type Op =
@@ -62,22 +64,63 @@ export const UNSUPPORTED = Symbol('unsupported');
 /** Thrown when the probe meets something it cannot explain; the class then takes cdk8s's path. */
 class Unexplained extends Error {}
 
-// A marker's mode: `live` lies on the path to the probed struct, `target` is that struct,
-// `frontier` its fields (and their elements and entries), whose use is recorded. Props off
-// the path read as undefined, and so do a frontier's fields, except `value` (a union's
-// `.value` must show in the output): the generated code below them ends at once. That
-// `value` is the `dead` marker, which answers everything with nothing.
-type Mode = 'live' | 'target' | 'frontier' | 'dead';
+// A marker's mode: `live` lies on the path to the probed struct; `guided` markers (the
+// probed struct and, below it, every prop the guide has a value for) record what the
+// converter reads and answer with more markers; `frontier` markers (props without a value
+// in the guide) record how they are used, and their own props read as undefined, except
+// `value` (a union's `.value` must show in the output), which is the `dead` marker that
+// answers everything with nothing. Props off the path read as undefined. So the generated
+// code below a frontier ends at once.
+type Mode = 'live' | 'guided' | 'frontier' | 'dead';
 
 interface MarkerState {
   readonly mode: Mode;
+  /** `live`: the steps still to go. */
   readonly rest: readonly Step[];
+  /** `live`: the guide for the struct at the path's end; `guided`: the value of this prop in the guide. */
+  readonly guide: Guide;
+  readonly depth: number;
   readonly reads: string[];
   readonly children: Record<string, object | undefined>;
   map?: (callback: (item: unknown) => unknown) => unknown[];
   mapped?: { readonly element: object; readonly result: unknown; readonly array: unknown[] };
   entry?: object;
   date?: object;
+}
+
+/** Values of some props, or (for array elements and map values) several candidates. */
+type Guide = unknown;
+class AnyOf {
+  constructor(readonly candidates: readonly unknown[]) {}
+}
+
+/** Guides deeper than this stop expanding (a cyclic props value would otherwise never end). */
+const MAX_DEPTH = 64;
+
+function guideOf(guide: Guide, key: string): Guide {
+  if (guide instanceof AnyOf) {
+    for (const candidate of guide.candidates) {
+      const found = guideOf(candidate, key);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  // Only plain data guides: a Lazy or a class instance is probed when an object's walk resolves it.
+  if (typeof guide !== 'object' || guide === null || Object.getPrototypeOf(guide) !== Object.prototype) return undefined;
+  const value = (guide as Record<string, unknown>)[key];
+  return value === null ? undefined : value;
+}
+
+function itemsOf(guide: Guide): Guide {
+  if (guide instanceof AnyOf) return new AnyOf(guide.candidates.flatMap((candidate) => (Array.isArray(candidate) ? candidate : [])));
+  return Array.isArray(guide) && guide.length > 0 ? new AnyOf(guide) : undefined;
+}
+
+function valuesOf(guide: Guide): Guide {
+  if (guide instanceof AnyOf) return new AnyOf(guide.candidates.flatMap((candidate) => valuesOf(candidate) ?? []));
+  if (typeof guide !== 'object' || guide === null || Object.getPrototypeOf(guide) !== Object.prototype) return undefined;
+  const values = Object.values(guide).filter((value) => value !== undefined && value !== null);
+  return values.length > 0 ? new AnyOf(values) : undefined;
 }
 
 /** Read through a marker to get its state (plain objects answer undefined). */
@@ -109,8 +152,8 @@ const HANDLER: ProxyHandler<MarkerState> = {
   },
 };
 
-function marker(mode: Mode, rest: readonly Step[]): object {
-  return new Proxy<MarkerState>({ mode, rest, reads: [], children: Object.create(null) as Record<string, object | undefined> }, HANDLER);
+function marker(mode: Mode, rest: readonly Step[], guide: Guide, depth: number): object {
+  return new Proxy<MarkerState>({ mode, rest, guide, depth, reads: [], children: Object.create(null) as Record<string, object | undefined> }, HANDLER);
 }
 
 function stateOf(value: unknown): MarkerState | undefined {
@@ -118,27 +161,27 @@ function stateOf(value: unknown): MarkerState | undefined {
 }
 
 /** A frontier's `value`: nothing below it is recorded, so one marker serves. */
-const DEAD = marker('dead', []);
+const DEAD = marker('dead', [], undefined, 0);
 const NO_ITEMS = (): unknown[] => [];
 const NO_DATE = (): string => '';
 
-/** The marker one step further along: the target at the path's end, else still live; off the path, nothing. */
+/** Below a guided marker: guided where the guide has a value, else frontier. */
+function below(state: MarkerState, guide: Guide): object {
+  return guide !== undefined && state.depth < MAX_DEPTH ? marker('guided', [], guide, state.depth + 1) : marker('frontier', [], undefined, state.depth + 1);
+}
+
+/** The marker one step further along: the probed struct at the path's end, else still live; off the path, nothing. */
 function next(state: MarkerState, step: Step | string): object | undefined {
   const head = state.rest[0];
   const onPath = head !== undefined && (typeof head === 'object' ? head.ts === step : head === step);
   if (!onPath) return undefined;
-  return marker(state.rest.length === 1 ? 'target' : 'live', state.rest.slice(1));
+  return state.rest.length === 1 ? marker('guided', [], state.guide, 0) : marker('live', state.rest.slice(1), state.guide, 0);
 }
 
 function entryOf(state: MarkerState): object | undefined {
-  if (state.mode === 'dead') return undefined;
   if (state.entry === undefined) {
-    if (state.mode === 'live') {
-      if (state.rest[0] !== ENTRY) return undefined;
-      state.entry = next(state, ENTRY);
-    } else {
-      state.entry = marker('frontier', []);
-    }
+    if (state.mode === 'dead' || (state.mode === 'live' && state.rest[0] !== ENTRY)) return undefined;
+    state.entry = state.mode === 'live' ? next(state, ENTRY) : state.mode === 'guided' ? below(state, valuesOf(state.guide)) : marker('frontier', [], undefined, state.depth + 1);
   }
   return state.entry;
 }
@@ -146,7 +189,7 @@ function entryOf(state: MarkerState): object | undefined {
 function mapOf(state: MarkerState): (callback: (item: unknown) => unknown) => unknown[] {
   if (state.mode === 'dead' || (state.mode === 'live' && state.rest[0] !== ELEMENT)) return NO_ITEMS;
   state.map ??= function map(callback: (item: unknown) => unknown): unknown[] {
-    const element = state.mode === 'live' ? next(state, ELEMENT)! : marker('frontier', []);
+    const element = state.mode === 'live' ? next(state, ELEMENT)! : state.mode === 'guided' ? below(state, itemsOf(state.guide)) : marker('frontier', [], undefined, state.depth + 1);
     const result = callback(element);
     const array = [result];
     state.mapped = { element, result, array };
@@ -169,13 +212,14 @@ function read(state: MarkerState, key: string | symbol): unknown {
   }
   if (state.mode === 'dead') return undefined;
   if (!(key in state.children)) {
-    state.children[key] = state.mode === 'live' ? next(state, key) : state.mode === 'target' ? marker('frontier', []) : key === 'value' ? DEAD : undefined;
+    state.children[key] =
+      state.mode === 'live' ? next(state, key) : state.mode === 'guided' ? below(state, guideOf(state.guide, key)) : key === 'value' ? DEAD : undefined;
     state.reads.push(key);
   }
   return state.children[key];
 }
 
-/** What the converter did with a frontier marker, judged by what it returned for it. */
+/** What the converter did with a guided or frontier marker, judged by what it returned for it. */
 function classify(value: object, output: unknown, path: readonly Step[]): Op {
   const state = stateOf(value)!;
   if (output === value) return { op: 'copy' };
@@ -191,9 +235,13 @@ function classify(value: object, output: unknown, path: readonly Step[]): Op {
     return { op: 'map', of: classify(state.entry, (output as Record<string, unknown>)[ENTRY_KEY], [...path, ENTRY]) };
   }
   if (state.mapped !== undefined) throw new Unexplained('unknown array conversion');
-  // A struct converter: its fields are probed when an object first has a value here.
+  // A struct converter: explained now when the guide went here, else when an object first has a value here.
   const struct: StructOp = { op: 'struct', fields: undefined, known: undefined, path };
-  if (state.reads.length === 0) {
+  if (state.mode === 'guided') {
+    const fields = fieldsFrom(state, output as Record<string, unknown>, path, false) as Field[];
+    struct.fields = fields;
+    struct.known = new Set(fields.map((field) => field.ts));
+  } else if (state.reads.length === 0) {
     if (Object.keys(output).length > 0) throw new Unexplained('struct output without reads');
     struct.fields = [];
     struct.known = new Set();
@@ -201,9 +249,9 @@ function classify(value: object, output: unknown, path: readonly Step[]): Op {
   return struct;
 }
 
-/** Runs the class's `toJson` with `super.toJson()` answering markers along `path`; returns the target's state and output. */
-function probe(toJson: () => unknown, path: readonly Step[]): { state: MarkerState; output: Record<string, unknown> } {
-  const root = marker(path.length === 0 ? 'target' : 'live', path);
+/** Runs the class's `toJson` with `super.toJson()` answering markers along `path`, guided below it by `guide`; returns the probed struct's state and output. */
+function probe(toJson: () => unknown, path: readonly Step[], guide: Guide): { state: MarkerState; output: Record<string, unknown> } {
+  const root = path.length === 0 ? marker('guided', [], guide, 0) : marker('live', path, guide, 0);
   const prototype = ApiObject.prototype as { toJson: () => unknown };
   const original = prototype.toJson;
   let calls = 0;
@@ -255,12 +303,16 @@ function fieldsFrom(state: MarkerState, output: Record<string, unknown>, path: r
 
 const schemas = new Map<() => unknown, RootSchema | typeof UNSUPPORTED>();
 
-/** The schema of a generated L1 class, by its `toJson`; UNSUPPORTED when its behaviour is not a generated converter's. @internal */
-export function schemaOf(toJson: () => unknown): RootSchema | typeof UNSUPPORTED {
+/**
+ * The schema of a generated L1 class, by its `toJson`; UNSUPPORTED when its behaviour is not
+ * a generated converter's. `props` (an object's) decides which structs are explained now.
+ * @internal
+ */
+export function schemaOf(toJson: () => unknown, props: unknown): RootSchema | typeof UNSUPPORTED {
   let schema = schemas.get(toJson);
   if (schema === undefined) {
     try {
-      const { state, output } = probe(toJson, []);
+      const { state, output } = probe(toJson, [], props);
       const entries = fieldsFrom(state, output, [], true);
       const fields = entries.filter((entry): entry is Field => !Array.isArray(entry));
       schema = { toJson, root: { op: 'struct', fields, known: new Set(fields.map((field) => field.ts)), path: [] }, entries };
@@ -272,11 +324,11 @@ export function schemaOf(toJson: () => unknown): RootSchema | typeof UNSUPPORTED
   return schema;
 }
 
-/** A struct's fields, probing them on first use; undefined when the converter cannot be explained. @internal */
-export function fieldsOf(schema: RootSchema, struct: StructOp): readonly Field[] | undefined {
+/** A struct's fields, probing them (guided by `value`) on first use; undefined when the converter cannot be explained. @internal */
+export function fieldsOf(schema: RootSchema, struct: StructOp, value: unknown): readonly Field[] | undefined {
   if (struct.fields === undefined) {
     try {
-      const { state, output } = probe(schema.toJson, struct.path);
+      const { state, output } = probe(schema.toJson, struct.path, value);
       const fields = fieldsFrom(state, output, struct.path, false) as Field[];
       struct.known = new Set(fields.map((field) => field.ts));
       struct.fields = fields;

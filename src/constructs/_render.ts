@@ -183,7 +183,7 @@ function convertStruct(schema: RootSchema, op: StructOp, raw: unknown): unknown 
   const value = resolveTokens(raw);
   if (value === null || value === undefined) return undefined;
   if (!isPlainObject(value)) throw FALLBACK;
-  const fields = fieldsOf(schema, op);
+  const fields = fieldsOf(schema, op, value);
   if (fields === undefined) throw FALLBACK;
   const out: Record<string, unknown> = {};
   let present = 0;
@@ -231,7 +231,7 @@ function fusedToJson(object: ApiObject, schema: RootSchema): Record<string, unkn
 function fusedSchema(object: ApiObject): RootSchema | undefined {
   const toJson = (object as unknown as { toJson: () => unknown }).toJson;
   if (toJson === fastToJson || (object as unknown as ApiObjectInternals).patches.length > 0) return undefined;
-  const schema = schemaOf(toJson);
+  const schema = schemaOf(toJson, (object as unknown as ApiObjectInternals).props);
   return schema === UNSUPPORTED ? undefined : schema;
 }
 
