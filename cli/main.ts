@@ -1,6 +1,11 @@
-import yargs from 'yargs';
+import { createRequire } from 'node:module';
+import type yargsFactory from 'yargs';
 import { commandTable, lazyCommand } from './commands/index.ts';
 import { exitCodeFor, reportError } from './errors.ts';
+
+// yargs's CommonJS build, not its ES module: only the former wraps help text at word
+// boundaries (the ES build breaks words mid-way: yargs/yargs#2112).
+const yargs = createRequire(import.meta.url)('yargs/yargs') as typeof yargsFactory;
 
 /** Runs the `strata` CLI with the given arguments (without `node` and the script). */
 export async function main(argv: readonly string[]): Promise<void> {
