@@ -6,9 +6,10 @@
  * child process rather than through its in-process API. The in-process compiler
  * does see an edited lock on a second compile (src/compiler/load.ts reloads
  * changed modules), but the agent's bundle leaves the compiler, TypeScript and
- * the construct library out to start small, and the clone it compiles links
- * this installation's node_modules; a child process keeps both true, and every
- * compile of a loop's long life starts with a clean module cache.
+ * the construct library out of its own module graph to start small (the agent
+ * image ships them beside it, see the Dockerfile), and the clone it compiles
+ * links this installation's node_modules; a child process keeps both true, and
+ * every compile of a loop's long life starts with a clean module cache.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -26,7 +27,21 @@ export interface RecompileRequest {
 /** Compiles the clusters; returns the paths written or removed, relative to the root, to commit. */
 export type Recompile = (request: RecompileRequest) => Promise<readonly string[]>;
 
-const STRATA_BIN = fileURLToPath(new URL('../../cli/bin/strata.js', import.meta.url));
+/** Where an installation keeps its CLI, relative to the installation's root. */
+const CLI_BIN = path.join('cli', 'bin', 'strata.js');
+
+/**
+ * The Strata installation this module runs from: the nearest folder above it
+ * holding `cli/bin/strata.js` (two levels up from `src/images/`, one from the
+ * agent bundle in `dist/`), or undefined when the compiler is not installed
+ * beside it (a bundle copied on its own).
+ */
+export function strataInstallation(from: string = path.dirname(fileURLToPath(import.meta.url))): string | undefined {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, CLI_BIN))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
 
 /**
  * The default `Recompile`: `strata synth` for the changed clusters (type-check,
@@ -37,11 +52,21 @@ const STRATA_BIN = fileURLToPath(new URL('../../cli/bin/strata.js', import.meta.
 export const recompileClusters: Recompile = async ({ root, clusters }) => {
   const selected = clusters.filter((cluster) => existsSync(path.join(root, 'clusters', cluster, 'index.ts')));
   if (selected.length === 0) return [];
+  const installation = strataInstallation();
+  if (installation === undefined) {
+    throw new RecompileError(selected, `the compiler (${CLI_BIN}) is not installed beside ${fileURLToPath(import.meta.url)}; run from a Strata installation (the agent image ships one)`);
+  }
   await new Promise<void>((resolve, reject) => {
-    execFile(process.execPath, [STRATA_BIN, 'synth', '--root', root, ...selected], { maxBuffer: 16 * 1024 * 1024, timeout: 600_000 }, (error, _stdout, stderr) => {
+    execFile(process.execPath, [path.join(installation, CLI_BIN), 'synth', '--root', root, ...selected], { env: compilerEnv(), maxBuffer: 16 * 1024 * 1024, timeout: 600_000 }, (error, _stdout, stderr) => {
       if (error === null) return resolve();
       reject(new RecompileError(selected, stderr.trim() || error.message, { cause: error }));
     });
   });
   return selected.map((cluster) => path.join('deploy', cluster));
 };
+
+/** The agent caps its own heap (the Dockerfile's NODE_OPTIONS); the compiler needs more than the agent, so the cap is not passed on. */
+function compilerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const options = (env['NODE_OPTIONS'] ?? '').split(/\s+/).filter((option) => option !== '' && !/^--max-(old|semi)-space-size=/.test(option));
+  return { ...env, NODE_OPTIONS: options.join(' ') };
+}

@@ -12,12 +12,10 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setMaxListeners } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { parseCredentials, type CredentialLookup } from '../images/credentials.ts';
-import { RecompileError } from '../images/errors.ts';
-import { recompileClusters, type Recompile } from '../images/recompile.ts';
+import { recompileClusters, strataInstallation, type Recompile } from '../images/recompile.ts';
 import { runImageUpdate, type ImageUpdateStatus } from '../images/update-loop.ts';
 import type { GitCredentials } from '../images/_git.ts';
 import { ApiError, type AgentApi, type ResourceInfo, type WatchEvent } from './_api.ts';
@@ -433,20 +431,12 @@ export class ImageUpdateController {
 
 /** The compiler, with this installation's node_modules linked into the clone: cluster sources import cdk8s. */
 const defaultRecompile: Recompile = async (request) => {
-  if (!existsSync(STRATA_BIN)) {
-    throw new RecompileError(
-      request.clusters,
-      `the compiler (${STRATA_BIN}) is not part of this agent build (the agent image bundles only the agent); run the agent from a Strata installation (\`strata agent\`) for image updates`,
-    );
-  }
+  const installation = strataInstallation();
+  const modules = installation === undefined ? undefined : path.join(installation, 'node_modules');
   const target = path.join(request.root, 'node_modules');
-  if (!existsSync(target) && existsSync(NODE_MODULES)) symlinkSync(NODE_MODULES, target, 'dir');
+  if (modules !== undefined && !existsSync(target) && existsSync(modules)) symlinkSync(modules, target, 'dir');
   return recompileClusters(request);
 };
-
-// Same layout as recompile.ts: src/<folder>/file.ts → <package>/cli/bin/strata.js.
-const STRATA_BIN = fileURLToPath(new URL('../../cli/bin/strata.js', import.meta.url));
-const NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
 
 function keyOf(object: ImageUpdate): string {
   return `${object.metadata.namespace ?? 'default'}/${object.metadata.name}`;

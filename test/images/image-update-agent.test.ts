@@ -2,8 +2,8 @@
 // started in-process, against the real registry (htpasswd) and the real Git server (basic auth):
 // a newer tag becomes exactly one pushed commit with the lock and the recompiled output; a wrong
 // password is a GitFailed condition that never shows the password; nothing new is UpToDate.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pino } from 'pino';
@@ -15,6 +15,7 @@ import { RecompileError } from '../../src/images/errors.ts';
 import { IMAGE_UPDATE_CRD, IMAGE_UPDATE_PLURAL, imageUpdatePath, type ImageUpdate, type ImageUpdateSpec } from '../../src/reconciler/image-update-types.ts';
 import { RECONCILE_REQUESTED_AT } from '../../src/reconciler/sync-types.ts';
 import type { AgentApi } from '../../src/reconciler/_api.ts';
+import { testCluster } from '../cluster/context.ts';
 import { agent, live, namespace, repo, setupEnv, waitFor, type Env } from '../reconciler/_harness.ts';
 import { startRegistry, type TestRegistry } from '../registry/registry.ts';
 import { fixtureClusters, fixtureFiles, pushFixtureImages, writeFiles } from './_fixture.ts';
@@ -295,6 +296,70 @@ describe('ImageUpdate objects run by the agent', () => {
     } finally {
       await api.request('DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${name}`).catch(() => undefined);
       await api.request('DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterroles/${name}`).catch(() => undefined);
+    }
+  });
+
+  it('the agent bundle laid out as in the image (compiler beside it, heap cap in NODE_OPTIONS) recompiles and pushes', async () => {
+    const ns = await namespace(env, 'imageupdate-image');
+    const { url, secret } = await repo(env, ns, 'image');
+    const project = mkdtempSync(join(tmpdir(), 'strata-imageupdate-'));
+    dirs.push(project);
+    writeFiles(project, { ...fixtureFiles(registry.host), ...fixtureClusters(ns) });
+    await synth({ root: project, clusters: ['development'] });
+    const first = await env.git.push('image', { files: filesOf(project), message: 'initial' });
+    const api = env.client.api;
+    await api.request('POST', `/api/v1/namespaces/${ns}/secrets`, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'registry', namespace: ns },
+      type: 'kubernetes.io/dockerconfigjson',
+      stringData: { '.dockerconfigjson': JSON.stringify({ auths: { [registry.host]: { username: registry.username, password: registry.password } } }) },
+    });
+
+    // /app of the Dockerfile: the bundle in dist/, the compiler (cli/, src/, node_modules/) beside it.
+    const app = mkdtempSync(join(tmpdir(), 'strata-image-app-'));
+    dirs.push(app);
+    const repoRoot = join(import.meta.dirname, '..', '..');
+    for (const entry of ['cli', 'src', 'node_modules', 'package.json', 'tsconfig.json']) symlinkSync(join(repoRoot, entry), join(app, entry));
+    const bundle = join(app, 'dist', 'strata-agent.mjs');
+    const buildScript = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['build:agent'] ?? '';
+    expect(buildScript).toContain('--outfile=dist/strata-agent.mjs');
+    execFileSync('sh', ['-c', buildScript.replace('--outfile=dist/strata-agent.mjs', `--outfile=${bundle}`)], { cwd: repoRoot, env: { ...process.env, PATH: `${join(repoRoot, 'node_modules', '.bin')}:${process.env.PATH ?? ''}` } });
+
+    const cacheDir = mkdtempSync(join(tmpdir(), 'strata-imageupdate-cache-'));
+    dirs.push(cacheDir);
+    const child = spawn(process.execPath, [bundle, 'agent', '--kubeconfig', testCluster().kubeconfigPath, '--namespace', ns, '--watch-namespace', ns, '--port', '0', '--leader-elect=false', '--cache-dir', cacheDir], {
+      cwd: app,
+      env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=96 --max-semi-space-size=4', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    try {
+      await registry.push('shop/worker', ['main-44']);
+      await api.request('POST', imageUpdatePath(ns), {
+        apiVersion: 'strata.dev/v1alpha1',
+        kind: 'ImageUpdate',
+        metadata: { name: 'image', namespace: ns },
+        spec: { interval: '1h', git: { url, secretRef: { name: secret } }, registrySecretRef: { name: 'registry' }, environments: ['development'] } satisfies ImageUpdateSpec,
+      });
+      const update = await waitFor('the bundled agent to run the ImageUpdate', async () => {
+        const object = await live<ImageUpdate>(env, imageUpdatePath(ns, 'image'));
+        return ready(object) !== undefined && object;
+      }, 120_000).catch((error: Error) => Promise.reject(new Error(`${error.message}\n${output}`)));
+      expect(ready(update), `${JSON.stringify(update.status)}\n${output}`).toMatchObject({ status: 'True', reason: 'Updated' });
+      const head = (await env.git.revParse('image', 'main')) ?? '';
+      expect(head).not.toBe(first);
+      expect(update.status?.lastPushedCommit).toBe(head);
+      const checkout = mkdtempSync(join(tmpdir(), 'strata-imageupdate-check-'));
+      dirs.push(checkout);
+      execFileSync('git', ['clone', '--quiet', join(env.git.reposDir, 'image.git'), checkout]);
+      expect(readFileSync(join(checkout, 'deploy', 'development', ns, 'deployment-worker.yaml'), 'utf8')).toContain(`image: "${registry.host}/shop/worker:main-44"`);
+      const check = await checkOutput({ root: checkout, clusters: ['development'] });
+      expect(check.upToDate, JSON.stringify(check.clusters)).toBe(true);
+    } finally {
+      child.kill('SIGTERM');
     }
   });
 });
