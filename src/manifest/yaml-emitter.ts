@@ -64,10 +64,13 @@ function sortedKeys(record: Mapping, first: readonly string[]): string[] {
   });
 }
 
-function emitMappingBody(record: Mapping, keys: readonly string[], indent: string, childOrder: ChildOrder): string {
+/** `firstIndent` starts the first line (a sequence item's `- `), `indent` the others. */
+function emitMappingBody(record: Mapping, keys: readonly string[], indent: string, childOrder: ChildOrder, firstIndent: string = indent): string {
   let out = '';
+  let lead = firstIndent;
   for (const key of keys) {
-    out += indent + keyText(key) + emitValueAfterKey(record[key], indent, childOrder[key] ?? NO_ORDER);
+    out += lead + keyText(key) + emitValueAfterKey(record[key], indent, childOrder[key] ?? NO_ORDER);
+    lead = indent;
   }
   return out;
 }
@@ -86,29 +89,23 @@ function emitValueAfterKey(value: unknown, indent: string, order: readonly strin
   return ' ' + scalar(value, indent + '  ') + '\n';
 }
 
-function emitSequenceBody(items: readonly unknown[], indent: string): string {
+function emitSequenceBody(items: readonly unknown[], indent: string, firstIndent: string = indent): string {
   let out = '';
   const inner = indent + '  ';
+  const dashes = indent + '- ';
+  let dash = firstIndent + '- ';
   for (const item of items) {
+    // The first line of a nested block shares the dash's line; the rest align under it
+    // (written in place: slicing the nested text off afterwards would copy it once per level).
     if (isMapping(item)) {
       const keys = sortedKeys(item, NO_ORDER);
-      if (keys.length === 0) {
-        out += indent + '- {}\n';
-        continue;
-      }
-      // The first key shares the dash's line; the rest align under it.
-      const body = emitMappingBody(item, keys, inner, NO_CHILD_ORDER);
-      out += indent + '- ' + body.slice(inner.length);
+      out += keys.length === 0 ? dash + '{}\n' : emitMappingBody(item, keys, inner, NO_CHILD_ORDER, dash);
     } else if (Array.isArray(item)) {
-      if (item.length === 0) {
-        out += indent + '- []\n';
-        continue;
-      }
-      const body = emitSequenceBody(item, inner);
-      out += indent + '- ' + body.slice(inner.length);
+      out += item.length === 0 ? dash + '[]\n' : emitSequenceBody(item, inner, dash);
     } else {
-      out += indent + '- ' + scalar(item, inner) + '\n';
+      out += dash + scalar(item, inner) + '\n';
     }
+    dash = dashes;
   }
   return out;
 }
