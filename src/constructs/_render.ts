@@ -32,6 +32,13 @@ function builtInResolve(value: object): unknown {
 const PROPS: SanitizeOptions = { sortKeys: true, filterEmpty: false };
 const METADATA: SanitizeOptions = { sortKeys: true, filterEmpty: true };
 
+/** `Object.keys(record).sort()`; props written by hand are often in order already, and checking costs less than sorting. */
+function sortedKeys(record: Record<string, unknown>): string[] {
+  const keys = Object.keys(record);
+  for (let index = 1; index < keys.length; index++) if (keys[index - 1]! > keys[index]!) return keys.sort();
+  return keys;
+}
+
 /** `sanitizeValue(resolve(value))` fused. */
 function render(value: unknown, options: SanitizeOptions): unknown {
   if (value === null || value === undefined) return undefined;
@@ -43,14 +50,16 @@ function render(value: unknown, options: SanitizeOptions): unknown {
   if (replaced !== NOT_REPLACED) return render(replaced, options);
   if (Array.isArray(value)) {
     if (options.filterEmpty && value.length === 0) return undefined;
-    return value.map((item) => render(item, options));
+    const items: unknown[] = new Array(value.length);
+    for (let index = 0; index < value.length; index++) items[index] = render(value[index], options);
+    return items;
   }
   if (value.constructor !== Object) {
     const name = (value.constructor as { name?: string } | undefined)?.name;
     if (name !== 'Object') throw new Error(`can't render non-simple object of type '${name}'`);
   }
   const record = value as Record<string, unknown>;
-  const keys = options.sortKeys ? Object.keys(record).sort() : Object.keys(record);
+  const keys = options.sortKeys ? sortedKeys(record) : Object.keys(record);
   const result: Record<string, unknown> = {};
   let count = 0;
   for (const key of keys) {
@@ -166,7 +175,7 @@ function convertMap(schema: RootSchema, of: Op, raw: unknown): unknown {
   if (!isPlainObject(value)) throw FALLBACK;
   if (of.op === 'copy') return render(value, PROPS);
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) {
+  for (const key of sortedKeys(value)) {
     if (of.op === 'union') {
       // `{ ...r, [key]: value?.value }`: the key stays even when the value has no `.value`.
       const rendered = render(value[key], PROPS);
@@ -194,8 +203,7 @@ function convertStruct(schema: RootSchema, op: StructOp, raw: unknown): unknown 
     const converted = convert(schema, field.value, item);
     if (converted !== undefined) out[field.json] = converted;
   }
-  let own = 0;
-  for (const key in value) if (Object.hasOwn(value, key)) own++;
+  const own = Object.keys(value).length;
   // Props the converter drops: cdk8s still renders them first (which may throw or resolve a Lazy), so leave those objects to it.
   if (own !== present) for (const key in value) if (value[key] !== undefined && value[key] !== null && !op.known!.has(key)) throw FALLBACK;
   return out;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { compareStrings } from './kind-order.ts';
 import { emitYaml } from './yaml-emitter.ts';
 
@@ -43,6 +43,7 @@ export function toCanonicalYaml(object: unknown): string {
   return emitYaml(object, TOP_LEVEL_FIRST, CHILD_ORDER);
 }
 
+/** One-shot `hash()` (Node ≥ 20.12, Deno): about a third cheaper than a Hash object per small file. */
 export function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return hash('sha256', text, 'hex');
 }
