@@ -90,18 +90,17 @@ interface ApiObjectInternals {
 
 /** `ApiObjectMetadata.toJson()`, sanitised as ApiObject.toJson() does. */
 function renderMetadata(meta: ApiObjectInternals['metadata']): unknown {
-  return render(
-    {
-      ...meta._additionalAttributes,
-      name: meta.name,
-      namespace: meta.namespace,
-      annotations: meta.annotations,
-      finalizers: meta.finalizers,
-      ownerReferences: meta.ownerReferences,
-      labels: meta.labels,
-    },
-    METADATA,
-  );
+  // As `{ ...additional, name, namespace, ... }` (the standard fields win), built without a spread.
+  const merged: Record<string, unknown> = {};
+  const additional = meta._additionalAttributes;
+  if (additional !== undefined) for (const key of Object.keys(additional)) merged[key] = additional[key];
+  merged['name'] = meta.name;
+  merged['namespace'] = meta.namespace;
+  merged['annotations'] = meta.annotations;
+  merged['finalizers'] = meta.finalizers;
+  merged['ownerReferences'] = meta.ownerReferences;
+  merged['labels'] = meta.labels;
+  return render(merged, METADATA);
 }
 
 function sortDisabled(): boolean {
