@@ -6,10 +6,11 @@ export interface ClusterFlags {
   readonly namespace: string;
 }
 
-export function withClusterFlags<T>(yargs: Argv<T>): Argv<T & ClusterFlags> {
+/** `kind` names what --namespace selects, in its help. */
+export function withClusterFlags<T>(yargs: Argv<T>, kind = 'Sync'): Argv<T & ClusterFlags> {
   return yargs
     .option('kubeconfig', { type: 'string', describe: 'Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, or in-cluster config)' })
-    .option('namespace', { alias: 'n', type: 'string', default: 'default', describe: 'Namespace of the Sync' }) as Argv<T & ClusterFlags>;
+    .option('namespace', { alias: 'n', type: 'string', default: 'default', describe: `Namespace of the ${kind}` }) as Argv<T & ClusterFlags>;
 }
 
 /** `ns/name` or `name` (in --namespace). */

@@ -1,31 +1,38 @@
-// `strata get syncs`: the Syncs with Ready, revision, age and message.
+// `strata get syncs|imageupdates`: Syncs with Ready, revision, age and message; ImageUpdates with Ready, reason, last push and run.
 import type { CommandModule } from 'yargs';
 import { stringify } from 'yaml';
+import { ImageUpdateClient, imageUpdateReady } from '../../src/reconciler/image-update-client.ts';
+import type { ImageUpdate } from '../../src/reconciler/image-update-types.ts';
 import { findCondition } from '../../src/reconciler/status.ts';
 import { SyncClient } from '../../src/reconciler/sync-client.ts';
 import type { Sync } from '../../src/reconciler/sync-types.ts';
 import { withClusterFlags, type ClusterFlags } from './_cluster-flags.ts';
 
 interface GetArgs extends ClusterFlags {
-  resource: 'syncs';
+  resource: (typeof RESOURCES)[number];
   output: 'table' | 'json' | 'yaml';
   'all-namespaces': boolean;
 }
 
+const RESOURCES = ['syncs', 'sync', 'imageupdates', 'imageupdate'] as const;
+
 export const getCommand: CommandModule<object, GetArgs> = {
   command: 'get <resource>',
-  describe: 'List Syncs with their Ready condition, revision, age and message',
+  describe: 'List Syncs (revision, age) or ImageUpdates (reason, last push, last run) with their Ready condition and message',
   builder: (yargs) =>
-    withClusterFlags(yargs)
-      .positional('resource', { choices: ['syncs', 'sync'] as const, describe: 'What to list' })
-      .option('all-namespaces', { alias: 'A', type: 'boolean', default: false, describe: 'List Syncs of every namespace' })
-      .option('output', { alias: 'o', choices: ['table', 'json', 'yaml'] as const, default: 'table' as const, describe: 'Output format' }) as never,
+    withClusterFlags(yargs, 'Sync or ImageUpdate')
+      .positional('resource', { choices: RESOURCES, describe: 'What to list' })
+      .option('all-namespaces', { alias: 'A', type: 'boolean', default: false, describe: 'List the objects of every namespace' })
+      .option('output', { alias: 'o', choices: ['table', 'json', 'yaml'] as const, default: 'table' as const, describe: 'Output format' })
+      .example('$0 get syncs -A', 'every Sync: READY, REVISION, AGE, MESSAGE')
+      .example('$0 get imageupdates -n strata-system', 'READY, REASON, LAST PUSH (short commit), LAST RUN (age), MESSAGE') as never,
   handler: async (args) => {
-    const client = new SyncClient(args.kubeconfig);
-    const syncs = await client.list(args['all-namespaces'] ? undefined : args.namespace);
-    if (args.output === 'json') process.stdout.write(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items: syncs }, null, 2)}\n`);
-    else if (args.output === 'yaml') process.stdout.write(stringify({ apiVersion: 'v1', kind: 'List', items: syncs }));
-    else process.stdout.write(syncTable(syncs, new Date()));
+    const namespace = args['all-namespaces'] ? undefined : args.namespace;
+    const imageUpdates = args.resource === 'imageupdates' || args.resource === 'imageupdate';
+    const items = imageUpdates ? await new ImageUpdateClient(args.kubeconfig).list(namespace) : await new SyncClient(args.kubeconfig).list(namespace);
+    if (args.output === 'json') process.stdout.write(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 2)}\n`);
+    else if (args.output === 'yaml') process.stdout.write(stringify({ apiVersion: 'v1', kind: 'List', items }));
+    else process.stdout.write(imageUpdates ? imageUpdateTable(items as ImageUpdate[], new Date()) : syncTable(items as Sync[], new Date()));
   },
 };
 
@@ -43,7 +50,30 @@ export function syncTable(syncs: readonly Sync[], now: Date): string {
       (ready?.message ?? '').split('\n')[0]?.slice(0, 80) ?? '',
     ]);
   }
-  if (rows.length === 1) return 'No Syncs found.\n';
+  return rows.length === 1 ? 'No Syncs found.\n' : table(rows);
+}
+
+export function imageUpdateTable(updates: readonly ImageUpdate[], now: Date): string {
+  const rows = [['NAMESPACE', 'NAME', 'READY', 'REASON', 'LAST PUSH', 'LAST RUN', 'MESSAGE']];
+  for (const update of updates) {
+    const ready = imageUpdateReady(update);
+    const suspended = update.spec.suspend ? ' (suspended)' : '';
+    rows.push([
+      update.metadata.namespace ?? '',
+      update.metadata.name,
+      `${ready?.status ?? 'Unknown'}${suspended}`,
+      ready?.reason ?? '',
+      // Git's default abbreviation; the full commit is in -o json|yaml.
+      (update.status?.lastPushedCommit ?? '').slice(0, 7),
+      update.status?.lastRunTime ? age(update.status.lastRunTime, now) : '',
+      (ready?.message ?? '').split('\n')[0]?.slice(0, 80) ?? '',
+    ]);
+  }
+  return rows.length === 1 ? 'No ImageUpdates found.\n' : table(rows);
+}
+
+/** Columns padded to their widest cell, the last one left as it is. */
+function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
   return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd()).join('\n') + '\n';
 }

@@ -48,7 +48,7 @@ export const commandTable: readonly CommandEntry[] = [
   },
   {
     command: 'get <resource>',
-    describe: 'List Syncs with their Ready condition, revision, age and message',
+    describe: 'List Syncs (revision, age) or ImageUpdates (reason, last push, last run) with their Ready condition and message',
     load: async () => (await import('./get.ts')).getCommand,
   },
   {
@@ -60,6 +60,11 @@ export const commandTable: readonly CommandEntry[] = [
     command: 'images <command>',
     describe: 'Image update automation: scan registries and pick tags by policy, update the image locks',
     load: async () => (await import('./images.ts')).imagesCommand,
+  },
+  {
+    command: 'imageupdate <command>',
+    describe: 'ImageUpdate objects in the cluster: reconcile (run now, --wait), suspend, resume (list them: strata get imageupdates)',
+    load: async () => (await import('./imageupdate.ts')).imageUpdateCommand,
   },
   {
     command: 'parity <a> <b>',

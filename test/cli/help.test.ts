@@ -61,7 +61,7 @@ describe('strata --help (the real binary; commands load lazily)', () => {
     expect(top.code).toBe(0);
     for (const entry of commandTable) expect(top.stdout, entry.command).toContain(`strata ${entry.command}`);
 
-    const groups = ['secrets', 'images'];
+    const groups = ['secrets', 'images', 'imageupdate'];
     const limit = pLimit(4);
     const [groupHelps, commandHelps] = await Promise.all([
       Promise.all(groups.map((group) => limit(() => strata([group, '--help'])))),

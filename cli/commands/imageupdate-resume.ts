@@ -1,0 +1,19 @@
+// `strata imageupdate resume <name>`: resumes a suspended ImageUpdate and asks for a run now.
+import type { CommandModule } from 'yargs';
+import { ImageUpdateClient } from '../../src/reconciler/image-update-client.ts';
+import { splitSyncName, withClusterFlags, type ClusterFlags } from './_cluster-flags.ts';
+
+interface ImageUpdateResumeArgs extends ClusterFlags {
+  name: string;
+}
+
+export const imageUpdateResumeCommand: CommandModule<object, ImageUpdateResumeArgs> = {
+  command: 'resume <name>',
+  describe: 'Resume a suspended ImageUpdate and run it now',
+  builder: (yargs) => withClusterFlags(yargs, 'ImageUpdate').positional('name', { type: 'string', demandOption: true, describe: 'name or namespace/name' }) as never,
+  handler: async (args) => {
+    const { namespace, name } = splitSyncName(args.name, args.namespace);
+    await new ImageUpdateClient(args.kubeconfig).resume(namespace, name);
+    process.stdout.write(`✔ ImageUpdate ${namespace}/${name} resumed\n`);
+  },
+};
