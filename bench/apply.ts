@@ -144,7 +144,8 @@ async function main(): Promise<void> {
   }
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(kubeconfigPath);
-  const client = await KubeClient.fromKubeConfig(kubeConfig);
+  // Sockets as the agent sizes its pool (engine-binding.ts).
+  const client = await KubeClient.fromKubeConfig(kubeConfig, { maxSockets: Math.max(32, CONCURRENCY * 2) });
   const env = { ...process.env, KUBECONFIG: kubeconfigPath, KUBECACHEDIR: path.join(work, 'kube-cache') };
   const owner = ownerLabels('bench', 'strata-system');
   try {
