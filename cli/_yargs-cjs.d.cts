@@ -1,0 +1,4 @@
+import type yargsFactory from 'yargs';
+
+declare const yargs: typeof yargsFactory;
+export = yargs;
