@@ -32,8 +32,8 @@ export interface StructOp {
   readonly op: 'struct';
   /** Undefined until probed (see {@link fieldsOf}); null when the probe could not explain the converter. */
   fields: readonly Field[] | undefined | null;
-  /** The props keys the converter reads; others are dropped by it. */
-  known: ReadonlySet<string> | undefined;
+  /** The props keys the converter reads, to their index in `fields`; others are dropped by it. */
+  index: ReadonlyMap<string, number> | undefined;
   readonly path: readonly Step[];
 }
 
@@ -236,15 +236,15 @@ function classify(value: object, output: unknown, path: readonly Step[]): Op {
   }
   if (state.mapped !== undefined) throw new Unexplained('unknown array conversion');
   // A struct converter: explained now when the guide went here, else when an object first has a value here.
-  const struct: StructOp = { op: 'struct', fields: undefined, known: undefined, path };
+  const struct: StructOp = { op: 'struct', fields: undefined, index: undefined, path };
   if (state.mode === 'guided') {
     const fields = fieldsFrom(state, output as Record<string, unknown>, path, false) as Field[];
     struct.fields = fields;
-    struct.known = new Set(fields.map((field) => field.ts));
+    struct.index = indexOf(fields);
   } else if (state.reads.length === 0) {
     if (Object.keys(output).length > 0) throw new Unexplained('struct output without reads');
     struct.fields = [];
-    struct.known = new Set();
+    struct.index = new Map();
   }
   return struct;
 }
@@ -301,6 +301,10 @@ function fieldsFrom(state: MarkerState, output: Record<string, unknown>, path: r
   return entries;
 }
 
+function indexOf(fields: readonly Field[]): Map<string, number> {
+  return new Map(fields.map((field, index) => [field.ts, index]));
+}
+
 const schemas = new Map<() => unknown, RootSchema | typeof UNSUPPORTED>();
 
 /**
@@ -315,7 +319,7 @@ export function schemaOf(toJson: () => unknown, props: unknown): RootSchema | ty
       const { state, output } = probe(toJson, [], props);
       const entries = fieldsFrom(state, output, [], true);
       const fields = entries.filter((entry): entry is Field => !Array.isArray(entry));
-      schema = { toJson, root: { op: 'struct', fields, known: new Set(fields.map((field) => field.ts)), path: [] }, entries };
+      schema = { toJson, root: { op: 'struct', fields, index: indexOf(fields), path: [] }, entries };
     } catch {
       schema = UNSUPPORTED;
     }
@@ -330,7 +334,7 @@ export function fieldsOf(schema: RootSchema, struct: StructOp, value: unknown): 
     try {
       const { state, output } = probe(schema.toJson, struct.path, value);
       const fields = fieldsFrom(state, output, struct.path, false) as Field[];
-      struct.known = new Set(fields.map((field) => field.ts));
+      struct.index = indexOf(fields);
       struct.fields = fields;
     } catch {
       struct.fields = null;

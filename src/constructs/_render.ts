@@ -193,21 +193,28 @@ function convertStruct(schema: RootSchema, op: StructOp, raw: unknown): unknown 
   if (!isPlainObject(value)) throw FALLBACK;
   const fields = fieldsOf(schema, op, value);
   if (fields === undefined) throw FALLBACK;
+  // A value sets a few of its struct's fields (PodSpec declares 40): walk its keys, then write in the converter's order.
+  const present: number[] = [];
+  let ordered = true;
+  for (const key of Object.keys(value)) {
+    const index = op.index!.get(key);
+    if (index === undefined) {
+      // A prop the converter drops: cdk8s still renders it first (which may throw or resolve a Lazy), so leave the object to it.
+      if (value[key] !== undefined && value[key] !== null) throw FALLBACK;
+    } else if (value[key] !== undefined) {
+      if (present.length > 0 && present[present.length - 1]! > index) ordered = false;
+      present.push(index);
+    }
+  }
+  if (!ordered) present.sort((a, b) => a - b);
   const out: Record<string, unknown> = {};
-  let present = 0;
-  for (const field of fields) {
-    const item = value[field.ts];
-    if (item === undefined) continue;
-    present++;
-    const converted = convert(schema, field.value, item);
+  for (const index of present) {
+    const field = fields[index]!;
+    const converted = convert(schema, field.value, value[field.ts]);
     if (converted !== undefined) out[field.json] = converted;
   }
-  const own = Object.keys(value).length;
-  // Props the converter drops: cdk8s still renders them first (which may throw or resolve a Lazy), so leave those objects to it.
-  if (own !== present) for (const key in value) if (value[key] !== undefined && value[key] !== null && !op.known!.has(key)) throw FALLBACK;
   return out;
 }
-
 
 /** `toJson()` of a generated L1 class in one walk: what `{ ...GVK, ...toJson_XProps(fastToJson()) }` gives. */
 function fusedToJson(object: ApiObject, schema: RootSchema): Record<string, unknown> {
@@ -216,7 +223,7 @@ function fusedToJson(object: ApiObject, schema: RootSchema): Record<string, unkn
   // ApiObject.toJson() replaces `metadata` and renders apiVersion and kind (strings) harmlessly; other props the converter drops go to cdk8s.
   for (const key in props) {
     const value = props[key];
-    if (key === 'metadata' || value === undefined || value === null || schema.root.known!.has(key)) continue;
+    if (key === 'metadata' || value === undefined || value === null || schema.root.index!.has(key)) continue;
     if ((key === 'apiVersion' || key === 'kind') && typeof value === 'string') continue;
     throw FALLBACK;
   }
