@@ -2,7 +2,8 @@
 // Usage: tsx bench/_measure.ts <mode> <objects> <workdir>; prints one JSON line.
 //   cdk8s          stock `App.synth()` of the fleet's construct tree (YAML via the `yaml` library, one file per chart)
 //   cdk8s-per-resource  the same with YamlOutputType.FILE_PER_RESOURCE (one file per object, like Strata)
-//   strata         Strata's synthesis of the same tree: toJson, canonical YAML, one file per object, index.json
+//   strata         Strata's synthesis of the same tree as `strata synth` does it: construct validations, toJson,
+//                  name/metadata and plaintext-Secret checks, canonical YAML, one file per object, index.json
 //   strata-overlay Strata end to end with an overlay (namespace, name prefix, labels, image tag, replicas)
 //   base           writes the fleet's objects as a kustomize base (not timed)
 //   project        writes a Strata project compiling the fleet (not timed)
@@ -13,7 +14,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { synth } from '../src/compiler/index.ts';
 import { syncDirectory } from '../src/compiler/write.ts';
-import { filesOf } from '../src/compiler/compile.ts';
+import { filesOf, objectProblems } from '../src/compiler/compile.ts';
 import { synthesizeTree } from '../src/constructs/_synthesize.ts';
 import { fleet } from '../src/constructs/index.ts';
 import { ManifestSet } from '../src/manifest/index.ts';
@@ -59,7 +60,8 @@ async function main(): Promise<void> {
       const app = fleet({ objects, name: FLEET_NAME }).app();
       const treeMs = performance.now() - built;
       const started = start();
-      const { resources } = synthesizeTree(app);
+      const { resources, problems } = synthesizeTree(app);
+      if (problems.length > 0 || objectProblems(resources).length > 0) throw new Error('the fleet has problems');
       const set = ManifestSet.of(resources);
       await syncDirectory(join(out, FLEET_NAME), filesOf(FLEET_NAME, set));
       report({ ms: performance.now() - started, treeMs, objects: set.size });
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
     case 'strata-overlay': {
       const started = start();
       const inputs = fleet({ objects, name: FLEET_NAME, overlays: fleetOverlays(objects) }).synthesize();
+      if (objectProblems(inputs).length > 0) throw new Error('the fleet has problems');
       const set = ManifestSet.of(inputs);
       await syncDirectory(join(out, FLEET_NAME), filesOf(FLEET_NAME, set));
       report({ ms: performance.now() - started, objects: set.size });

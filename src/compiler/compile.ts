@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { INDEX_FILE, ManifestSet, refOf, serializeIndex } from '../manifest/index.ts';
+import { INDEX_FILE, ManifestSet, refOf, serializeIndex, type ManifestSetEntryInput } from '../manifest/index.ts';
 import { findPlaintextSecrets, plaintextSecretMessage } from '../secrets/plaintext-secrets.ts';
 import { ClusterLoadError, ObjectValidationError, type ObjectProblem } from './errors.ts';
 import { loadClusterSource, synthesizeCluster } from './load.ts';
@@ -22,12 +22,7 @@ export interface CompiledCluster {
 export async function compileCluster(layout: ProjectLayout, name: string): Promise<CompiledCluster> {
   const source = await loadClusterSource(layout, name);
   const inputs = await synthesizeCluster(layout, source);
-  const problems: ObjectProblem[] = [];
-  for (const input of inputs) {
-    problems.push(...validateObjectNames(input.object, input.source ?? '(no construct path)'));
-    // A Secret with values must be a SopsSecret (ciphertext) unless marked non-sensitive.
-    for (const secret of findPlaintextSecrets([input])) problems.push({ source: secret.source, ref: refOf(input.object), field: secret.field, message: plaintextSecretMessage(secret) });
-  }
+  const problems = objectProblems(inputs);
   if (problems.length > 0) throw new ObjectValidationError(name, problems);
   let set: ManifestSet;
   try {
@@ -37,6 +32,17 @@ export async function compileCluster(layout: ProjectLayout, name: string): Promi
     throw new ClusterLoadError(name, relative(layout.root, clusterEntry(layout, name)), message, { cause: error });
   }
   return { name, set, files: filesOf(name, set) };
+}
+
+/** What the compiler checks of every object before writing it: names and metadata, and no plaintext Secret. */
+export function objectProblems(inputs: Iterable<ManifestSetEntryInput>): ObjectProblem[] {
+  const problems: ObjectProblem[] = [];
+  for (const input of inputs) {
+    problems.push(...validateObjectNames(input.object, input.source ?? '(no construct path)'));
+    // A Secret with values must be a SopsSecret (ciphertext) unless marked non-sensitive.
+    for (const secret of findPlaintextSecrets([input])) problems.push({ source: secret.source, ref: refOf(input.object), field: secret.field, message: plaintextSecretMessage(secret) });
+  }
+  return problems;
 }
 
 /** The files of a compiled set: one YAML file per object and index.json. */

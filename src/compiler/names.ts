@@ -90,53 +90,70 @@ export function validateObjectNames(object: KubeObject, source: string): ObjectP
     const nsProblem = checkName(object.metadata.namespace, NAME_RULES.dns1123Label);
     if (nsProblem) add('metadata.namespace', nsProblem);
   }
-  checkMetadata(object.metadata, 'metadata', add);
-  walkTemplates(object, '', add);
+  checkMetadata(object.metadata, () => 'metadata', add);
+  walkTemplates(object, [], add);
   return problems;
 }
 
 type Add = (field: string, message: string) => void;
+/** A field's path, written only when a problem is reported: most objects have none, and paths cost more than the checks. */
+type Path = () => string;
 
-function checkMetadata(metadata: unknown, path: string, add: Add): void {
+function checkMetadata(metadata: unknown, path: Path, add: Add): void {
   if (typeof metadata !== 'object' || metadata === null) return;
   const { labels, annotations } = metadata as { labels?: unknown; annotations?: unknown };
-  checkLabels(labels, `${path}.labels`, add);
+  checkLabels(labels, () => `${path()}.labels`, add);
   if (typeof annotations === 'object' && annotations !== null) {
     let bytes = 0;
     for (const [key, value] of Object.entries(annotations)) {
-      const field = fieldOf(`${path}.annotations`, key);
       const keyProblem = checkQualifiedName(key);
-      if (keyProblem) add(field, keyProblem);
-      if (typeof value !== 'string') add(field, `value must be a string, not ${value === null ? 'null' : typeof value}`);
+      if (keyProblem) add(fieldOf(`${path()}.annotations`, key), keyProblem);
+      if (typeof value !== 'string') add(fieldOf(`${path()}.annotations`, key), `value must be a string, not ${value === null ? 'null' : typeof value}`);
       else bytes += key.length + value.length;
     }
-    if (bytes > ANNOTATIONS_MAX_BYTES) add(`${path}.annotations`, `annotations total ${bytes} bytes; the limit is ${ANNOTATIONS_MAX_BYTES}`);
+    if (bytes > ANNOTATIONS_MAX_BYTES) add(`${path()}.annotations`, `annotations total ${bytes} bytes; the limit is ${ANNOTATIONS_MAX_BYTES}`);
   }
 }
 
-function checkLabels(labels: unknown, path: string, add: Add): void {
+function checkLabels(labels: unknown, path: Path, add: Add): void {
   if (typeof labels !== 'object' || labels === null) return;
   for (const [key, value] of Object.entries(labels)) {
-    const field = fieldOf(path, key);
     const keyProblem = checkQualifiedName(key);
-    if (keyProblem) add(field, keyProblem);
+    if (keyProblem) add(fieldOf(path(), key), keyProblem);
     const valueProblem = checkLabelValue(value);
-    if (valueProblem) add(field, valueProblem);
+    if (valueProblem) add(fieldOf(path(), key), valueProblem);
   }
 }
 
-/** Pod templates (`…template.metadata`) and selectors (`…selector.matchLabels`) anywhere under `spec`. */
-function walkTemplates(value: unknown, path: string, add: Add): void {
+/** `spec.template.metadata`, `spec.containers[0]`, `data["a.b"]`: the keys from the object's root. */
+function pathOf(keys: readonly (string | number)[]): string {
+  let path = '';
+  for (const key of keys) path = typeof key === 'number' ? `${path}[${key}]` : path === '' ? key : fieldOf(path, key);
+  return path;
+}
+
+/** Pod templates (`…template.metadata`) and selectors (`…selector.matchLabels`) anywhere under `spec`; `keys` is the way down (a stack). */
+function walkTemplates(value: unknown, keys: (string | number)[], add: Add): void {
   if (typeof value !== 'object' || value === null) return;
   if (Array.isArray(value)) {
-    value.forEach((item, index) => walkTemplates(item, `${path}[${index}]`, add));
+    for (let index = 0; index < value.length; index++) {
+      keys.push(index);
+      walkTemplates(value[index], keys, add);
+      keys.pop();
+    }
     return;
   }
-  for (const [key, child] of Object.entries(value)) {
-    if (path === '' && (key === 'metadata' || key === 'apiVersion' || key === 'kind' || key === 'data' || key === 'stringData')) continue;
-    const childPath = path === '' ? key : fieldOf(path, key);
-    if (key === 'template' && typeof child === 'object' && child !== null) checkMetadata((child as { metadata?: unknown }).metadata, `${childPath}.metadata`, add);
-    if (key === 'selector' && typeof child === 'object' && child !== null) checkLabels((child as { matchLabels?: unknown }).matchLabels, `${childPath}.matchLabels`, add);
-    walkTemplates(child, childPath, add);
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (keys.length === 0 && (key === 'metadata' || key === 'apiVersion' || key === 'kind' || key === 'data' || key === 'stringData')) continue;
+    const child = record[key];
+    keys.push(key);
+    if ((key === 'template' || key === 'selector') && typeof child === 'object' && child !== null) {
+      const at = keys.slice();
+      if (key === 'template') checkMetadata((child as { metadata?: unknown }).metadata, () => `${pathOf(at)}.metadata`, add);
+      else checkLabels((child as { matchLabels?: unknown }).matchLabels, () => `${pathOf(at)}.matchLabels`, add);
+    }
+    walkTemplates(child, keys, add);
+    keys.pop();
   }
 }
