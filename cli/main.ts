@@ -17,7 +17,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     .strict()
     .recommendCommands()
     .epilogue(
-      'Exit codes: 0 success; 1 the check found a difference (check, diff, parity) or validation failed; 2 usage or runtime error.\n' +
+      'Exit codes: 0 success; 1 the check found a difference (check, diff, parity), validation failed, or a reconcile --wait ended not Ready; 2 usage or runtime error.\n' +
         'Colour follows the terminal and is off when NO_COLOR is set.',
     )
     .help()
