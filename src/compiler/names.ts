@@ -137,8 +137,10 @@ function walkTemplates(value: unknown, keys: (string | number)[], add: Add): voi
   if (typeof value !== 'object' || value === null) return;
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
+      const item: unknown = value[index];
+      if (typeof item !== 'object' || item === null) continue;
       keys.push(index);
-      walkTemplates(value[index], keys, add);
+      walkTemplates(item, keys, add);
       keys.pop();
     }
     return;
@@ -147,8 +149,10 @@ function walkTemplates(value: unknown, keys: (string | number)[], add: Add): voi
   for (const key of Object.keys(record)) {
     if (keys.length === 0 && (key === 'metadata' || key === 'apiVersion' || key === 'kind' || key === 'data' || key === 'stringData')) continue;
     const child = record[key];
+    // Scalars hold no templates: most of an object's leaves end here, without a call.
+    if (typeof child !== 'object' || child === null) continue;
     keys.push(key);
-    if ((key === 'template' || key === 'selector') && typeof child === 'object' && child !== null) {
+    if (key === 'template' || key === 'selector') {
       const at = keys.slice();
       if (key === 'template') checkMetadata((child as { metadata?: unknown }).metadata, () => `${pathOf(at)}.metadata`, add);
       else checkLabels((child as { matchLabels?: unknown }).matchLabels, () => `${pathOf(at)}.matchLabels`, add);
