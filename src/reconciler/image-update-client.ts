@@ -93,11 +93,13 @@ export class ImageUpdateClient {
     return this.patch(namespace, name, { spec: { suspend } });
   }
 
-  /** Resumes the object and asks for a run now (the spec change alone triggers one; the annotation makes it awaitable). */
+  /**
+   * Resumes the object and asks for a run now; returns the requested value (for waitForRun).
+   * One patch: the agent sees the spec change and the request together and runs once.
+   */
   async resume(namespace: string, name: string): Promise<string> {
-    await this.setSuspended(namespace, name, false);
     const value = new Date().toISOString();
-    await this.patch(namespace, name, { metadata: { annotations: { [RECONCILE_REQUESTED_AT]: value } } });
+    await this.patch(namespace, name, { metadata: { annotations: { [RECONCILE_REQUESTED_AT]: value } }, spec: { suspend: false } });
     return value;
   }
 

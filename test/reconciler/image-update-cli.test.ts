@@ -117,6 +117,12 @@ describe('strata get imageupdates / strata imageupdate (the binary)', () => {
     expect(imageUpdateReady(after)).toMatchObject({ status: 'True', reason: 'UpToDate' });
     expect(after.status?.lastRunTime).not.toBe(runsBefore);
 
+    // Alone (not beside other commands): how long a run takes through the binary, process start included.
+    const started = Date.now();
+    const alone = await strata(['imageupdate', 'reconcile', 'fleet', ...kube, '--wait', '--timeout', '60s']);
+    expect(alone.code, alone.stderr).toBe(0);
+    console.log(`strata imageupdate reconcile --wait (UpToDate run, clone reused): ${Date.now() - started} ms`);
+
     // Without --wait: the request is made and the command returns.
     const quick = await strata(['imageupdate', 'reconcile', 'fleet', ...kube]);
     expect(quick.code, quick.stderr).toBe(0);
