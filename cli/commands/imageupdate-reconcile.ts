@@ -22,7 +22,13 @@ export const imageUpdateReconcileCommand: CommandModule<object, ImageUpdateRecon
       .example('$0 imageupdate reconcile fleet --wait', 'run fleet now and print the result') as never,
   handler: async (args) => {
     const { namespace, name } = splitSyncName(args.name, args.namespace);
-    const timeoutMs = parseDuration(args.timeout);
+    let timeoutMs: number;
+    try {
+      timeoutMs = parseDuration(args.timeout);
+    } catch (error) {
+      // Checked before the request, so a typo does not leave a run asked for and unwatched.
+      throw new ExitError(`--timeout: ${(error as Error).message}`, 2);
+    }
     const client = new ImageUpdateClient(args.kubeconfig);
     const requestedAt = await client.requestRun(namespace, name);
     process.stderr.write(`► run of ImageUpdate ${namespace}/${name} requested\n`);

@@ -130,14 +130,17 @@ describe('strata get imageupdates / strata imageupdate (the binary)', () => {
     expect((await client.get(ns, 'fleet')).metadata.annotations?.[RECONCILE_REQUESTED_AT]).not.toBe(requestedAt);
   }, 180_000);
 
-  it('suspend and resume of a missing ImageUpdate name it (exit 2)', async () => {
+  it('suspend and resume of a missing ImageUpdate name it, a bad --timeout names the flag (exit 2)', async () => {
     const ns = await namespace(env, 'imageupdate-cli-missing');
     const kube = ['--kubeconfig', testCluster().kubeconfigPath, '-n', ns];
-    const [suspend, resume, empty] = await Promise.all([
+    const [suspend, resume, empty, badTimeout] = await Promise.all([
       strata(['imageupdate', 'suspend', 'ghost', ...kube]),
       strata(['imageupdate', 'resume', 'ghost', ...kube]),
       strata(['get', 'imageupdates', ...kube]),
+      strata(['imageupdate', 'reconcile', 'ghost', ...kube, '--wait', '--timeout', 'soon']),
     ]);
+    expect(badTimeout.code).toBe(2);
+    expect(badTimeout.stderr).toBe('Error: --timeout: invalid duration "soon": use Go syntax such as 30s, 5m or 1h30m\n');
     expect(suspend.code).toBe(2);
     expect(suspend.stderr).toContain(`ImageUpdateNotFoundError: ImageUpdate ${ns}/ghost not found`);
     expect(resume.code).toBe(2);
