@@ -31,3 +31,15 @@ export function readAll(response: http.IncomingMessage): Promise<string> {
     response.on('error', reject);
   });
 }
+
+/**
+ * How long to wait before sending a refused request again: the `Retry-After` seconds of a 429
+ * or 5xx answer (client-go's rule: without the header, no retry), at most 60 s.
+ */
+export function retryAfterMs(response: http.IncomingMessage): number | undefined {
+  const status = response.statusCode ?? 0;
+  if (status !== 429 && (status < 500 || status > 599)) return undefined;
+  const header = response.headers['retry-after'];
+  if (header === undefined || !/^\d+$/.test(header.trim())) return undefined;
+  return Math.min(Number(header.trim()), 60) * 1000;
+}

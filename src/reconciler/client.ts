@@ -11,10 +11,11 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { setTimeout as delay } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { apiVersionOf, describeRef, refOf, splitApiVersion, type KubeObject, type ObjectRef } from '../manifest/index.ts';
 import { KubeApiError, NoKindMatchError, errorOf } from './client-errors.ts';
-import { countRequest, headersOf, readAll } from './_http.ts';
+import { countRequest, headersOf, readAll, retryAfterMs } from './_http.ts';
 
 export { KubeApiError, NoKindMatchError, isImmutableError, type StatusCause } from './client-errors.ts';
 
@@ -41,6 +42,13 @@ export interface KubeClientOptions {
    * @default 60_000
    */
   readonly credentialsTtlMs?: number;
+  /**
+   * How many times a request refused with 429 (or a 5xx) and a `Retry-After` header is sent
+   * again after the time the server asked for, as client-go does: API Priority and Fairness
+   * refuses requests beyond a flow's share that way, which many requests in flight can meet.
+   * @default 10
+   */
+  readonly maxRetries?: number;
 }
 
 /** Where a kind lives in the API: what discovery says about it. */
@@ -144,6 +152,7 @@ export class KubeClient {
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
       userAgent: options.userAgent ?? 'strata',
       credentialsTtlMs: options.credentialsTtlMs ?? 60_000,
+      maxRetries: options.maxRetries ?? 10,
     };
     const server = new URL(cluster.server);
     const tls: https.RequestOptions = {};
@@ -410,6 +419,13 @@ export class KubeClient {
       // Credentials may have rotated (token files, exec plugins): read them again once.
       await readAll(response);
       this.transport.headersAt = 0;
+      response = await this.open(method, path, body, options, true);
+    }
+    for (let retry = 1; retry <= this.transport.options.maxRetries; retry += 1) {
+      const waitMs = retryAfterMs(response);
+      if (waitMs === undefined) break;
+      await readAll(response);
+      await delay(waitMs, undefined, { signal: options.signal });
       response = await this.open(method, path, body, options, true);
     }
     const text = await readAll(response);
