@@ -380,7 +380,11 @@ async function plan(api: KubeClient, object: KubeObject, known: KubeObject | nul
   }
   if (dryRun.created) return { kind: 'write', object, ref, action: 'created' };
 
-  const live = known ?? (await api.get(ref, signal));
+  let live = known ?? (await api.get(ref, signal));
+  // A dry-run keeps the stored resourceVersion, so a different one means someone wrote the
+  // object after it was read (a Deployment's controller adds its revision annotation): compare
+  // with what the dry-run started from, not with the older read.
+  if (known && live && dryRun.object.metadata.resourceVersion !== live.metadata.resourceVersion) live = await api.get(ref, signal);
   if (!live) return { kind: 'write', object, ref, action: 'created' };
   const lateSkip = known === undefined ? skipReason(object, live) : undefined;
   if (lateSkip) return { kind: 'done', entry: entryOf(ref, 'skipped', lateSkip) };
