@@ -1,9 +1,8 @@
 // `strata imageupdate reconcile <name> [--wait]`: asks the agent to run an ImageUpdate now (annotation strata.dev/reconcile-requested-at).
 import type { CommandModule } from 'yargs';
 import { ImageUpdateClient, imageUpdateReady } from '../../src/reconciler/image-update-client.ts';
-import { parseDuration } from '../../src/reconciler/sync-types.ts';
 import { ExitError } from '../errors.ts';
-import { splitSyncName, withClusterFlags, type ClusterFlags } from './_cluster-flags.ts';
+import { parseDurationFlag, splitSyncName, withClusterFlags, type ClusterFlags } from './_cluster-flags.ts';
 
 interface ImageUpdateReconcileArgs extends ClusterFlags {
   name: string;
@@ -22,13 +21,7 @@ export const imageUpdateReconcileCommand: CommandModule<object, ImageUpdateRecon
       .example('$0 imageupdate reconcile fleet --wait', 'run fleet now and print the result') as never,
   handler: async (args) => {
     const { namespace, name } = splitSyncName(args.name, args.namespace);
-    let timeoutMs: number;
-    try {
-      timeoutMs = parseDuration(args.timeout);
-    } catch (error) {
-      // Checked before the request, so a typo does not leave a run asked for and unwatched.
-      throw new ExitError(`--timeout: ${(error as Error).message}`, 2);
-    }
+    const timeoutMs = parseDurationFlag('timeout', args.timeout);
     const client = new ImageUpdateClient(args.kubeconfig);
     const requestedAt = await client.requestRun(namespace, name);
     process.stderr.write(`► run of ImageUpdate ${namespace}/${name} requested\n`);

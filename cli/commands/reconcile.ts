@@ -2,9 +2,8 @@
 import type { CommandModule } from 'yargs';
 import { findCondition } from '../../src/reconciler/status.ts';
 import { SyncClient } from '../../src/reconciler/sync-client.ts';
-import { parseDuration } from '../../src/reconciler/sync-types.ts';
 import { ExitError } from '../errors.ts';
-import { splitSyncName, withClusterFlags, type ClusterFlags } from './_cluster-flags.ts';
+import { parseDurationFlag, splitSyncName, withClusterFlags, type ClusterFlags } from './_cluster-flags.ts';
 
 interface ReconcileArgs extends ClusterFlags {
   sync: string;
@@ -22,11 +21,12 @@ export const reconcileCommand: CommandModule<object, ReconcileArgs> = {
       .option('timeout', { type: 'string', default: '5m', describe: 'How long --wait waits' }) as never,
   handler: async (args) => {
     const { namespace, name } = splitSyncName(args.sync, args.namespace);
+    const timeoutMs = parseDurationFlag('timeout', args.timeout);
     const client = new SyncClient(args.kubeconfig);
     const requestedAt = await client.requestReconcile(namespace, name);
     process.stderr.write(`► reconcile of Sync ${namespace}/${name} requested\n`);
     if (!args.wait) return;
-    const sync = await client.waitForReconcile(namespace, name, { requestedAt, timeoutMs: parseDuration(args.timeout) });
+    const sync = await client.waitForReconcile(namespace, name, { requestedAt, timeoutMs });
     const ready = findCondition(sync.status, 'Ready');
     if (ready?.status === 'True') {
       process.stdout.write(`✔ ${ready.message}\n`);

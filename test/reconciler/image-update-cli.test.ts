@@ -133,14 +133,18 @@ describe('strata get imageupdates / strata imageupdate (the binary)', () => {
   it('suspend and resume of a missing ImageUpdate name it, a bad --timeout names the flag (exit 2)', async () => {
     const ns = await namespace(env, 'imageupdate-cli-missing');
     const kube = ['--kubeconfig', testCluster().kubeconfigPath, '-n', ns];
-    const [suspend, resume, empty, badTimeout] = await Promise.all([
+    const [suspend, resume, empty, badTimeout, badSyncTimeout] = await Promise.all([
       strata(['imageupdate', 'suspend', 'ghost', ...kube]),
       strata(['imageupdate', 'resume', 'ghost', ...kube]),
       strata(['get', 'imageupdates', ...kube]),
       strata(['imageupdate', 'reconcile', 'ghost', ...kube, '--wait', '--timeout', 'soon']),
+      strata(['reconcile', 'ghost', ...kube, '--wait', '--timeout', 'soon']),
     ]);
-    expect(badTimeout.code).toBe(2);
-    expect(badTimeout.stderr).toBe('Error: --timeout: invalid duration "soon": use Go syntax such as 30s, 5m or 1h30m\n');
+    // Both reconcile commands check the flag before asking for anything.
+    for (const result of [badTimeout, badSyncTimeout]) {
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe('Error: --timeout: invalid duration "soon": use Go syntax such as 30s, 5m or 1h30m\n');
+    }
     expect(suspend.code).toBe(2);
     expect(suspend.stderr).toContain(`ImageUpdateNotFoundError: ImageUpdate ${ns}/ghost not found`);
     expect(resume.code).toBe(2);
