@@ -1,9 +1,11 @@
 // A small project for the update tests: image locks and policies for two environments whose
 // images live in the test registry, in a real git repository.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { synth } from '../../src/compiler/index.ts';
+import type { AgentApi } from '../../src/reconciler/_api.ts';
 import type { TestRegistry } from '../registry/registry.ts';
 
 export const CHECKOUT_TAGS = ['1.2.3', '1.3.0-rc.1', 'v1.10.0', 'main-42', 'sha-abc.sig'];
@@ -127,4 +129,37 @@ export function writeRegistryConfig(dir: string, registry: TestRegistry, passwor
   const file = join(dir, 'registry-config.json');
   writeFileSync(file, JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${registry.username}:${password}`).toString('base64') } } }));
   return file;
+}
+
+/** The fixture project as its authors would commit it (sources and compiled output), in a new folder. */
+export async function compiledFixtureProject(registry: TestRegistry, namespace: string, edit: (files: Record<string, string>) => void = () => undefined): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-images-project-'));
+  const files = { ...fixtureFiles(registry.host), ...fixtureClusters(namespace) };
+  edit(files);
+  writeFiles(dir, files);
+  await synth({ root: dir, clusters: ['development'] });
+  return dir;
+}
+
+/** Every file below `dir` (path → content), for pushing to the test Git server. */
+export function filesOf(dir: string, root = dir): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (name === '.cache' || name === 'node_modules') continue;
+    if (statSync(path).isDirectory()) Object.assign(files, filesOf(path, root));
+    else files[relative(root, path)] = readFileSync(path, 'utf8');
+  }
+  return files;
+}
+
+/** The Secret `registry` (kubernetes.io/dockerconfigjson) with the registry's credentials. */
+export async function createRegistrySecret(api: AgentApi, namespace: string, registry: TestRegistry): Promise<void> {
+  await api.request('POST', `/api/v1/namespaces/${namespace}/secrets`, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'registry', namespace },
+    type: 'kubernetes.io/dockerconfigjson',
+    stringData: { '.dockerconfigjson': JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${registry.username}:${registry.password}`).toString('base64') } } }) },
+  });
 }

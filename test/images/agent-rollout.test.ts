@@ -1,25 +1,11 @@
 // End to end: an image pushed to the real registry → runImageUpdate (real Git server, the
 // real compiler) → the agent (real kube-apiserver of the test cluster) rolls the Deployment.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synth } from '../../src/compiler/index.ts';
 import { RegistryClient, runImageUpdate } from '../../src/images/index.ts';
 import { agent, createSync, live, namespace, readyAt, repo, setupEnv, waitFor, waitForSync, type Env } from '../reconciler/_harness.ts';
 import { startRegistry, type TestRegistry } from '../registry/registry.ts';
-import { fixtureClusters, fixtureFiles, pushFixtureImages, writeFiles } from './_fixture.ts';
-
-function filesOf(dir: string, root = dir): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (name === '.cache' || name === 'node_modules') continue;
-    if (statSync(path).isDirectory()) Object.assign(files, filesOf(path, root));
-    else files[relative(root, path)] = readFileSync(path, 'utf8');
-  }
-  return files;
-}
+import { compiledFixtureProject, filesOf, pushFixtureImages } from './_fixture.ts';
 
 interface Deployment {
   metadata: { generation: number };
@@ -46,10 +32,8 @@ describe('image update → agent', () => {
     const ns = await namespace(env, 'images');
     const { url, secret } = await repo(env, ns, 'fleet');
     // The project as its authors would commit it: sources and compiled output.
-    const project = mkdtempSync(join(tmpdir(), 'strata-images-agent-'));
+    const project = await compiledFixtureProject(registry, ns);
     dirs.push(project);
-    writeFiles(project, { ...fixtureFiles(registry.host), ...fixtureClusters(ns) });
-    await synth({ root: project, clusters: ['development'] });
     const first = await env.git.push('fleet', { files: filesOf(project), message: 'initial' });
 
     const handle = await agent(env, ns);

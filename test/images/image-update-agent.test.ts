@@ -3,12 +3,12 @@
 // a newer tag becomes exactly one pushed commit with the lock and the recompiled output; a wrong
 // password is a GitFailed condition that never shows the password; nothing new is UpToDate.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkOutput, synth } from '../../src/compiler/index.ts';
+import { checkOutput } from '../../src/compiler/index.ts';
 import { App, Chart, Testing } from 'cdk8s';
 import { StrataAgent } from '../../src/constructs/agent.ts';
 import { RecompileError } from '../../src/images/errors.ts';
@@ -18,18 +18,7 @@ import type { AgentApi } from '../../src/reconciler/_api.ts';
 import { testCluster } from '../cluster/context.ts';
 import { agent, live, namespace, repo, setupEnv, waitFor, type Env } from '../reconciler/_harness.ts';
 import { startRegistry, type TestRegistry } from '../registry/registry.ts';
-import { fixtureClusters, fixtureFiles, pushFixtureImages, writeFiles } from './_fixture.ts';
-
-function filesOf(dir: string, root = dir): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (name === '.cache' || name === 'node_modules') continue;
-    if (statSync(path).isDirectory()) Object.assign(files, filesOf(path, root));
-    else files[relative(root, path)] = readFileSync(path, 'utf8');
-  }
-  return files;
-}
+import { compiledFixtureProject, createRegistrySecret, filesOf, pushFixtureImages } from './_fixture.ts';
 
 let crdInstalled: Promise<void> | undefined;
 
@@ -69,23 +58,14 @@ describe('ImageUpdate objects run by the agent', () => {
     const ns = await namespace(env, 'imageupdate');
     const { url, secret } = await repo(env, ns, 'fleet');
     // The lock starts at the policies' picks (v1.10.0 and main-42 of the fixture tags).
-    const project = mkdtempSync(join(tmpdir(), 'strata-imageupdate-'));
+    const project = await compiledFixtureProject(registry, ns, (files) => {
+      files['clusters/development/images.json'] = (files['clusters/development/images.json'] ?? '').replace('checkout-api:1.2.3', 'checkout-api:v1.10.0').replace('worker:main-41', 'worker:main-42');
+    });
     dirs.push(project);
-    const files = fixtureFiles(registry.host);
-    files['clusters/development/images.json'] = (files['clusters/development/images.json'] ?? '').replace('checkout-api:1.2.3', 'checkout-api:v1.10.0').replace('worker:main-41', 'worker:main-42');
-    writeFiles(project, { ...files, ...fixtureClusters(ns) });
-    await synth({ root: project, clusters: ['development'] });
     const first = await env.git.push('fleet', { files: filesOf(project), message: 'initial' });
 
     const api = env.client.api;
-    const dockerConfig = JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${registry.username}:${registry.password}`).toString('base64') } } });
-    await api.request('POST', `/api/v1/namespaces/${ns}/secrets`, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'registry', namespace: ns },
-      type: 'kubernetes.io/dockerconfigjson',
-      stringData: { '.dockerconfigjson': dockerConfig },
-    });
+    await createRegistrySecret(api, ns, registry);
     const cacheDir = mkdtempSync(join(tmpdir(), 'strata-imageupdate-cache-'));
     dirs.push(cacheDir);
     // Every log line at debug, to show no Secret value is logged.
@@ -228,19 +208,11 @@ describe('ImageUpdate objects run by the agent', () => {
   it('a failed recompile is RecompileFailed and pushes nothing', async () => {
     const ns = await namespace(env, 'imageupdate-compile');
     const { url, secret } = await repo(env, ns, 'compile');
-    const project = mkdtempSync(join(tmpdir(), 'strata-imageupdate-'));
+    const project = await compiledFixtureProject(registry, ns);
     dirs.push(project);
-    writeFiles(project, { ...fixtureFiles(registry.host), ...fixtureClusters(ns) });
-    await synth({ root: project, clusters: ['development'] });
     const first = await env.git.push('compile', { files: filesOf(project), message: 'initial' });
     const api = env.client.api;
-    await api.request('POST', `/api/v1/namespaces/${ns}/secrets`, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'registry', namespace: ns },
-      type: 'kubernetes.io/dockerconfigjson',
-      stringData: { '.dockerconfigjson': JSON.stringify({ auths: { [registry.host]: { username: registry.username, password: registry.password } } }) },
-    });
+    await createRegistrySecret(api, ns, registry);
     await agent(env, ns, { imageUpdates: { recompile: async ({ clusters }) => Promise.reject(new RecompileError(clusters, 'clusters/development/index.ts:3:1 - error TS2304')) } });
     await api.request('POST', imageUpdatePath(ns), {
       apiVersion: 'strata.dev/v1alpha1',
@@ -302,19 +274,11 @@ describe('ImageUpdate objects run by the agent', () => {
   it('the agent bundle laid out as in the image (compiler beside it, heap cap in NODE_OPTIONS) recompiles and pushes', async () => {
     const ns = await namespace(env, 'imageupdate-image');
     const { url, secret } = await repo(env, ns, 'image');
-    const project = mkdtempSync(join(tmpdir(), 'strata-imageupdate-'));
+    const project = await compiledFixtureProject(registry, ns);
     dirs.push(project);
-    writeFiles(project, { ...fixtureFiles(registry.host), ...fixtureClusters(ns) });
-    await synth({ root: project, clusters: ['development'] });
     const first = await env.git.push('image', { files: filesOf(project), message: 'initial' });
     const api = env.client.api;
-    await api.request('POST', `/api/v1/namespaces/${ns}/secrets`, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'registry', namespace: ns },
-      type: 'kubernetes.io/dockerconfigjson',
-      stringData: { '.dockerconfigjson': JSON.stringify({ auths: { [registry.host]: { username: registry.username, password: registry.password } } }) },
-    });
+    await createRegistrySecret(api, ns, registry);
 
     // /app of the Dockerfile: the bundle in dist/, the compiler (cli/, src/, node_modules/) beside it.
     const app = mkdtempSync(join(tmpdir(), 'strata-image-app-'));
