@@ -115,13 +115,30 @@ function checkMetadata(metadata: unknown, path: Path, add: Add): void {
   }
 }
 
+// Label keys and values repeat across a cluster's objects (app.kubernetes.io/name, app names):
+// remembering the valid ones saves the checks. Bounded, like the emitter's key cache.
+const validKeys = new Set<string>();
+const validValues = new Set<string>();
+const VALID_LIMIT = 50_000;
+
 function checkLabels(labels: unknown, path: Path, add: Add): void {
   if (typeof labels !== 'object' || labels === null) return;
-  for (const [key, value] of Object.entries(labels)) {
+  const record = labels as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    if (typeof value === 'string' && validKeys.has(key) && validValues.has(value)) continue;
     const keyProblem = checkQualifiedName(key);
     if (keyProblem) add(fieldOf(path(), key), keyProblem);
     const valueProblem = checkLabelValue(value);
     if (valueProblem) add(fieldOf(path(), key), valueProblem);
+    if (keyProblem === undefined && valueProblem === undefined) {
+      if (validKeys.size >= VALID_LIMIT || validValues.size >= VALID_LIMIT) {
+        validKeys.clear();
+        validValues.clear();
+      }
+      validKeys.add(key);
+      validValues.add(value as string);
+    }
   }
 }
 
