@@ -6,12 +6,13 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import { ApiError, type AgentApi, type WatchEvent } from './_api.ts';
+import type { AgentApi, ResourceInfo } from './_api.ts';
+import { Informer } from './_informer.ts';
 import type { AlertSender } from './alerts.ts';
 import type { AgentMetrics } from './metrics.ts';
 import type { GitSource } from './source.ts';
 import { findCondition } from './status.ts';
-import { SYNC_API_VERSION, SYNC_PLURAL, RECONCILE_REQUESTED_AT, resolveSpec, syncKey, type Sync } from './sync-types.ts';
+import { SYNC_GROUP, SYNC_KIND, SYNC_PLURAL, SYNC_VERSION, RECONCILE_REQUESTED_AT, resolveSpec, syncKey, type Sync } from './sync-types.ts';
 import { errorText, syncPath, type ReconcileResult, type SyncReconciler } from './sync-reconciler.ts';
 import type { ManifestSet, ObjectRef } from '../manifest/index.ts';
 
@@ -22,6 +23,8 @@ export interface DriftPort {
   unwatch(key: string): void;
   stop(): Promise<void>;
 }
+
+const SYNC_RESOURCE: ResourceInfo = { group: SYNC_GROUP, version: SYNC_VERSION, kind: SYNC_KIND, resource: SYNC_PLURAL, namespaced: true };
 
 export interface SyncControllerProps {
   readonly api: AgentApi;
@@ -66,23 +69,34 @@ export class SyncController {
   private abort = new AbortController();
   private watching: Promise<void> | undefined;
   private readonly running = new Set<Promise<void>>();
-  private synced = false;
-  private readonly waiters: (() => void)[] = [];
+  private readonly informer: Informer<Sync>;
 
   constructor(private readonly props: SyncControllerProps) {
     this.concurrency = props.concurrency ?? 8;
     this.jitter = props.jitter ?? 0.1;
+    this.informer = new Informer<Sync>({
+      api: props.api,
+      resource: SYNC_RESOURCE,
+      ...(props.namespace ? { namespace: props.namespace } : {}),
+      log: props.log,
+      label: 'Syncs',
+      errorText,
+      onEvent: (type, sync) => this.observe(type, sync),
+      onList: (seen) => {
+        for (const key of [...this.states.keys()]) if (!seen.has(key)) this.forget(key);
+      },
+    });
   }
 
   /** True once the first list of Syncs has been read. */
   get hasSynced(): boolean {
-    return this.synced;
+    return this.informer.hasSynced;
   }
 
   start(): void {
     this.abort = new AbortController();
     setMaxListeners(0, this.abort.signal);
-    this.watching = this.watchLoop(this.abort.signal);
+    this.watching = this.informer.run(this.abort.signal);
   }
 
   /** Stops watching, cancels timers, aborts running reconciliations and waits for them. */
@@ -96,7 +110,6 @@ export class SyncController {
     await Promise.allSettled([this.watching, ...this.running]);
     this.states.clear();
     this.queue.length = 0;
-    this.synced = false;
   }
 
   /** Reconcile this Sync now. */
@@ -119,47 +132,6 @@ export class SyncController {
 
   get keys(): string[] {
     return [...this.states.keys()];
-  }
-
-  private async watchLoop(signal: AbortSignal): Promise<void> {
-    const base = this.props.namespace ? syncPath(this.props.namespace) : `/apis/${SYNC_API_VERSION}/${SYNC_PLURAL}`;
-    let resourceVersion = '';
-    let backoff = 500;
-    while (!signal.aborted) {
-      try {
-        if (resourceVersion === '') {
-          const list = await this.props.api.get<{ metadata: { resourceVersion: string }; items: Sync[] }>(base, signal);
-          const seen = new Set<string>();
-          for (const item of list.items) {
-            const sync = { ...item, apiVersion: SYNC_API_VERSION, kind: 'Sync' } as Sync;
-            seen.add(keyOf(sync));
-            this.observe('ADDED', sync);
-          }
-          for (const key of [...this.states.keys()]) if (!seen.has(key)) this.forget(key);
-          resourceVersion = list.metadata.resourceVersion;
-          if (!this.synced) {
-            this.synced = true;
-            for (const waiter of this.waiters.splice(0)) waiter();
-          }
-        }
-        await this.props.api.watchSyncs(this.props.namespace, resourceVersion, (event: WatchEvent) => {
-          const object = event.object as Sync;
-          const rv = object.metadata?.resourceVersion;
-          if (rv) resourceVersion = rv;
-          if (event.type === 'BOOKMARK' || event.type === 'ERROR') return;
-          this.observe(event.type, object);
-        }, signal);
-        backoff = 500;
-      } catch (error) {
-        if (signal.aborted) return;
-        if (error instanceof ApiError && error.status === 410) resourceVersion = '';
-        this.props.log.warn({ event: 'watch-error', err: errorText(error) }, 'watch on Syncs failed; retrying');
-        await sleep(backoff, signal);
-        backoff = Math.min(backoff * 2, 10_000);
-        // After an error, relist so no event is missed.
-        resourceVersion = '';
-      }
-    }
   }
 
   private observe(type: 'ADDED' | 'MODIFIED' | 'DELETED', sync: Sync): void {
@@ -363,8 +335,7 @@ export class SyncController {
 
   /** Resolves after the first list of Syncs. */
   waitForSync(): Promise<void> {
-    if (this.synced) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return this.informer.waitForSync();
   }
 
   /** The last result per Sync (for tests and the CLI's in-process use). */
@@ -387,14 +358,4 @@ export function normalizeUrl(url: string): string {
     .replace(/\/+$/, '')
     .replace(/\.git$/, '')
     .toLowerCase();
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 }

@@ -18,7 +18,8 @@ import { parseCredentials, type CredentialLookup } from '../images/credentials.t
 import { recompileClusters, strataInstallation, type Recompile } from '../images/recompile.ts';
 import { runImageUpdate, type ImageUpdateStatus } from '../images/update-loop.ts';
 import type { GitCredentials } from '../images/_git.ts';
-import { ApiError, type AgentApi, type ResourceInfo, type WatchEvent } from './_api.ts';
+import { ApiError, type AgentApi, type ResourceInfo } from './_api.ts';
+import { Informer } from './_informer.ts';
 import type { EventRecorder } from './events.ts';
 import type { ImageUpdateMetrics } from './image-update-metrics.ts';
 import {
@@ -85,15 +86,28 @@ export class ImageUpdateController {
   private watching: Promise<void> | undefined;
   private readonly running = new Set<Promise<void>>();
   private root: string | undefined;
-  private synced = false;
-  private readonly waiters: (() => void)[] = [];
+  private readonly informer: Informer<ImageUpdate>;
 
   constructor(private readonly props: ImageUpdateControllerProps) {
     this.limit = pLimit(props.concurrency ?? 2);
+    this.informer = new Informer<ImageUpdate>({
+      api: props.api,
+      resource: RESOURCE,
+      ...(props.namespace ? { namespace: props.namespace } : {}),
+      log: props.log,
+      label: 'ImageUpdates',
+      onEvent: (type, object) => this.observe(type, object),
+      onList: (seen) => {
+        for (const key of [...this.states.keys()]) if (!seen.has(key)) this.forget(key);
+      },
+      // The CRD is not installed (an older cluster, or image automation unused): look again now and then, quietly.
+      onMissing: () => props.log.info({ event: 'imageupdate-crd-missing' }, `the ${IMAGE_UPDATE_PLURAL}.${SYNC_GROUP} CRD is not installed; image automation idle`),
+      missingRetryMs: 30_000,
+    });
   }
 
   get hasSynced(): boolean {
-    return this.synced;
+    return this.informer.hasSynced;
   }
 
   get keys(): string[] {
@@ -108,7 +122,7 @@ export class ImageUpdateController {
   start(): void {
     this.abort = new AbortController();
     setMaxListeners(0, this.abort.signal);
-    this.watching = this.watchLoop(this.abort.signal);
+    this.watching = this.informer.run(this.abort.signal);
   }
 
   /** Stops watching and scheduling; waits for the runs in progress (a push is never cut in half). */
@@ -118,7 +132,6 @@ export class ImageUpdateController {
     this.limit.clearQueue();
     await Promise.allSettled([this.watching, ...this.running]);
     this.states.clear();
-    this.synced = false;
     if (this.root !== undefined && this.props.workDir === undefined) await rm(this.root, { recursive: true, force: true });
     this.root = undefined;
   }
@@ -134,56 +147,7 @@ export class ImageUpdateController {
 
   /** Resolves after the first list of ImageUpdates. */
   waitForSync(): Promise<void> {
-    if (this.synced) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  private async watchLoop(signal: AbortSignal): Promise<void> {
-    const base = this.props.namespace ? imageUpdatePath(this.props.namespace) : `/apis/${IMAGE_UPDATE_API_VERSION}/${IMAGE_UPDATE_PLURAL}`;
-    let resourceVersion = '';
-    let backoff = 500;
-    let missingReported = false;
-    while (!signal.aborted) {
-      try {
-        if (resourceVersion === '') {
-          const list = await this.props.api.get<{ metadata: { resourceVersion: string }; items: ImageUpdate[] }>(base, signal);
-          const seen = new Set<string>();
-          for (const item of list.items) {
-            const object = { ...item, apiVersion: IMAGE_UPDATE_API_VERSION, kind: IMAGE_UPDATE_KIND } as ImageUpdate;
-            seen.add(keyOf(object));
-            this.observe('ADDED', object);
-          }
-          for (const key of [...this.states.keys()]) if (!seen.has(key)) this.forget(key);
-          resourceVersion = list.metadata.resourceVersion;
-          missingReported = false;
-          if (!this.synced) {
-            this.synced = true;
-            for (const waiter of this.waiters.splice(0)) waiter();
-          }
-        }
-        await this.props.api.watch(RESOURCE, this.props.namespace, resourceVersion, (event: WatchEvent) => {
-          const object = event.object as ImageUpdate;
-          const rv = object.metadata?.resourceVersion;
-          if (rv) resourceVersion = rv;
-          if (event.type === 'BOOKMARK' || event.type === 'ERROR') return;
-          this.observe(event.type, object);
-        }, signal);
-        backoff = 500;
-      } catch (error) {
-        if (signal.aborted) return;
-        resourceVersion = '';
-        if (error instanceof ApiError && error.status === 404) {
-          // The CRD is not installed (an older cluster, or image automation unused): look again now and then, quietly.
-          if (!missingReported) this.props.log.info({ event: 'imageupdate-crd-missing' }, `the ${IMAGE_UPDATE_PLURAL}.${SYNC_GROUP} CRD is not installed; image automation idle`);
-          missingReported = true;
-          await sleep(30_000, signal);
-          continue;
-        }
-        this.props.log.warn({ event: 'watch-error', err: (error as Error).message }, 'watch on ImageUpdates failed; retrying');
-        await sleep(backoff, signal);
-        backoff = Math.min(backoff * 2, 10_000);
-      }
-    }
+    return this.informer.waitForSync();
   }
 
   private observe(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: ImageUpdate): void {
@@ -470,14 +434,4 @@ export function scrub(message: string, secrets: readonly string[]): string {
   let text = message;
   for (const secret of [...secrets].filter((value) => value.length >= 3).sort((a, b) => b.length - a.length)) text = text.split(secret).join('***');
   return text;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 }
