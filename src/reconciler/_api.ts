@@ -12,7 +12,6 @@ import { SYNC_GROUP, SYNC_KIND, SYNC_PLURAL, SYNC_VERSION } from './sync-types.t
 export { KubeApiError as ApiError };
 export type { ResourceInfo, WatchEvent };
 
-const SYNC_RESOURCE: ResourceInfo = { group: SYNC_GROUP, version: SYNC_VERSION, kind: SYNC_KIND, resource: SYNC_PLURAL, namespaced: true };
 
 export class AgentApi {
   private readonly client: Promise<KubeClient>;
@@ -45,14 +44,9 @@ export class AgentApi {
   }
 
   /**
-   * Watches Syncs (of one namespace, or all) from `resourceVersion` until the stream
+   * Watches a collection (of one namespace, or all) from `resourceVersion` until the stream
    * ends (resolves) or fails (rejects; 410 Gone as an ApiError with status 410).
    */
-  async watchSyncs(namespace: string | undefined, resourceVersion: string, onEvent: (event: WatchEvent) => void, signal: AbortSignal): Promise<void> {
-    await (await this.client).watch(SYNC_RESOURCE, namespace, { resourceVersion, timeoutSeconds: 300 }, onEvent, signal);
-  }
-
-  /** Like {@link watchSyncs}, for any collection (the ImageUpdate controller watches its own kind). */
   async watch(resource: ResourceInfo, namespace: string | undefined, resourceVersion: string, onEvent: (event: WatchEvent) => void, signal: AbortSignal): Promise<void> {
     await (await this.client).watch(resource, namespace, { resourceVersion, timeoutSeconds: 300 }, onEvent, signal);
   }
