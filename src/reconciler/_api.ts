@@ -12,7 +12,6 @@ import { SYNC_GROUP, SYNC_KIND, SYNC_PLURAL, SYNC_VERSION } from './sync-types.t
 export { KubeApiError as ApiError };
 export type { ResourceInfo, WatchEvent };
 
-
 export class AgentApi {
   private readonly client: Promise<KubeClient>;
 
