@@ -7,7 +7,7 @@ import { imageUpdateResumeCommand } from './imageupdate-resume.ts';
 import { imageUpdateSuspendCommand } from './imageupdate-suspend.ts';
 
 export const imageUpdateCommand: CommandModule<object, object> = {
-  command: 'imageupdate <command>',
+  command: 'imageupdate',
   describe: 'ImageUpdate objects in the cluster: reconcile (run now, --wait), suspend, resume (list them: strata get imageupdates)',
   builder: (yargs) =>
     yargs

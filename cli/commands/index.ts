@@ -57,12 +57,12 @@ export const commandTable: readonly CommandEntry[] = [
     load: async () => (await import('./history.ts')).historyCommand,
   },
   {
-    command: 'images <command>',
+    command: 'images',
     describe: 'Image update automation: scan registries and pick tags by policy, update the image locks',
     load: async () => (await import('./images.ts')).imagesCommand,
   },
   {
-    command: 'imageupdate <command>',
+    command: 'imageupdate',
     describe: 'ImageUpdate objects in the cluster: reconcile (run now, --wait), suspend, resume (list them: strata get imageupdates)',
     load: async () => (await import('./imageupdate.ts')).imageUpdateCommand,
   },
@@ -87,7 +87,7 @@ export const commandTable: readonly CommandEntry[] = [
     load: async () => (await import('./rollback.ts')).rollbackCommand,
   },
   {
-    command: 'secrets <command>',
+    command: 'secrets',
     describe: 'Encrypt files with SOPS and age: keygen, encrypt, decrypt, edit, rotate, add-recipient, remove-recipient, updatekeys',
     load: async () => (await import('./secrets.ts')).secretsCommand,
   },

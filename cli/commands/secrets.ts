@@ -10,7 +10,7 @@ import { secretsRotateCommand } from './secrets-rotate.ts';
 import { secretsUpdateKeysCommand } from './secrets-updatekeys.ts';
 
 export const secretsCommand: CommandModule<object, object> = {
-  command: 'secrets <command>',
+  command: 'secrets',
   describe: 'Encrypt files with SOPS and age: keygen, encrypt, decrypt, edit, rotate, add-recipient, remove-recipient, updatekeys',
   builder: (yargs) =>
     yargs

@@ -99,4 +99,12 @@ describe('strata --help (the real binary; commands load lazily)', () => {
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain('Did you mean synth?');
   });
+
+  it('a command group without its subcommand exits 2 and says where the list is', async () => {
+    const results = await Promise.all(['images', 'imageupdate', 'secrets'].map((group) => strata([group])));
+    for (const [index, group] of ['images', 'imageupdate', 'secrets'].entries()) {
+      expect(results[index]?.code, group).toBe(2);
+      expect(results[index]?.stderr, group).toContain(`command; \`strata ${group} --help\` lists them.`);
+    }
+  });
 });
