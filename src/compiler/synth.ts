@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compileCluster, type CompiledCluster } from './compile.ts';
 import { CompileError } from './errors.ts';
@@ -127,11 +126,9 @@ export async function synth(options: SynthOptions = {}): Promise<SynthResult> {
   const stale: string[] = [];
   for (const name of names) {
     const dir = join(outDir, name);
-    if (useCache && cache.isCurrent(dir, fingerprint)) {
-      results.set(name, { cluster: name, action: 'cached', dir, objects: countObjects(dir), written: [], removed: [] });
-    } else {
-      stale.push(name);
-    }
+    const objects = useCache ? cache.current(dir, fingerprint) : undefined;
+    if (objects !== undefined) results.set(name, { cluster: name, action: 'cached', dir, objects, written: [], removed: [] });
+    else stale.push(name);
   }
   const compiled = await compileAll(layout, stale, options);
   for (const cluster of compiled) {
@@ -140,17 +137,9 @@ export async function synth(options: SynthOptions = {}): Promise<SynthResult> {
     const written: WriteResult = await syncDirectory(dir, cluster.files);
     const changed = written.written.length > 0 || written.removed.length > 0;
     results.set(cluster.name, { cluster: cluster.name, action: changed ? 'written' : 'unchanged', dir, objects: cluster.set.size, written: written.written, removed: written.removed });
-    if (fingerprint !== undefined) cache.record(dir, fingerprint);
+    if (fingerprint !== undefined) cache.record(dir, fingerprint, cluster.set.size);
     else cache.forget(dir);
   }
   if (compiled.length > 0) cache.save();
   return { clusters: names.map((name) => results.get(name)!) };
-}
-
-function countObjects(dir: string): number {
-  try {
-    return (JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { objects: unknown[] }).objects.length;
-  } catch {
-    return 0;
-  }
 }

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CompileError, compile, listFiles, synth } from '../../src/compiler/index.ts';
 import { FixtureProject, clusterModule, sampleObjects } from './_project.ts';
@@ -44,6 +44,27 @@ describe('synth', () => {
     expect(cached.clusters[0]?.action).toBe('cached');
     const recompiled = await synth({ root: fixture.root, cache: false });
     expect(recompiled.clusters[0]?.action).toBe('unchanged');
+  }, 120_000);
+
+  it('with unchanged sources, recompiles after a file is edited (same size), added or removed in the output, and reports the object count when cached', async () => {
+    const fixture = project({ dev: clusterModule('dev', sampleObjects('dev')) });
+    await synth({ root: fixture.root });
+    const cached = await synth({ root: fixture.root });
+    expect(cached.clusters[0]).toMatchObject({ action: 'cached', objects: 4 });
+    const file = fixture.path('deploy', 'dev', 'shop', 'deployment-api.yaml');
+    const text = readFileSync(file, 'utf8');
+    const cases: [string, () => void, string[]][] = [
+      ['edited', () => writeFileSync(file, text.replace('kind: Deployment', 'kind: Deploymenx')), ['shop/deployment-api.yaml']],
+      ['added', () => writeFileSync(fixture.path('deploy', 'dev', 'shop', 'stray.yaml'), 'stray\n'), []],
+      ['removed', () => unlinkSync(file), ['shop/deployment-api.yaml']],
+    ];
+    for (const [what, change, written] of cases) {
+      change();
+      const result = await synth({ root: fixture.root });
+      expect({ what, ...result.clusters[0] }).toMatchObject({ what, action: 'written', objects: 4, written, removed: what === 'added' ? ['shop/stray.yaml'] : [] });
+      expect((await synth({ root: fixture.root })).clusters[0]?.action).toBe('cached');
+    }
+    expect(readFileSync(file, 'utf8')).toBe(text);
   }, 120_000);
 
   it('removes files that no longer belong and recompiles after a hand edit', async () => {
