@@ -28,3 +28,15 @@ export function testKubeConfig(user: TestUser = 'admin'): KubeConfig {
   kc.setCurrentContext(user);
   return kc;
 }
+
+/** The shared cluster's etcd client URL; throws with what to do when it is not known. */
+export function testEtcdUrl(): string {
+  const url = testCluster().etcdClientUrl;
+  if (!url) {
+    throw new Error(
+      "the test cluster's etcd URL is not known: with STRATA_TEST_KUBECONFIG, also set " +
+        'STRATA_TEST_ETCD_URL (npm run cluster:up prints both)',
+    );
+  }
+  return url;
+}

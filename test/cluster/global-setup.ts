@@ -2,6 +2,7 @@
 // `inject('strataCluster')` (see context.ts).
 //   STRATA_TEST_CLUSTER=0            start none (unit tests only; cluster tests then fail)
 //   STRATA_TEST_KUBECONFIG=<path>    use a running cluster, e.g. from `npm run cluster:up`
+//   STRATA_TEST_ETCD_URL=<url>       with it: that cluster's etcd client URL (printed by cluster:up)
 //   STRATA_TOOLS_AUTOBUILD=0         fail instead of building missing binaries
 import { readFileSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
@@ -23,7 +24,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const config = parse(readFileSync(external, 'utf8')) as { clusters?: { cluster?: { server?: string } }[] };
     const server = config.clusters?.[0]?.cluster?.server ?? '';
     log(`using the running cluster of ${external} (${server})`);
-    project.provide('strataCluster', { kubeconfigPath: external, server, workloads: true });
+    const etcdClientUrl = process.env['STRATA_TEST_ETCD_URL'];
+    project.provide('strataCluster', { kubeconfigPath: external, server, workloads: true, ...(etcdClientUrl ? { etcdClientUrl } : {}) });
     return async () => {};
   }
   if (missingTools(ALL_TOOLS).length > 0 && goVersion() && process.env['STRATA_TOOLS_AUTOBUILD'] !== '0') {
@@ -36,6 +38,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('strataCluster', {
     kubeconfigPath: cluster.kubeconfigPath,
     server: cluster.server,
+    etcdClientUrl: cluster.etcdClientUrl,
     workloads: cluster.workloads,
   });
   return async () => {

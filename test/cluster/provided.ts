@@ -3,6 +3,11 @@ export interface ProvidedCluster {
   /** Kubeconfig with contexts `admin` (current), `alice` and `bob`. */
   readonly kubeconfigPath: string;
   readonly server: string;
+  /**
+   * etcd's client URL (http, no auth), for tests that compact it (see etcd.ts). Absent when
+   * vitest uses a cluster of STRATA_TEST_KUBECONFIG without STRATA_TEST_ETCD_URL.
+   */
+  readonly etcdClientUrl?: string;
   /** True when controller-manager, scheduler and kwok run, so workloads roll out. */
   readonly workloads: boolean;
 }

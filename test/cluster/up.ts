@@ -15,7 +15,7 @@ const cluster = await startCluster({ workloads, log });
 process.stdout.write(
   `\nexport KUBECONFIG=${cluster.kubeconfigPath}\n` +
     `# contexts: admin (system:masters, current), alice, bob (no rights until bound)\n` +
-    `# vitest can reuse this cluster: export STRATA_TEST_KUBECONFIG=${cluster.kubeconfigPath}\n` +
+    `# vitest can reuse this cluster: export STRATA_TEST_KUBECONFIG=${cluster.kubeconfigPath} STRATA_TEST_ETCD_URL=${cluster.etcdClientUrl}\n` +
     `# logs: ${cluster.dir}/logs — press Ctrl-C to stop\n`,
 );
 let stopping = false;
