@@ -1,19 +1,22 @@
-// The controllers' list-watch loop against the real kube-apiserver, over ConfigMaps: a watch
-// cut by the network or expired (410 Gone) ends in a relist, and what was deleted meanwhile
-// is forgotten; a collection whose CRD is missing is reported once.
+// The controllers' list-watch loop against the real kube-apiserver, over ConfigMaps (and
+// PodTemplates for the 410): a watch cut by the network or expired (410 Gone, from a real etcd
+// compaction) ends in a relist, and what was deleted meanwhile is forgotten; a collection whose
+// CRD is missing is reported once.
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
-import { createTestNamespace, eventually, type TestNamespace } from '../cluster/index.ts';
-import { testKubeConfig } from '../cluster/context.ts';
-import { AgentApi, ApiError, type ResourceInfo } from '../../src/reconciler/_api.ts';
+import { compactEtcd, createTestNamespace, eventually, type TestNamespace } from '../cluster/index.ts';
+import { testEtcdUrl, testKubeConfig } from '../cluster/context.ts';
+import { AgentApi, type ResourceInfo } from '../../src/reconciler/_api.ts';
 import { Informer, type InformedObject, type InformerEventType } from '../../src/reconciler/_informer.ts';
 
 /** Put in every namespace by the API server; the tests look past it. */
 const ROOT_CA = 'kube-root-ca.crt';
 const CONFIG_MAPS: ResourceInfo = { group: '', version: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true };
+/** Not in the test API server's watch cache (see test/cluster/cluster.ts), so compacting etcd expires old versions at once. */
+const POD_TEMPLATES: ResourceInfo = { group: '', version: 'v1', kind: 'PodTemplate', resource: 'podtemplates', namespaced: true };
 
 /** What a controller would hold: the objects by key, forgetting on DELETED and on a list without them. */
 class Recorder {
@@ -185,46 +188,75 @@ describe('Informer', () => {
     for (const name of ['stays', 'came', 'after']) await deleteConfigMap(name);
   }, 60_000);
 
-  it('relists when the watch is refused as expired (410 Gone)', async () => {
-    // A real 410 needs a resourceVersion the API server no longer keeps; a fresh test cluster
-    // keeps them all (etcd is compacted every 5 minutes, and a watch cache that never filled
-    // serves any version), so the first watch fails here as the client reports an ERROR event
-    // with code 410. The list before it and everything after are the real API server's.
-    let watches = 0;
+  it('relists when the watch is refused as expired (410 Gone), and forgets what was deleted meanwhile', async () => {
+    // A real 410: the informer's first list is held back (a slow list, as on a big cluster) while
+    // the object is deleted and etcd is compacted past the list's resourceVersion, so the watch
+    // from it is too old. PodTemplates, because the test cluster keeps them out of the API
+    // server's watch cache, which would otherwise still serve the old version from memory.
+    const etcd = testEtcdUrl();
+    const path = `/api/v1/namespaces/${ns.name}/podtemplates`;
+    const template = (name: string): object => ({ metadata: { name }, template: { spec: { containers: [{ name: 'app', image: 'strata.test/app' }] } } });
+    await api.request('POST', path, template('expired'));
     let gets = 0;
-    let deleted: () => void = () => undefined;
-    const afterDelete = new Promise<void>((resolve) => (deleted = resolve));
-    const expiringApi: Pick<AgentApi, 'get' | 'watch'> = {
-      // The relist waits for the deletion, so that only the relist can tell of it.
-      get: async (path, signal) => {
+    let watches = 0;
+    const watchErrors: unknown[] = [];
+    let listRead: (resourceVersion: string) => void = () => undefined;
+    const firstListRead = new Promise<string>((resolve) => (listRead = resolve));
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const slowListApi: Pick<AgentApi, 'get' | 'watch'> = {
+      get: async <T,>(path: string, signal?: AbortSignal): Promise<T> => {
         gets += 1;
-        if (gets > 1) await afterDelete;
-        return api.get(path, signal);
+        const list = await api.get<T>(path, signal);
+        if (gets === 1) {
+          listRead((list as { metadata: { resourceVersion: string } }).metadata.resourceVersion);
+          await released;
+        }
+        return list;
       },
-      watch: (resource, namespace, resourceVersion, onEvent, signal) => {
+      watch: async (resource, namespace, resourceVersion, onEvent, signal) => {
         watches += 1;
-        if (watches === 1) return Promise.reject(new ApiError('GET', `/api/v1/namespaces/${ns.name}/configmaps`, 410, 'Expired', 'too old resource version: 1 (200)'));
-        return api.watch(resource, namespace, resourceVersion, onEvent, signal);
+        try {
+          await api.watch(resource, namespace, resourceVersion, onEvent, signal);
+        } catch (error) {
+          watchErrors.push(error);
+          throw error;
+        }
       },
     };
-    await createConfigMap('expired');
     const recorder = new Recorder();
     const { log, lines } = capturingLogger();
-    const informer = new Informer({ api: expiringApi, resource: CONFIG_MAPS, namespace: ns.name, log, label: 'ConfigMaps', onEvent: recorder.onEvent, onList: recorder.onList });
+    const informer = new Informer({ api: slowListApi, resource: POD_TEMPLATES, namespace: ns.name, log, label: 'PodTemplates', onEvent: recorder.onEvent, onList: recorder.onList });
     run(informer);
+    const listedAt = Number(await firstListRead);
+    await api.request('DELETE', `${path}/expired`);
+    // One more write: compacted only up to the deletion itself, etcd would still start the watch
+    // (at the deletion) but without the deleted value, and the API server answers 500, not 410.
+    await createConfigMap('advance');
+    const compactedTo = await compactEtcd(etcd);
+    expect(compactedTo).toBeGreaterThan(listedAt + 1);
+    release();
+
     await informer.waitForSync();
-    await deleteConfigMap('expired');
-    deleted();
     await eventually(async () => recorder.lists.length >= 2, { what: 'a relist after 410', timeoutMs: 20_000 });
-    expect(lines.filter((line) => line.event === 'watch-error').map((line) => line.err)).toEqual(['too old resource version: 1 (200)']);
+    // The API server's own answer: a watch ERROR event with code 410, reason Expired.
+    expect(watchErrors).toHaveLength(1);
+    expect(watchErrors[0]).toMatchObject({ status: 410, reason: 'Expired' });
+    expect(lines.filter((line) => line.event === 'watch-error').map((line) => line.err)).toEqual([
+      expect.stringMatching(/too old/),
+    ]);
     expect(recorder.lists[0]).toEqual([`${ns.name}/expired`]);
     expect(recorder.lists[1]).toEqual([]);
     expect(recorder.names()).toEqual([]);
+    // Had the watch from the list's version been served, it would have told of the deletion.
     expect(recorder.events.filter((event) => event.type === 'DELETED')).toEqual([]);
-    await createConfigMap('later');
+
+    await api.request('POST', path, template('later'));
     await eventually(async () => recorder.known.has(`${ns.name}/later`), { what: 'the watch after the relist' });
     expect(watches).toBe(2);
-    await deleteConfigMap('later');
+    expect(gets).toBe(2);
+    await api.request('DELETE', `${path}/later`);
+    await deleteConfigMap('advance');
   }, 30_000);
 
   it('reports a missing CRD once, quietly, and keeps looking', async () => {
