@@ -1,8 +1,10 @@
 // The ImageUpdate commands of the real `strata` binary against the test kube-apiserver, with the
 // agent running in-process (its ImageUpdate controller, the real Git server): get imageupdates
-// (table, json, yaml, -A), imageupdate reconcile [--wait], suspend and resume.
+// (table, json, yaml, -A), imageupdate reconcile [--wait], suspend and resume (one run), and
+// get imageupdates on a cluster of its own that has never had the CRD.
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCluster, type TestCluster } from '../cluster/index.ts';
 import { testCluster } from '../cluster/context.ts';
 import { ImageUpdateClient, imageUpdateReady } from '../../src/reconciler/image-update-client.ts';
 import { imageUpdatePath, type ImageUpdate, type ImageUpdateSpec } from '../../src/reconciler/image-update-types.ts';
@@ -151,5 +153,73 @@ describe('strata get imageupdates / strata imageupdate (the binary)', () => {
     expect(resume.stderr).toContain(`ImageUpdate ${ns}/ghost not found`);
     expect(empty.code).toBe(0);
     expect(empty.stdout).toBe('No ImageUpdates found.\n');
+  }, 60_000);
+  it('resume asks for exactly one run: strata_image_update_runs_total goes up by 1', async () => {
+    const ns = await namespace(env, 'imageupdate-cli-resume');
+    const { url, secret } = await repo(env, ns, 'resumed');
+    await env.git.push('resumed', { files: { 'clusters/README.md': 'no environments yet\n' }, message: 'initial' });
+    await env.client.api.request('POST', imageUpdatePath(ns), {
+      apiVersion: 'strata.dev/v1alpha1',
+      kind: 'ImageUpdate',
+      metadata: { name: 'once', namespace: ns },
+      spec: { interval: '1h', git: { url, secretRef: { name: secret } } },
+    });
+    const handle = await agent(env, ns, { imageUpdates: { recompile: false } });
+    // Read from the agent's real /metrics endpoint, summed over the reasons.
+    const runs = async (): Promise<number> => {
+      const text = await (await fetch(`${handle.url}/metrics`)).text();
+      const labels = `namespace="${ns}",name="once"`;
+      return text
+        .split('\n')
+        .filter((line) => line.startsWith('strata_image_update_runs_total{') && line.includes(labels))
+        .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+    };
+    await waitFor('the first run', async () => (await runs()) === 1, 60_000);
+    const kube = ['--kubeconfig', testCluster().kubeconfigPath, '-n', ns];
+    const suspend = await strata(['imageupdate', 'suspend', 'once', ...kube]);
+    expect(suspend.code, suspend.stderr).toBe(0);
+
+    const resume = await strata(['imageupdate', 'resume', 'once', ...kube]);
+    expect(resume.code, resume.stderr).toBe(0);
+    const requestedAt = (await client.get(ns, 'once')).metadata.annotations?.[RECONCILE_REQUESTED_AT];
+    expect(requestedAt).toBeDefined();
+    const started = Date.now();
+    await client.waitForRun(ns, 'once', { requestedAt, timeoutMs: 60_000 });
+    const runMs = Date.now() - started;
+    // The spec change and the request, sent apart, would each start a run, the second right
+    // after the first; wait several times as long as the run took (at least 3 s) for one.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(3_000, 5 * runMs)));
+    expect(await runs()).toBe(2);
+  }, 120_000);
+});
+
+describe('strata get imageupdates on a cluster without the ImageUpdate CRD (the binary)', () => {
+  // A cluster of its own: the shared one gets the CRD from any test that installs it.
+  let bare: TestCluster;
+  beforeAll(async () => {
+    bare = await startCluster();
+  }, 120_000);
+  afterAll(async () => {
+    await bare?.stop();
+  });
+
+  it('says the CRD is not installed and how it gets there (exit 2), for one namespace and for all; once installed, lists', async () => {
+    const [one, all, json] = await Promise.all([
+      strata(['get', 'imageupdates', '--kubeconfig', bare.kubeconfigPath, '-n', 'default']),
+      strata(['get', 'imageupdates', '--kubeconfig', bare.kubeconfigPath, '-A']),
+      strata(['get', 'imageupdates', '--kubeconfig', bare.kubeconfigPath, '-n', 'default', '-o', 'json']),
+    ]);
+    for (const result of [one, all, json]) {
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain('the imageupdates.strata.dev CRD is not installed in this cluster (the StrataAgent construct installs it)');
+    }
+    // And with the CRD installed, the same command on the same cluster lists nothing: it was the CRD.
+    const bareClient = new ImageUpdateClient(bare.kubeConfig());
+    await bareClient.installCrd();
+    await bareClient.api.close();
+    const after = await strata(['get', 'imageupdates', '--kubeconfig', bare.kubeconfigPath, '-n', 'default']);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stdout).toBe('No ImageUpdates found.\n');
   }, 60_000);
 });
