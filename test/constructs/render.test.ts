@@ -120,4 +120,24 @@ describe('fast rendering', () => {
     expect(stock).toMatch(/Failed serializing construct at path 'c\/bad'.*non-simple object of type 'Date'/);
     expect(() => renderObjects(app, [object], (_object, json) => json)).toThrow(stock as string);
   });
+  it('matches on keys out of order: few and many labels, additional metadata fields, unsorted props and maps', () => {
+    const app = new App();
+    const chart = new Chart(app, 'c');
+    const labels = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, index) => [`k${(count - index) % 10}-${index}`, `v${index}`]));
+    const object = new ApiObject(chart, 'unsorted', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'unsorted', labels: { z: '1', b: '2', a: '3', 'a.b/c': '4' }, annotations: labels(20), generateName: 'x-', uid: 'u' } as Record<string, unknown>,
+      data: { zz: '1', Z: '2', a: '3', '': '4', 'é': '5', '_': '6' },
+    });
+    object.metadata.addLabel('B', 'late');
+    new k8s.KubeDeployment(chart, 'deployment', {
+      metadata: { labels: labels(5), annotations: labels(17) },
+      spec: {
+        selector: { matchLabels: { zeta: 'z', alpha: 'a', mu: 'm' } },
+        template: { metadata: { labels: { zeta: 'z', alpha: 'a', mu: 'm', beta: 'b' } }, spec: { containers: [{ name: 'c', image: 'i', env: [{ value: '1', name: 'Z' }] }], nodeSelector: labels(3) } },
+      },
+    });
+    compare(app);
+  });
 });
