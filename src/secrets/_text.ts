@@ -2,7 +2,7 @@
  * @internal Reading and writing the text of a SOPS document: one YAML document (or a JSON
  * object) as a `yaml` Document, so comments and key order survive; aliases expanded as sops does.
  */
-import { isMap, isScalar, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
+import { Scalar, isMap, isScalar, parseAllDocuments, parseDocument, visit, type Document, type Node } from 'yaml';
 import { expandAliases } from './_walk.ts';
 import { SopsFormatError } from './errors.ts';
 
@@ -31,9 +31,27 @@ function parseAllDocs(text: string, source: string): Document[] {
   return all;
 }
 
+/**
+ * NEL, LS and PS: line breaks to YAML 1.1 readers (go-yaml, so sops and kubectl) even inside
+ * quotes, plain characters to YAML 1.2, so the `yaml` library writes them raw and sops then
+ * cannot read the file. Written as double-quoted escapes, which both versions read back.
+ */
+const YAML_11_BREAKS = /[\u0085\u2028\u2029]/g;
+const YAML_11_BREAK_ESCAPES: Record<string, string> = { '\u0085': '\\N', '\u2028': '\\L', '\u2029': '\\P' };
+
 export function serialize(doc: Document, format: SopsFormat): string {
   if (format === 'json') return `${toJson(doc.contents as Node, '')}\n`;
-  return doc.toString({ lineWidth: 0, minContentWidth: 0 });
+  let breaks = false;
+  visit(doc, {
+    Scalar(_, node) {
+      if (typeof node.value !== 'string' || node.value.search(YAML_11_BREAKS) < 0) return;
+      node.type = Scalar.QUOTE_DOUBLE;
+      breaks = true;
+    },
+  });
+  const text = doc.toString({ lineWidth: 0, minContentWidth: 0 });
+  // Every scalar holding one is double-quoted now; elsewhere (a comment) the escape is only text.
+  return breaks || text.search(YAML_11_BREAKS) >= 0 ? text.replace(YAML_11_BREAKS, (ch) => YAML_11_BREAK_ESCAPES[ch] ?? ch) : text;
 }
 
 function toJson(node: unknown, indent: string): string {

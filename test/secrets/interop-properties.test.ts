@@ -3,10 +3,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { parse, stringify } from 'yaml';
+import { Document, parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sopsFixture, type SopsFixture } from './_sops.ts';
 import { decryptDocument, encryptDocument, type SopsFormat } from '../../src/secrets/index.ts';
+import { serialize } from '../../src/secrets/_text.ts';
 
 let fx: SopsFixture;
 beforeAll(async () => {
@@ -28,7 +29,8 @@ const { tree } = fc.letrec((tie) => ({
 }));
 const format = fc.constantFrom<SopsFormat>('yaml', 'json');
 const rules = fc.constantFrom<Record<string, string>>({}, { encryptedRegex: '^[a-m]' }, { unencryptedSuffix: '_u' });
-const text = (value: unknown, f: SopsFormat): string => (f === 'json' ? JSON.stringify(value) : stringify(value));
+// YAML as go-yaml (sops) reads it: NEL, LS and PS escaped, as Strata writes them.
+const text = (value: unknown, f: SopsFormat): string => (f === 'json' ? JSON.stringify(value) : serialize(new Document(value), 'yaml'));
 
 describe('interop properties with the real sops', () => {
   it('sops -d decrypts what Strata encrypts', async () => {
@@ -36,10 +38,11 @@ describe('interop properties with the real sops', () => {
       fc.asyncProperty(tree, format, rules, async (value, f, selection) => {
         const file = join(fx.dir, `strata.${f}`);
         writeFileSync(file, await encryptDocument(text(value, f), { recipients: [fx.recipient], format: f, ...selection }));
-        const r = fx.sops(['-d', file]);
+        // JSON out: sops's YAML writer folds keys holding LS or NEL in a way only YAML 1.1 undoes.
+        const r = fx.sops(['-d', '--output-type', 'json', file]);
         expect(r.stderr).toBe('');
         expect(r.status).toBe(0);
-        expect(parse(r.stdout)).toEqual(value);
+        expect(JSON.parse(r.stdout)).toEqual(value);
       }),
       { numRuns: 40 },
     );

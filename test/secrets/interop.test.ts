@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sopsFixture, type SopsFixture } from './_sops.ts';
 import { decryptDocument, encryptDocument, MacMismatchError, ValueDecryptionError } from '../../src/secrets/index.ts';
@@ -75,6 +75,20 @@ describe('interop with the real sops', { timeout: 120_000 }, () => {
     const result = fx.sops(['-d', file]);
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual(plain);
+  });
+
+  it('sops -d reads keys and plain values holding NEL, LS or PS (line breaks to go-yaml, not to YAML 1.2)', async () => {
+    const file = join(fx.dir, 'breaks.enc.yaml');
+    const plain = { 'a\u2028b': { 'c\u0085d': 'secret\u2029value', note_u: 'kept\u2028plain' }, e: 'x' };
+    const enc = await encryptDocument(stringify(plain), { recipients: [fx.recipient], unencryptedSuffix: '_u' });
+    expect(enc).not.toMatch(/[\u0085\u2028\u2029]/);
+    writeFileSync(file, enc);
+    // JSON out: sops's own YAML writer folds such keys in a way only a YAML 1.1 reader undoes.
+    const result = fx.sops(['-d', '--output-type', 'json', file]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(plain);
+    expect(parse(await decryptDocument(enc, { identities: fx.identities }))).toEqual(plain);
   });
 
   for (const [name, args] of [
