@@ -20,11 +20,11 @@ export function emitYaml(value: unknown, rootOrder: readonly string[] = NO_ORDER
   if (isMapping(value)) {
     const keys = sortedKeys(value, rootOrder);
     if (keys.length === 0) return '{}\n';
-    return emitMappingBody(value, keys, '', childOrder);
+    return emitBlock(value, keys, '', '', childOrder);
   }
   if (Array.isArray(value)) {
     if (value.length === 0) return '[]\n';
-    return emitSequenceBody(value, '');
+    return emitBlock(value, null, '', '', NO_CHILD_ORDER);
   }
   // A document-level scalar has no indentation for a literal block to use, so it is quoted.
   return `${typeof value === 'string' && !isPlainSafe(value) ? doubleQuoted(value) : scalar(value, '')}\n`;
@@ -64,44 +64,45 @@ function sortedKeys(record: Mapping, first: readonly string[]): string[] {
   });
 }
 
-/** `firstIndent` starts the first line (a sequence item's `- `), `indent` the others. */
-function emitMappingBody(record: Mapping, keys: readonly string[], indent: string, childOrder: ChildOrder, firstIndent: string = indent): string {
-  let out = '';
-  let lead = firstIndent;
-  for (const key of keys) {
-    out += lead + keyText(key) + emitValueAfterKey(record[key], indent, childOrder[key] ?? NO_ORDER);
-    lead = indent;
-  }
-  return out;
-}
-
-/** Emits what follows `key:` (a space and a scalar, or a newline and a nested block), including the final newline. */
-function emitValueAfterKey(value: unknown, indent: string, order: readonly string[]): string {
-  if (isMapping(value)) {
-    const keys = sortedKeys(value, order);
-    if (keys.length === 0) return ' {}\n';
-    return '\n' + emitMappingBody(value, keys, indent + '  ', NO_CHILD_ORDER);
-  }
-  if (Array.isArray(value)) {
-    if (value.length === 0) return ' []\n';
-    return '\n' + emitSequenceBody(value, indent + '  ');
-  }
-  return ' ' + scalar(value, indent + '  ') + '\n';
-}
-
-function emitSequenceBody(items: readonly unknown[], indent: string, firstIndent: string = indent): string {
+/**
+ * The body of a non-empty mapping (`keys` in the order to write) or sequence (`keys` null), each line
+ * indented by `indent` except the first, which `firstIndent` starts (a sequence item's `- `): the first
+ * line of a nested block shares the dash's line, and is written in place (slicing the nested text off
+ * afterwards would copy it once per level). `childOrder` orders the values of some keys (top level only).
+ * One recursive function for mappings, sequences and what follows a key, rather than one each: the
+ * optimising compiler then compiles the walk once, where the separate functions each inlined the others
+ * and were each compiled with the rest inside them, which at 1k objects cost about as much CPU as the walk.
+ */
+function emitBlock(value: Mapping | readonly unknown[], keys: readonly string[] | null, indent: string, firstIndent: string, childOrder: ChildOrder): string {
   let out = '';
   const inner = indent + '  ';
+  if (keys !== null) {
+    const record = value as Mapping;
+    let lead = firstIndent;
+    for (const key of keys) {
+      const item = record[key];
+      out += lead + keyText(key);
+      if (isMapping(item)) {
+        const itemKeys = sortedKeys(item, childOrder !== NO_CHILD_ORDER && Object.hasOwn(childOrder, key) ? childOrder[key]! : NO_ORDER);
+        out += itemKeys.length === 0 ? ' {}\n' : '\n' + emitBlock(item, itemKeys, inner, inner, NO_CHILD_ORDER);
+      } else if (Array.isArray(item)) {
+        out += item.length === 0 ? ' []\n' : '\n' + emitBlock(item, null, inner, inner, NO_CHILD_ORDER);
+      } else {
+        out += ' ' + scalar(item, inner) + '\n';
+      }
+      lead = indent;
+    }
+    return out;
+  }
+  const items = value as readonly unknown[];
   const dashes = indent + '- ';
   let dash = firstIndent + '- ';
   for (const item of items) {
-    // The first line of a nested block shares the dash's line; the rest align under it
-    // (written in place: slicing the nested text off afterwards would copy it once per level).
     if (isMapping(item)) {
-      const keys = sortedKeys(item, NO_ORDER);
-      out += keys.length === 0 ? dash + '{}\n' : emitMappingBody(item, keys, inner, NO_CHILD_ORDER, dash);
+      const itemKeys = sortedKeys(item, NO_ORDER);
+      out += itemKeys.length === 0 ? dash + '{}\n' : emitBlock(item, itemKeys, inner, dash, NO_CHILD_ORDER);
     } else if (Array.isArray(item)) {
-      out += item.length === 0 ? dash + '[]\n' : emitSequenceBody(item, inner, dash);
+      out += item.length === 0 ? dash + '[]\n' : emitBlock(item, null, inner, dash, NO_CHILD_ORDER);
     } else {
       out += dash + scalar(item, inner) + '\n';
     }

@@ -77,4 +77,10 @@ describe('emitYaml', () => {
     const text = toCanonicalYaml({ spec: { b: 1, a: [] }, metadata: { labels: {}, namespace: 'ns', name: 'x' }, kind: 'K', apiVersion: 'v1' });
     expect(text).toBe('apiVersion: v1\nkind: K\nmetadata:\n  name: x\n  namespace: ns\n  labels: {}\nspec:\n  a: []\n  b: 1\n');
   });
+
+  it('orders a mapping under a key named like an Object.prototype member in byte order', () => {
+    // `constructor` once looked up Object as the key order for its children and threw.
+    const text = toCanonicalYaml({ apiVersion: 'v1', kind: 'K', metadata: { name: 'x' }, constructor: { b: 1, a: 2 }, data: { toString: { d: 1, c: 2 } } });
+    expect(text).toBe('apiVersion: v1\nkind: K\nmetadata:\n  name: x\nconstructor:\n  a: 2\n  b: 1\ndata:\n  toString:\n    c: 2\n    d: 1\n');
+  });
 });
