@@ -1,5 +1,5 @@
 import { ApiObject, JsonPatch, Lazy, type App } from 'cdk8s';
-import { fieldsOf, schemaOf, UNSUPPORTED, type Op, type RootSchema, type StructOp } from './_l1-schema.ts';
+import { fieldsOf, schemaOf, UNSUPPORTED, type Field, type Op, type RootSchema, type StructOp } from './_l1-schema.ts';
 
 // `ApiObject.toJson()` resolves the object's props with the App's resolvers, then
 // sanitises them (drops null and undefined, sorts keys). cdk8s does that one value at
@@ -163,7 +163,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return constructor === Object || constructor?.name === 'Object';
 }
 
-/** The generated converter's result for `raw` rendered: what `toJson_T(render(raw))` gives for this op. */
+/**
+ * The generated converter's result for `raw` rendered: what `toJson_T(render(raw))` gives for this op.
+ * One function for every op (recursing into itself) rather than one per op: the optimising compiler
+ * then compiles this walk once, where separate functions each inlined the others and were each
+ * compiled with the rest inside them, which at 1k objects cost more CPU than the walk itself.
+ */
 function convert(schema: RootSchema, op: Op, raw: unknown): unknown {
   switch (op.op) {
     case 'copy':
@@ -183,59 +188,63 @@ function convert(schema: RootSchema, op: Op, raw: unknown): unknown {
       for (let index = 0; index < value.length; index++) out[index] = convert(schema, op.of, value[index]);
       return out;
     }
-    case 'map':
-      return convertMap(schema, op.of, raw);
-    case 'struct':
-      return convertStruct(schema, op, raw);
+    case 'map': {
+      const value = resolveTokens(raw);
+      if (value === null || value === undefined) return undefined;
+      if (!isPlainObject(value)) throw FALLBACK;
+      const of = op.of;
+      if (of.op === 'copy') return render(value, PROPS);
+      const out: Record<string, unknown> = {};
+      for (const key of sortedKeys(value)) {
+        if (of.op === 'union') {
+          // `{ ...r, [key]: value?.value }`: the key stays even when the value has no `.value`.
+          const rendered = render(value[key], PROPS);
+          if (rendered !== undefined) out[key] = (rendered as { value?: unknown }).value;
+        } else {
+          const converted = convert(schema, of, value[key]);
+          if (converted !== undefined) out[key] = converted;
+        }
+      }
+      return out;
+    }
+    case 'struct': {
+      const value = resolveTokens(raw);
+      if (value === null || value === undefined) return undefined;
+      if (!isPlainObject(value)) throw FALLBACK;
+      const fields = fieldsOf(schema, op, value);
+      if (fields === undefined) throw FALLBACK;
+      // A value sets a few of its struct's fields (PodSpec declares 40): walk its keys, converting as they come. They
+      // usually come in the converter's order; when not, the output is put in that order afterwards.
+      const index = op.index!;
+      const keys = Object.keys(value);
+      const out: Record<string, unknown> = {};
+      let last = -1;
+      let ordered = true;
+      for (let k = 0; k < keys.length; k++) {
+        const key = keys[k]!;
+        const item = value[key];
+        const at = index.get(key);
+        if (at === undefined) {
+          // A prop the converter drops: cdk8s still renders it first (which may throw or resolve a Lazy), so leave the object to it.
+          if (item !== undefined && item !== null) throw FALLBACK;
+        } else if (item !== undefined) {
+          if (at < last) ordered = false;
+          last = at;
+          const field = fields[at]!;
+          const converted = convert(schema, field.value, item);
+          if (converted !== undefined) out[field.json] = converted;
+        }
+      }
+      return ordered ? out : inFieldOrder(fields, out);
+    }
   }
 }
 
-function convertMap(schema: RootSchema, of: Op, raw: unknown): unknown {
-  const value = resolveTokens(raw);
-  if (value === null || value === undefined) return undefined;
-  if (!isPlainObject(value)) throw FALLBACK;
-  if (of.op === 'copy') return render(value, PROPS);
-  const out: Record<string, unknown> = {};
-  for (const key of sortedKeys(value)) {
-    if (of.op === 'union') {
-      // `{ ...r, [key]: value?.value }`: the key stays even when the value has no `.value`.
-      const rendered = render(value[key], PROPS);
-      if (rendered !== undefined) out[key] = (rendered as { value?: unknown }).value;
-    } else {
-      const converted = convert(schema, of, value[key]);
-      if (converted !== undefined) out[key] = converted;
-    }
-  }
-  return out;
-}
-
-function convertStruct(schema: RootSchema, op: StructOp, raw: unknown): unknown {
-  const value = resolveTokens(raw);
-  if (value === null || value === undefined) return undefined;
-  if (!isPlainObject(value)) throw FALLBACK;
-  const fields = fieldsOf(schema, op, value);
-  if (fields === undefined) throw FALLBACK;
-  // A value sets a few of its struct's fields (PodSpec declares 40): walk its keys, then write in the converter's order.
-  const present: number[] = [];
-  let ordered = true;
-  for (const key of Object.keys(value)) {
-    const index = op.index!.get(key);
-    if (index === undefined) {
-      // A prop the converter drops: cdk8s still renders it first (which may throw or resolve a Lazy), so leave the object to it.
-      if (value[key] !== undefined && value[key] !== null) throw FALLBACK;
-    } else if (value[key] !== undefined) {
-      if (present.length > 0 && present[present.length - 1]! > index) ordered = false;
-      present.push(index);
-    }
-  }
-  if (!ordered) present.sort((a, b) => a - b);
-  const out: Record<string, unknown> = {};
-  for (const index of present) {
-    const field = fields[index]!;
-    const converted = convert(schema, field.value, value[field.ts]);
-    if (converted !== undefined) out[field.json] = converted;
-  }
-  return out;
+/** `out`'s keys in the converter's order (JSON names are unique within a struct). */
+function inFieldOrder(fields: readonly Field[], out: Record<string, unknown>): Record<string, unknown> {
+  const sorted: Record<string, unknown> = {};
+  for (const field of fields) if (Object.hasOwn(out, field.json)) sorted[field.json] = out[field.json];
+  return sorted;
 }
 
 /** `toJson()` of a generated L1 class in one walk: what `{ ...GVK, ...toJson_XProps(fastToJson()) }` gives. */
