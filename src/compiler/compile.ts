@@ -38,8 +38,10 @@ export async function compileCluster(layout: ProjectLayout, name: string): Promi
 export function objectProblems(inputs: Iterable<ManifestSetEntryInput>): ObjectProblem[] {
   const problems: ObjectProblem[] = [];
   for (const input of inputs) {
-    problems.push(...validateObjectNames(input.object, input.source ?? '(no construct path)'));
+    const found = validateObjectNames(input.object, input.source ?? '(no construct path)');
+    if (found.length > 0) problems.push(...found);
     // A Secret with values must be a SopsSecret (ciphertext) unless marked non-sensitive.
+    if (input.object.kind !== 'Secret') continue;
     for (const secret of findPlaintextSecrets([input])) problems.push({ source: secret.source, ref: refOf(input.object), field: secret.field, message: plaintextSecretMessage(secret) });
   }
   return problems;

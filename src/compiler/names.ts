@@ -1,4 +1,4 @@
-import { refOf, type KubeObject } from '../manifest/index.ts';
+import { refOf, type KubeObject, type ObjectRef } from '../manifest/index.ts';
 import type { ObjectProblem } from './errors.ts';
 
 /** A naming rule of the Kubernetes API (apimachinery's validation package). */
@@ -81,9 +81,10 @@ function fieldOf(parent: string, key: string): string {
  * Returns every problem (empty when the object is fine).
  */
 export function validateObjectNames(object: KubeObject, source: string): ObjectProblem[] {
-  const ref = refOf(object);
   const problems: ObjectProblem[] = [];
-  const add = (field: string, message: string) => problems.push({ source, ref, field, message });
+  // The ref only when there is a problem: most objects have none.
+  let ref: ObjectRef | undefined;
+  const add = (field: string, message: string) => problems.push({ source, ref: (ref ??= refOf(object)), field, message });
   const nameProblem = checkName(object.metadata.name, KIND_NAME_RULES[object.kind] ?? NAME_RULES.dns1123Subdomain);
   if (nameProblem) add('metadata.name', nameProblem);
   if (object.metadata.namespace !== undefined) {

@@ -56,9 +56,9 @@ export class ManifestSet {
   readonly entries: readonly ManifestEntry[];
   private readonly byKey: ReadonlyMap<string, ManifestEntry>;
 
-  private constructor(entries: ManifestEntry[]) {
+  private constructor(entries: ManifestEntry[], byKey: ReadonlyMap<string, ManifestEntry>) {
     this.entries = entries.sort((a, b) => compareApplyOrder(a.ref, b.ref));
-    this.byKey = new Map(entries.map((entry) => [refKey(entry.ref), entry]));
+    this.byKey = byKey;
   }
 
   /** Builds a set; throws an AggregateError of DuplicateObjectError when identities or files collide. */
@@ -84,7 +84,8 @@ export class ManifestSet {
       entries.push(entry);
     }
     if (errors.length > 0) throw new AggregateError(errors, errors.map((error) => error.message).join('\n'));
-    return new ManifestSet(entries);
+    // `seen` holds exactly the entries kept, by key: the set's lookup map as it is.
+    return new ManifestSet(entries, seen);
   }
 
   static fromObjects(objects: Iterable<KubeObject>): ManifestSet {
