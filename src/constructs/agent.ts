@@ -133,7 +133,8 @@ export class StrataAgent extends Construct {
                 readinessProbe: { httpGet: { path: '/readyz', port: k8s.IntOrString.fromString('http') }, periodSeconds: 5 },
                 resources: {
                   requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('128Mi') },
-                  limits: { memory: k8s.Quantity.fromString('512Mi') },
+                  // The agent stays near 150 MB; an ImageUpdate's compiler child (type-check included) adds about 350 MB.
+                  limits: { memory: k8s.Quantity.fromString('1Gi') },
                 },
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
                 volumeMounts: [
