@@ -5,6 +5,7 @@
  * status writes never queue behind a large apply.
  */
 import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeObject } from '../manifest/index.ts';
 import { KubeApiError, KubeClient, type ResourceInfo, type WatchEvent } from './client.ts';
 import { SYNC_GROUP, SYNC_KIND, SYNC_PLURAL, SYNC_VERSION } from './sync-types.ts';
 
@@ -48,6 +49,26 @@ export class AgentApi {
    */
   async watch(resource: ResourceInfo, namespace: string | undefined, resourceVersion: string, onEvent: (event: WatchEvent) => void, signal: AbortSignal): Promise<void> {
     await (await this.client).watch(resource, namespace, { resourceVersion, timeoutSeconds: 300 }, onEvent, signal);
+  }
+
+  /**
+   * Applies a CRD (server-side, forced: we own it) and waits until `collectionPath` answers:
+   * discovery of a new resource lags Established by a moment, and serving is what callers need.
+   */
+  async installCrd(crd: KubeObject, collectionPath: string, timeoutMs = 30_000): Promise<void> {
+    const name = crd.metadata.name ?? '';
+    await this.request('PATCH', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}?fieldManager=strata&force=true`, crd, { contentType: 'application/apply-patch+yaml' });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await this.get(`${collectionPath}?limit=1`);
+        return;
+      } catch {
+        // not served yet
+      }
+      if (Date.now() > deadline) throw new Error(`CustomResourceDefinition/${name} not served within ${Math.round(timeoutMs / 1000)}s`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 
   async close(): Promise<void> {

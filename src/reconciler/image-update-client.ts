@@ -126,22 +126,8 @@ export class ImageUpdateClient {
   }
 
   /** Creates or updates the ImageUpdate CRD and waits until its collection is served. */
-  async installCrd(): Promise<void> {
-    const name = IMAGE_UPDATE_CRD.metadata.name;
-    const path = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
-    await this.api.request('PATCH', `${path}/${name}?fieldManager=strata&force=true`, IMAGE_UPDATE_CRD, { contentType: 'application/apply-patch+yaml' });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      // Discovery of a new resource lags Established by a moment: the collection answering is what counts.
-      try {
-        await this.api.get(`/apis/${IMAGE_UPDATE_API_VERSION}/${IMAGE_UPDATE_PLURAL}?limit=1`);
-        return;
-      } catch {
-        // not served yet
-      }
-      if (Date.now() > deadline) throw new Error(`CustomResourceDefinition/${name} not served within 30s`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+  installCrd(): Promise<void> {
+    return this.api.installCrd(IMAGE_UPDATE_CRD, `/apis/${IMAGE_UPDATE_API_VERSION}/${IMAGE_UPDATE_PLURAL}`);
   }
 
   private async patch(namespace: string, name: string, patch: unknown): Promise<ImageUpdate> {

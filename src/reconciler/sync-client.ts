@@ -117,26 +117,9 @@ export class SyncClient {
       .sort((a, b) => a.time.localeCompare(b.time));
   }
 
-  /** Creates or updates the Sync CRD and waits until it is Established. */
-  async installCrd(): Promise<void> {
-    const name = SYNC_CRD.metadata.name;
-    const path = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
-    await this.api.request('PATCH', `${path}/${name}?fieldManager=strata&force=true`, SYNC_CRD, { contentType: 'application/apply-patch+yaml' });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const crd = await this.api.get<{ status?: { conditions?: { type: string; status: string }[] } }>(`${path}/${name}`);
-      if (crd.status?.conditions?.some((condition) => condition.type === 'Established' && condition.status === 'True')) {
-        // The discovery of a new group lags Established by a moment: wait until the collection answers.
-        try {
-          await this.api.get(`/apis/${SYNC_API_VERSION}/${SYNC_PLURAL}?limit=1`);
-          return;
-        } catch {
-          // not served yet
-        }
-      }
-      if (Date.now() > deadline) throw new Error(`CustomResourceDefinition/${name} not Established within 30s`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+  /** Creates or updates the Sync CRD and waits until its collection is served. */
+  installCrd(): Promise<void> {
+    return this.api.installCrd(SYNC_CRD, `/apis/${SYNC_API_VERSION}/${SYNC_PLURAL}`);
   }
 
   private async patch(namespace: string, name: string, patch: unknown): Promise<Sync> {

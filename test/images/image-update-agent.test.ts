@@ -14,20 +14,10 @@ import { StrataAgent } from '../../src/constructs/agent.ts';
 import { RecompileError } from '../../src/images/errors.ts';
 import { IMAGE_UPDATE_CRD, IMAGE_UPDATE_PLURAL, imageUpdatePath, type ImageUpdate, type ImageUpdateSpec } from '../../src/reconciler/image-update-types.ts';
 import { RECONCILE_REQUESTED_AT } from '../../src/reconciler/sync-types.ts';
-import type { AgentApi } from '../../src/reconciler/_api.ts';
 import { testCluster } from '../cluster/context.ts';
 import { agent, live, namespace, repo, setupEnv, waitFor, type Env } from '../reconciler/_harness.ts';
 import { startRegistry, type TestRegistry } from '../registry/registry.ts';
 import { compiledFixtureProject, createRegistrySecret, filesOf, pushFixtureImages } from './_fixture.ts';
-
-let crdInstalled: Promise<void> | undefined;
-
-/** Applies the ImageUpdate CRD and waits until its collection is served. */
-async function installCrd(api: AgentApi): Promise<void> {
-  const path = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
-  await api.request('PATCH', `${path}/${IMAGE_UPDATE_CRD.metadata.name}?fieldManager=strata-test&force=true`, IMAGE_UPDATE_CRD, { contentType: 'application/apply-patch+yaml' });
-  await waitFor('the ImageUpdate CRD to be served', async () => api.get(`/apis/strata.dev/v1alpha1/${IMAGE_UPDATE_PLURAL}?limit=1`).then(() => true, () => false), 30_000);
-}
 
 interface EventItem {
   reason?: string;
@@ -45,8 +35,7 @@ describe('ImageUpdate objects run by the agent', () => {
 
   beforeAll(async () => {
     [env, registry] = await Promise.all([setupEnv(), startRegistry()]);
-    crdInstalled ??= installCrd(env.client.api);
-    await Promise.all([pushFixtureImages(registry), crdInstalled]);
+    await Promise.all([pushFixtureImages(registry), env.client.api.installCrd(IMAGE_UPDATE_CRD, `/apis/strata.dev/v1alpha1/${IMAGE_UPDATE_PLURAL}`)]);
   });
   afterAll(async () => {
     await registry?.stop();
