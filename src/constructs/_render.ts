@@ -1,5 +1,5 @@
 import { ApiObject, JsonPatch, Lazy, type App } from 'cdk8s';
-import { fieldsOf, schemaOf, UNSUPPORTED, type Field, type Op, type RootSchema, type StructOp } from './_l1-schema.ts';
+import { fieldsOf, schemaOf, UNSUPPORTED, type Field, type Op, type RootSchema } from './_l1-schema.ts';
 
 // `ApiObject.toJson()` resolves the object's props with the App's resolvers, then
 // sanitises them (drops null and undefined, sorts keys). cdk8s does that one value at

@@ -66,7 +66,7 @@ export function compilePattern(pattern: string): RegExp {
 
 /** Expands `$1`, `$name`, `${name}` and `$$` in `template` from `match`, like Go's `Regexp.Expand`. */
 export function expandTemplate(template: string, match: RegExpExecArray): string {
-  return template.replace(/\$(?:\$|\{(\w+)\}|(\w+))/g, (whole, braced: string | undefined, bare: string | undefined) => {
+  return template.replace(/\$(?:\$|\{(\w+)\}|(\w+))/g, (_match, braced: string | undefined, bare: string | undefined) => {
     const name = braced ?? bare;
     if (name === undefined) return '$';
     const value = /^\d+$/.test(name) ? match[Number(name)] : match.groups?.[name];

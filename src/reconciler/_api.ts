@@ -1,13 +1,12 @@
 /**
- * @internal The agent's access to its own objects (Syncs, Events, Leases,
- * Secrets): path-based JSON requests and the watch on Syncs, over the engine's
+ * @internal The agent's access to its own objects (Syncs, ImageUpdates, Events,
+ * Leases, Secrets, its CRDs): path-based JSON requests and watches, over the engine's
  * KubeClient. It has a connection pool of its own, so that Lease renewals and
  * status writes never queue behind a large apply.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../manifest/index.ts';
 import { KubeApiError, KubeClient, type ResourceInfo, type WatchEvent } from './client.ts';
-import { SYNC_GROUP, SYNC_KIND, SYNC_PLURAL, SYNC_VERSION } from './sync-types.ts';
 
 /** A refused request: the engine's error class (status 0 when the API server did not answer). */
 export { KubeApiError as ApiError };
