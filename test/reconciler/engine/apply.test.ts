@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { refOf, type KubeObject } from '../../../src/manifest/index.ts';
 import { ApplyError, applyAllStaged } from '../../../src/reconciler/apply.ts';
+import { eventually } from '../../cluster/eventually.ts';
 import { actions, engineNamespace, manifestSet, objects, OWNER, SETTINGS_CONFIG_MAP, WEB_DEPLOYMENT } from './_engine.ts';
 
 const engine = engineNamespace('engine-apply');
@@ -255,6 +256,15 @@ data: { a: "${value}" }
       subjects: [{ kind: 'ServiceAccount', name: 'tenant', namespace: engine.ns.name }],
     }, json);
     const tenant = `system:serviceaccount:${engine.ns.name}:tenant`;
+    // The authorizer sees a new RoleBinding (and the aggregated `edit` role) a moment later.
+    await eventually(async () => {
+      const review = await engine.client.request<{ status?: { allowed?: boolean } }>('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SubjectAccessReview',
+        spec: { user: tenant, groups: ['system:serviceaccounts', 'system:authenticated'], resourceAttributes: { namespace: engine.ns.name, verb: 'patch', resource: 'configmaps' } },
+      }, json);
+      return review.status?.allowed === true;
+    });
     const inside = manifestSet('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: tenant-owned, namespace: $NS }\ndata: { a: "1" }', engine.ns.name);
     expect((await applyAllStaged(engine.client, inside, { ownerLabels: OWNER, impersonate: tenant })).entries[0]?.action).toBe('created');
     const outside = manifestSet('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: escape, namespace: default }\ndata: { a: "1" }', engine.ns.name);
