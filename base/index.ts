@@ -2,7 +2,7 @@
 // monitoring baselines) and the apps layer. Clusters differ only through their
 // environment profile and overlays (see clusters/<env>/), never by picking other
 // components, so what runs in staging is what will run in production.
-import type { ComponentBuilder } from '../src/constructs/index.ts';
+import type { ComponentBuilder } from 'strata-gitops';
 import { backendServices } from '../apps/backend-services/index.ts';
 import { dataPipelines } from '../apps/data-pipelines/index.ts';
 import { frontendApps } from '../apps/frontend-apps/index.ts';

@@ -2,7 +2,7 @@
 // clusters/<env>/profile.ts merges its own values over these (objects merge,
 // arrays replace), so this file holds the sensible, production-leaning defaults
 // and environments only say how they differ.
-import type { EnvironmentProfile } from '../src/constructs/index.ts';
+import type { EnvironmentProfile } from 'strata-gitops';
 
 export const baseProfile: EnvironmentProfile = {
   name: 'base',

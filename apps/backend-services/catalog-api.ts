@@ -1,7 +1,7 @@
 // catalog-api: serves the product catalogue. A read-heavy service: more replicas,
 // a separate metrics port, and a startup probe because it warms a cache first.
 import type { Construct } from 'constructs';
-import { BackendService, type Environment } from '../../src/constructs/index.ts';
+import { BackendService, type Environment } from 'strata-gitops';
 import { NAMESPACES } from '../../base/namespaces.ts';
 
 export function catalogApi(scope: Construct, environment: Environment): BackendService {

@@ -2,7 +2,7 @@
 // delivery: where the environment turns `canary` on (production), Flagger shifts
 // traffic to a new version step by step and rolls back on errors or latency.
 import type { Construct } from 'constructs';
-import { BackendService, type Environment } from '../../src/constructs/index.ts';
+import { BackendService, type Environment } from 'strata-gitops';
 import { NAMESPACES } from '../../base/namespaces.ts';
 
 export function checkoutApi(scope: Construct, environment: Environment): BackendService {

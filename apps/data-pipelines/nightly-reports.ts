@@ -2,7 +2,7 @@
 // (Forbid), and a run that could not start within ten minutes is skipped rather than
 // started late into business hours.
 import type { Construct } from 'constructs';
-import { DataPipeline, type Environment } from '../../src/constructs/index.ts';
+import { DataPipeline, type Environment } from 'strata-gitops';
 import { NAMESPACES } from '../../base/namespaces.ts';
 
 export function nightlyReports(scope: Construct, environment: Environment): DataPipeline {

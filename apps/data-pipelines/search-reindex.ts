@@ -1,7 +1,7 @@
 // search-reindex: rebuilds the search index from the catalogue every hour. If a run
 // is still going when the next is due, the newer run replaces it (fresher data wins).
 import type { Construct } from 'constructs';
-import { DataPipeline, type Environment } from '../../src/constructs/index.ts';
+import { DataPipeline, type Environment } from 'strata-gitops';
 import { NAMESPACES } from '../../base/namespaces.ts';
 
 export function searchReindex(scope: Construct, environment: Environment): DataPipeline {

@@ -1,7 +1,7 @@
 // admin-console: the back office, on its own host. One replica is enough for a
 // handful of staff, so it has no disruption budget (a budget on one pod blocks node drains).
 import type { Construct } from 'constructs';
-import { FrontendApp, type Environment } from '../../src/constructs/index.ts';
+import { FrontendApp, type Environment } from 'strata-gitops';
 import { NAMESPACES } from '../../base/namespaces.ts';
 
 export function adminConsole(scope: Construct, environment: Environment): FrontendApp {

@@ -1,5 +1,5 @@
 // Front ends: public web apps behind the ingress controller, with TLS from cert-manager.
-import type { ComponentBuilder } from '../../src/constructs/index.ts';
+import type { ComponentBuilder } from 'strata-gitops';
 import { adminConsole } from './admin-console.ts';
 import { storefront } from './storefront.ts';
 

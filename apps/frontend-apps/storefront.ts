@@ -1,6 +1,6 @@
 // storefront: the public shop, at the apex of the environment's domain.
 import type { Construct } from 'constructs';
-import { FrontendApp, type Environment } from '../../src/constructs/index.ts';
+import { FrontendApp, type Environment } from 'strata-gitops';
 import { NAMESPACES } from '../../base/namespaces.ts';
 
 export function storefront(scope: Construct, environment: Environment): FrontendApp {

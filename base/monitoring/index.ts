@@ -1,7 +1,7 @@
 // Monitoring baseline: alerts every workload gets, and scraping of the ingress
 // controller. Per-service ServiceMonitors come from the BackendService archetype.
 import { Construct } from 'constructs';
-import { AlertRules, ScrapeTarget, type Environment } from '../../src/constructs/index.ts';
+import { AlertRules, ScrapeTarget, type Environment } from 'strata-gitops';
 import { NAMESPACES, WORKLOAD_NAMESPACES } from '../namespaces.ts';
 
 export function monitoring(scope: Construct, environment: Environment): void {

@@ -2,7 +2,7 @@
 // they serve through the archetypes' own NetworkPolicies) and the IngressClass the
 // front ends use.
 import type { Construct } from 'constructs';
-import { NetworkBaseline, type Environment } from '../../src/constructs/index.ts';
+import { NetworkBaseline, type Environment } from 'strata-gitops';
 import { WORKLOAD_NAMESPACES } from '../namespaces.ts';
 
 export function networking(scope: Construct, environment: Environment): void {

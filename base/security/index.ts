@@ -2,7 +2,7 @@
 // the `restricted` level (the archetypes' defaults satisfy it), and team access through
 // RBAC. Write access to workloads goes through Git; people get to read and restart.
 import { Construct } from 'constructs';
-import { SecureNamespace, TeamAccess, type Environment } from '../../src/constructs/index.ts';
+import { SecureNamespace, TeamAccess, type Environment } from 'strata-gitops';
 import { NAMESPACES } from '../namespaces.ts';
 
 export function security(scope: Construct, environment: Environment): void {

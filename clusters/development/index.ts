@@ -1,6 +1,6 @@
 // The development cluster: the shared composition (base/index.ts) built with the
 // development profile (one small replica of everything), then adapted by overlays.
-import { Cluster, Overlays } from '../../src/constructs/index.ts';
+import { Cluster, Overlays } from 'strata-gitops';
 import { layers } from '../../base/index.ts';
 import { development } from './profile.ts';
 

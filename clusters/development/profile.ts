@@ -1,6 +1,6 @@
 // Development: one small replica of everything, verbose logs, no autoscaling or
 // disruption budgets (they only get in the way of a laptop-sized cluster).
-import { Environment } from '../../src/constructs/index.ts';
+import { Environment } from 'strata-gitops';
 import { baseProfile } from '../../base/profile.ts';
 import lock from './images.json' with { type: 'json' };
 

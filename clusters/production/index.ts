@@ -1,6 +1,6 @@
 // The production cluster: the shared composition (base/index.ts) with the production
 // profile (full replicas, medium resources, Flagger canaries) and the overlays below.
-import { Cluster, Overlays } from '../../src/constructs/index.ts';
+import { Cluster, Overlays } from 'strata-gitops';
 import { layers } from '../../base/index.ts';
 import { production } from './profile.ts';
 

@@ -1,6 +1,6 @@
 // Production: full replica counts, bigger resources, Flagger canaries on, and a
 // per-component override where one service needs more than its tier.
-import { Environment } from '../../src/constructs/index.ts';
+import { Environment } from 'strata-gitops';
 import { baseProfile } from '../../base/profile.ts';
 import lock from './images.json' with { type: 'json' };
 

@@ -1,7 +1,7 @@
 // The staging cluster: the same composition as production (base/index.ts) with the
 // staging profile (half the replicas, no canary) and the overlays below. Compare with
 // clusters/production/index.ts: the two differ only in values, never in structure.
-import { Cluster, Overlays } from '../../src/constructs/index.ts';
+import { Cluster, Overlays } from 'strata-gitops';
 import { layers } from '../../base/index.ts';
 import { staging } from './profile.ts';
 

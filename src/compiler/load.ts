@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { register } from 'node:module';
 import { relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isClusterSource, type ClusterSource } from '../constructs/cluster-source.ts';
@@ -62,6 +63,7 @@ class Generation {
   private constructor(private readonly loader: NamespacedLoader) {}
 
   static async start(): Promise<Generation> {
+    registerSourceCondition();
     const { register } = (await import('tsx/esm/api')) as TsxApi;
     let created: Generation | undefined;
     const loader = register({
@@ -94,6 +96,27 @@ class Generation {
     if (file.includes(`${sep}node_modules${sep}`) || this.files.has(file)) return;
     this.files.set(file, digestOf(file));
   }
+}
+
+/** The export condition under which `strata-gitops` resolves to its TypeScript sources (package.json `exports`). */
+export const SOURCE_CONDITION = 'strata-source';
+
+let sourceConditionRegistered = false;
+
+/**
+ * Cluster sources import the library by its package name. A compiler that runs from the
+ * TypeScript sources (a checkout of Strata, whose own example imports `strata-gitops` by
+ * package self-reference) must hand them the same sources, not a compiled copy that may be
+ * stale or absent: a resolve hook adds the `strata-source` condition for that. A compiler
+ * running from the published JavaScript leaves resolution alone (`dist/`, with its types).
+ */
+function registerSourceCondition(): void {
+  if (sourceConditionRegistered || !import.meta.url.endsWith('.ts')) return;
+  sourceConditionRegistered = true;
+  const hook = `export async function resolve(specifier, context, next) {
+    return next(specifier, context.conditions.includes(${JSON.stringify(SOURCE_CONDITION)}) ? context : { ...context, conditions: [...context.conditions, ${JSON.stringify(SOURCE_CONDITION)}] });
+  }`;
+  register(`data:text/javascript,${encodeURIComponent(hook)}`);
 }
 
 function digestOf(file: string): string {

@@ -21,10 +21,10 @@
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { compile, syncDirectory } from '../compiler/index.ts';
+import { installationNodeModules, installationVersion } from '../install/installation.ts';
 import { ManifestSet, type ManifestEntry } from '../manifest/index.ts';
 import { applyAllStaged, type ChangeSetEntry } from '../reconciler/apply.ts';
 import { KubeClient } from '../reconciler/client.ts';
@@ -330,19 +330,10 @@ function isAgentObject(entry: ManifestEntry): boolean {
 function linkNodeModules(checkout: string, nodeModules: string | undefined): void {
   const target = join(checkout, 'node_modules');
   if (existsSync(target)) return;
-  const source = nodeModules ?? join(packageRoot(), 'node_modules');
+  const source = nodeModules ?? installationNodeModules();
   if (existsSync(source)) symlinkSync(resolve(source), target, 'dir');
 }
 
-function packageRoot(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-}
-
 function defaultAgentImage(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string };
-    return `strata/agent:${pkg.version ?? 'latest'}`;
-  } catch {
-    return 'strata/agent:latest';
-  }
+  return `strata/agent:${installationVersion()}`;
 }

@@ -6,7 +6,9 @@ import { listFiles } from '../../src/compiler/index.ts';
 import { REPO } from '../compiler/_project.ts';
 
 // `deno run -A` of the CLI entry (Deno from the npm package `deno`) must write the same
-// bytes as Node, for the example clusters. Both write into temporary folders.
+// bytes as Node, for the example clusters. Both write into temporary folders. The example
+// imports `strata-gitops` by self-reference; in a checkout, Deno needs the `strata-source`
+// export condition to resolve it to the sources (the Node CLI adds it itself: src/compiler/load.ts).
 mkdirSync(join(REPO, 'tmp'), { recursive: true });
 const out = mkdtempSync(join(REPO, 'tmp', 'strata-deno-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -23,7 +25,7 @@ describe('Node and Deno', () => {
     expect(node.stderr).toBe('');
     expect(node.status).toBe(0);
     const denoBin = join(REPO, 'node_modules', '.bin', 'deno');
-    const deno = run(denoBin, ['run', '-A', 'cli/bin/strata.js', 'synth', '--out', join(out, 'deno')]);
+    const deno = run(denoBin, ['run', '-A', '--conditions=strata-source', 'cli/bin/strata.js', 'synth', '--out', join(out, 'deno')]);
     expect(deno.status, deno.stderr).toBe(0);
     const nodeFiles = listFiles(join(out, 'node'));
     expect(nodeFiles.length).toBeGreaterThan(0);
