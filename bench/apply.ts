@@ -14,10 +14,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parseManifestFiles, toCanonicalYaml, type KubeObject } from '../src/manifest/index.ts';
-import { applyAll, applyAllStaged } from '../src/reconciler/apply.ts';
-import { KubeClient } from '../src/reconciler/client.ts';
-import { DriftWatcher, type DriftEvent } from '../src/reconciler/drift.ts';
-import { ownerLabels } from '../src/reconciler/owner.ts';
+import { DriftWatcher, applyAll, applyAllStaged, type DriftEvent } from '../src/engine/index.ts';
+import { KubeClient } from '../src/kube/index.ts';
+import { ownerLabels } from '../src/api/index.ts';
 import { startCluster, type TestCluster } from '../test/cluster/cluster.ts';
 import { assertToolsBuilt, toolPath } from '../test/cluster/tools.ts';
 

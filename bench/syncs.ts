@@ -13,9 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { toCanonicalYaml, type KubeObject } from '../src/manifest/index.ts';
-import { startAgent } from '../src/reconciler/agent.ts';
-import { findCondition } from '../src/reconciler/status.ts';
-import { SyncClient } from '../src/reconciler/sync-client.ts';
+import { startAgent } from '../src/agent/index.ts';
+import { SyncClient, findCondition } from '../src/reconciler/index.ts';
 import { startCluster, type TestCluster } from '../test/cluster/cluster.ts';
 import { startGitServer } from '../test/git/git-server.ts';
 

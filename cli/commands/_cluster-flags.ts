@@ -1,6 +1,6 @@
 // Flags shared by the commands that talk to a cluster: --kubeconfig, --namespace, --all-namespaces.
 import type { Argv } from 'yargs';
-import { parseDuration } from '../../src/reconciler/sync-types.ts';
+import { parseDuration } from '../../src/api/index.ts';
 import { ExitError } from '../errors.ts';
 
 export interface ClusterFlags {

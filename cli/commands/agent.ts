@@ -1,7 +1,7 @@
 // `strata agent`: runs the pull agent until SIGTERM or SIGINT.
 import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { startAgent } from '../../src/reconciler/agent.ts';
+import { startAgent } from '../../src/agent/index.ts';
 
 interface AgentArgs {
   kubeconfig?: string;

@@ -3,12 +3,10 @@
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { parseManifestFiles } from '../../src/manifest/index.ts';
-import { loadKubeConfig } from '../../src/reconciler/_api.ts';
-import { KubeClient } from '../../src/reconciler/client.ts';
-import { diffLive, type DiffEntry } from '../../src/reconciler/diff.ts';
-import { ownerLabels } from '../../src/reconciler/owner.ts';
-import { readSourceFiles } from '../../src/reconciler/source.ts';
-import { SyncClient } from '../../src/reconciler/sync-client.ts';
+import { KubeClient, loadKubeConfig } from '../../src/kube/index.ts';
+import { diffLive, type DiffEntry } from '../../src/engine/index.ts';
+import { ownerLabels } from '../../src/api/index.ts';
+import { SyncClient, readSourceFiles } from '../../src/reconciler/index.ts';
 import { ExitError } from '../errors.ts';
 import { splitSyncName } from './_cluster-flags.ts';
 

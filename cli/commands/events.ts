@@ -1,6 +1,6 @@
 // `strata events <sync>`: the Kubernetes Events the agent recorded about a Sync.
 import type { CommandModule } from 'yargs';
-import { SyncClient } from '../../src/reconciler/sync-client.ts';
+import { SyncClient } from '../../src/reconciler/index.ts';
 import { splitSyncName, withClusterFlags, type ClusterFlags } from './_cluster-flags.ts';
 
 interface EventsArgs extends ClusterFlags {

@@ -1,11 +1,9 @@
 // `strata get syncs|imageupdates`: Syncs with Ready, revision, age and message; ImageUpdates with Ready, reason, last push and run.
 import type { CommandModule } from 'yargs';
 import { stringify } from 'yaml';
-import { ImageUpdateClient, imageUpdateReady } from '../../src/reconciler/image-update-client.ts';
-import type { ImageUpdate } from '../../src/reconciler/image-update-types.ts';
-import { findCondition } from '../../src/reconciler/status.ts';
-import { SyncClient } from '../../src/reconciler/sync-client.ts';
-import type { Sync } from '../../src/reconciler/sync-types.ts';
+import { ImageUpdateClient, imageUpdateReady } from '../../src/images/index.ts';
+import type { ImageUpdate, Sync } from '../../src/api/index.ts';
+import { SyncClient, findCondition } from '../../src/reconciler/index.ts';
 import { withClusterFlags, type ClusterFlags } from './_cluster-flags.ts';
 
 interface GetArgs extends ClusterFlags {

@@ -1,6 +1,6 @@
 // `strata imageupdate reconcile <name> [--wait]`: asks the agent to run an ImageUpdate now (annotation strata.dev/reconcile-requested-at).
 import type { CommandModule } from 'yargs';
-import { ImageUpdateClient, imageUpdateReady } from '../../src/reconciler/image-update-client.ts';
+import { ImageUpdateClient, imageUpdateReady } from '../../src/images/index.ts';
 import { ExitError } from '../errors.ts';
 import { parseDurationFlag, splitSyncName, withClusterFlags, type ClusterFlags } from './_cluster-flags.ts';
 

@@ -1,6 +1,6 @@
 // `strata imageupdate resume <name>`: resumes a suspended ImageUpdate and asks for a run now.
 import type { CommandModule } from 'yargs';
-import { ImageUpdateClient } from '../../src/reconciler/image-update-client.ts';
+import { ImageUpdateClient } from '../../src/images/index.ts';
 import { splitSyncName, withClusterFlags, type ClusterFlags } from './_cluster-flags.ts';
 
 interface ImageUpdateResumeArgs extends ClusterFlags {

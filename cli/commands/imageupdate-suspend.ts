@@ -1,6 +1,6 @@
 // `strata imageupdate suspend <name>`: stops running an ImageUpdate (spec.suspend: true).
 import type { CommandModule } from 'yargs';
-import { ImageUpdateClient } from '../../src/reconciler/image-update-client.ts';
+import { ImageUpdateClient } from '../../src/images/index.ts';
 import { splitSyncName, withClusterFlags, type ClusterFlags } from './_cluster-flags.ts';
 
 interface ImageUpdateSuspendArgs extends ClusterFlags {

@@ -1,7 +1,6 @@
 // `strata reconcile <sync> [--wait]`: asks the agent to reconcile now (annotation strata.dev/reconcile-requested-at).
 import type { CommandModule } from 'yargs';
-import { findCondition } from '../../src/reconciler/status.ts';
-import { SyncClient } from '../../src/reconciler/sync-client.ts';
+import { SyncClient, findCondition } from '../../src/reconciler/index.ts';
 import { ExitError } from '../errors.ts';
 import { parseDurationFlag, splitSyncName, withClusterFlags, type ClusterFlags } from './_cluster-flags.ts';
 

@@ -1,6 +1,6 @@
 // `strata resume <sync>`: resumes a suspended Sync and asks for a reconcile now.
 import type { CommandModule } from 'yargs';
-import { SyncClient } from '../../src/reconciler/sync-client.ts';
+import { SyncClient } from '../../src/reconciler/index.ts';
 import { splitSyncName, withClusterFlags, type ClusterFlags } from './_cluster-flags.ts';
 
 interface ResumeArgs extends ClusterFlags {

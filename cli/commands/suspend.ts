@@ -1,6 +1,6 @@
 // `strata suspend <sync>`: stops reconciling a Sync (spec.suspend: true).
 import type { CommandModule } from 'yargs';
-import { SyncClient } from '../../src/reconciler/sync-client.ts';
+import { SyncClient } from '../../src/reconciler/index.ts';
 import { splitSyncName, withClusterFlags, type ClusterFlags } from './_cluster-flags.ts';
 
 interface SuspendArgs extends ClusterFlags {

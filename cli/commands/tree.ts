@@ -1,7 +1,6 @@
 // `strata tree <sync>`: the objects a Sync manages (its inventory), grouped by namespace.
 import type { CommandModule } from 'yargs';
-import { SyncClient } from '../../src/reconciler/sync-client.ts';
-import { inventoryTree } from '../../src/reconciler/inventory-tree.ts';
+import { SyncClient, inventoryTree } from '../../src/reconciler/index.ts';
 import { splitSyncName, withClusterFlags, type ClusterFlags } from './_cluster-flags.ts';
 
 interface TreeArgs extends ClusterFlags {

@@ -16,8 +16,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { IMAGE_UPDATE_CRD, IMAGE_UPDATE_PLURAL } from '../reconciler/image-update-types.ts';
-import { SYNC_CRD, SYNC_GROUP, SYNC_PLURAL } from '../reconciler/sync-types.ts';
+import { IMAGE_UPDATE_CRD, IMAGE_UPDATE_PLURAL, SYNC_CRD, SYNC_GROUP, SYNC_PLURAL } from '../api/index.ts';
 
 export interface StrataAgentProps {
   /** The agent image (built from the repository's Dockerfile). */

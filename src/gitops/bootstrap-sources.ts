@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SYNC_API_VERSION, SYNC_KIND } from '../reconciler/sync-types.ts';
+import { SYNC_API_VERSION, SYNC_KIND } from '../api/index.ts';
 import { BootstrapError } from './errors.ts';
 import { PART_OF_LABEL, PART_OF_VALUE, ROOT_SYNC_NAMESPACE, rootSyncName, rootSyncSpec, type RootSyncProps } from './root-sync.ts';
 

@@ -5,9 +5,8 @@
  * reviews). Each failure is a BootstrapError naming the server and what is missing.
  */
 import { KubeConfig } from '@kubernetes/client-node';
-import { loadKubeConfig } from '../reconciler/_api.ts';
-import { KubeClient } from '../reconciler/client.ts';
-import { SYNC_API_VERSION, SYNC_GROUP, SYNC_PLURAL } from '../reconciler/sync-types.ts';
+import { KubeClient, loadKubeConfig } from '../kube/index.ts';
+import { SYNC_API_VERSION, SYNC_GROUP, SYNC_PLURAL } from '../api/index.ts';
 import { BootstrapError } from './errors.ts';
 import { PART_OF_LABEL, PART_OF_VALUE, ROOT_SYNC_NAMESPACE } from './root-sync.ts';
 

@@ -1,7 +1,7 @@
 /** The revision a cluster runs: `status.lastAppliedRevision` of its root Sync. */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient } from '../reconciler/client.ts';
-import { SYNC_GROUP, SYNC_KIND, SYNC_VERSION, type Sync } from '../reconciler/sync-types.ts';
+import { KubeClient } from '../kube/index.ts';
+import { SYNC_GROUP, SYNC_KIND, SYNC_VERSION, type Sync } from '../api/index.ts';
 import { selectContext } from './cluster-access.ts';
 import { ROOT_SYNC_NAMESPACE, rootSyncName } from './root-sync.ts';
 

@@ -4,7 +4,7 @@
  * and this Sync too, so the agent manages itself from Git. Names of the objects
  * bootstrap creates outside Git (the credentials Secrets) live here as well.
  */
-import type { SyncSpec } from '../reconciler/sync-types.ts';
+import type { SyncSpec } from '../api/index.ts';
 
 /** Namespace of the agent, the root Sync and the Secrets bootstrap creates. */
 export const ROOT_SYNC_NAMESPACE = 'strata-system';

@@ -4,8 +4,8 @@
  * Sync is Stalled. Reads through the engine's KubeClient.
  */
 import type { KubeObject } from '../manifest/index.ts';
-import type { KubeClient } from '../reconciler/client.ts';
-import { SYNC_GROUP, SYNC_KIND, SYNC_VERSION, type Sync } from '../reconciler/sync-types.ts';
+import type { KubeClient } from '../kube/index.ts';
+import { SYNC_GROUP, SYNC_KIND, SYNC_VERSION, type Sync } from '../api/index.ts';
 
 export interface WaitReadyOptions {
   readonly namespace: string;

@@ -36,7 +36,15 @@ export {
   type ImageUpdateCondition,
   type ImageUpdateLoopOptions,
   type ImageUpdateOptions,
-  type ImageUpdateReason,
   type ImageUpdateStatus,
 } from './update-loop.ts';
 export type { GitCredentials, GitIdentity } from './_git.ts';
+export { ImageUpdateController, ImageUpdateSecretError, scrub, type ImageUpdateControllerProps } from './image-update-controller.ts';
+export {
+  ImageUpdateClient,
+  ImageUpdateNotFoundError,
+  ImageUpdateSuspendedError,
+  imageUpdateReady,
+  type WaitForRunOptions,
+} from './image-update-client.ts';
+export { ImageUpdateMetrics } from './image-update-metrics.ts';

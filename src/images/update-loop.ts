@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { ImageUpdateReason } from '../api/index.ts';
 import { DEFAULT_IDENTITY, Git, redactUrl, type GitCredentials, type GitIdentity } from './_git.ts';
 import type { CredentialLookup } from './credentials.ts';
 import { RecompileError } from './errors.ts';
@@ -42,8 +43,6 @@ export interface ImageUpdateOptions {
   readonly recompile?: Recompile | false;
 }
 
-/** Why the last run ended, as a closed set. */
-export type ImageUpdateReason = 'Updated' | 'UpToDate' | 'PartiallyUpdated' | 'PushConflict' | 'ScanFailed' | 'RecompileFailed' | 'GitFailed';
 
 /** A Kubernetes-style condition for the agent's status. */
 export interface ImageUpdateCondition {

@@ -6,13 +6,12 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import type { AgentApi, ResourceInfo } from './_api.ts';
-import { Informer } from './_informer.ts';
+import { Informer, type AgentApi, type ResourceInfo } from '../kube/index.ts';
 import type { AlertSender } from './alerts.ts';
 import type { AgentMetrics } from './metrics.ts';
 import type { GitSource } from './source.ts';
 import { findCondition } from './status.ts';
-import { SYNC_GROUP, SYNC_KIND, SYNC_PLURAL, SYNC_VERSION, RECONCILE_REQUESTED_AT, resolveSpec, syncKey, type Sync } from './sync-types.ts';
+import { SYNC_GROUP, SYNC_KIND, SYNC_PLURAL, SYNC_VERSION, RECONCILE_REQUESTED_AT, resolveSpec, syncKey, type Sync } from '../api/index.ts';
 import { errorText, syncPath, type ReconcileResult, type SyncReconciler } from './sync-reconciler.ts';
 import type { ManifestSet, ObjectRef } from '../manifest/index.ts';
 

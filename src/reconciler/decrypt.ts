@@ -4,7 +4,7 @@
  * installed) an encrypted object is refused so ciphertext is never applied.
  */
 import { describeRef, type ManifestSet } from '../manifest/index.ts';
-import type { Sync } from './sync-types.ts';
+import type { Sync } from '../api/index.ts';
 
 /** Objects of the revision that are still encrypted; names each one. */
 export class EncryptedObjectError extends Error {

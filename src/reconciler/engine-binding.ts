@@ -6,14 +6,10 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { refKey, type ManifestEntry, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
-import { applyAllStaged } from './apply.ts';
-import { KubeClient } from './client.ts';
+import { DriftWatcher, PruneError, applyAllStaged, inventoryOf, pruneStale, staleOf, waitForHealthy, type DriftEvent } from '../engine/index.ts';
+import { KubeClient } from '../kube/index.ts';
 import type { DriftPort } from './controller.ts';
-import { DriftWatcher, type DriftEvent } from './drift.ts';
-import { inventoryOf, staleOf } from './inventory.ts';
-import { PruneError, pruneStale } from './prune.ts';
 import type { ReconcileEngine } from './sync-reconciler.ts';
-import { waitForHealthy } from './wait.ts';
 
 // Gathers the Syncs finishing together into one re-plan of the drift watches (each re-plan may
 // restart streams, which then list again).

@@ -1,6 +1,6 @@
 /** Renders a Sync's inventory as a tree: namespaces (cluster-scoped first), then `Kind/name`, sorted. */
 import { compareStrings } from '../manifest/index.ts';
-import type { Sync } from './sync-types.ts';
+import type { Sync } from '../api/index.ts';
 
 /** Splits an inventory id `namespace_name_group_kind` (names hold no `_`, groups no `_`). */
 export function parseInventoryId(id: string): { namespace: string; name: string; group: string; kind: string } | undefined {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import semver from 'semver';
 import type { ManifestFile } from '../manifest/index.ts';
-import type { GitRef } from './sync-types.ts';
+import type { GitRef } from '../api/index.ts';
 
 /** Credentials read from the Sync's secretRef. Never logged, never put in a URL. */
 export type GitAuth =

@@ -12,7 +12,7 @@ import type {
   HistoryResult,
   InventoryEntry,
   SyncStatus,
-} from './sync-types.ts';
+} from '../api/index.ts';
 
 /** How one reconciliation ended: the closed set of outcomes the status is computed from. */
 export type Outcome =

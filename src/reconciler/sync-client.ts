@@ -3,10 +3,9 @@
  * reconcile, suspend, resume, read events, and wait for a result.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { AgentApi, ApiError, loadKubeConfig } from './_api.ts';
-import { REPORTING_CONTROLLER } from './events.ts';
+import { AgentApi, ApiError, REPORTING_CONTROLLER, loadKubeConfig } from '../kube/index.ts';
 import { findCondition } from './status.ts';
-import { RECONCILE_REQUESTED_AT, SYNC_API_VERSION, SYNC_CRD, SYNC_PLURAL, type Sync, type SyncSpec } from './sync-types.ts';
+import { RECONCILE_REQUESTED_AT, SYNC_API_VERSION, SYNC_CRD, SYNC_PLURAL, type Sync, type SyncSpec } from '../api/index.ts';
 import { syncPath } from './sync-reconciler.ts';
 
 /** A Sync named on the command line does not exist. */

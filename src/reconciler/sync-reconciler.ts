@@ -7,24 +7,13 @@
 import type { Logger } from 'pino';
 import { setMaxListeners } from 'node:events';
 import { describeRef, parseManifestFiles, setDigest, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
-import { ApiError, type AgentApi } from './_api.ts';
+import { ApiError, type AgentApi, type EventRecorder } from '../kube/index.ts';
 import { sopsDecryptHook } from '../secrets/decrypt-manifests.ts';
 import { refuseEncrypted, type DecryptHook } from './decrypt.ts';
-import type { EventRecorder } from './events.ts';
-import { ownerLabels } from './owner.ts';
+import { RECONCILE_REQUESTED_AT, SYNC_API_VERSION, SYNC_PLURAL, ownerLabels, resolveSpec, type ConditionReason, type InventoryEntry, type Sync, type SyncStatus } from '../api/index.ts';
 import type { AgentMetrics } from './metrics.ts';
 import { FetchError, readSourceFiles, type GitAuth, type GitSource, type ReadOptions } from './source.ts';
 import { findCondition, nextStatus, progressingConditions, type Outcome } from './status.ts';
-import {
-  RECONCILE_REQUESTED_AT,
-  SYNC_API_VERSION,
-  SYNC_PLURAL,
-  resolveSpec,
-  type ConditionReason,
-  type InventoryEntry,
-  type Sync,
-  type SyncStatus,
-} from './sync-types.ts';
 import { withTargetNamespace } from './target-namespace.ts';
 
 /** One line of what apply or prune did to an object. */

@@ -12,9 +12,9 @@ import { pino } from 'pino';
 import { parseAllDocuments } from 'yaml';
 import { compile, syncDirectory } from '../../src/compiler/index.ts';
 import { ManifestSet, parseManifestFiles, type KubeObject, type ManifestIndex } from '../../src/manifest/index.ts';
-import { startAgent, type AgentHandle } from '../../src/reconciler/agent.ts';
-import { applyAllStaged } from '../../src/reconciler/apply.ts';
-import { KubeClient } from '../../src/reconciler/client.ts';
+import { startAgent, type AgentHandle } from '../../src/agent/agent.ts';
+import { applyAllStaged } from '../../src/engine/apply.ts';
+import { KubeClient } from '../../src/kube/client.ts';
 import { GIT_ENV } from './_repo.ts';
 
 const execFileAsync = promisify(execFile);

@@ -15,7 +15,7 @@ import { BootstrapError } from '../../src/gitops/errors.ts';
 import { generateIdentity } from '../../src/secrets/age-keys.ts';
 import { readHistory } from '../../src/gitops/history.ts';
 import { liveRevision } from '../../src/gitops/live-revision.ts';
-import type { AgentHandle } from '../../src/reconciler/agent.ts';
+import type { AgentHandle } from '../../src/agent/agent.ts';
 import { compiledOutput, differencesFromLive, gitIn, inProcessAgent, installPrerequisiteCrds, scratchDir, seedRepository } from './_seed.ts';
 
 let cluster: TestCluster;

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { synth } from '../../src/compiler/index.ts';
-import type { AgentApi } from '../../src/reconciler/_api.ts';
+import type { AgentApi } from '../../src/kube/agent-api.ts';
 import type { TestRegistry } from '../registry/registry.ts';
 
 export const CHECKOUT_TAGS = ['1.2.3', '1.3.0-rc.1', 'v1.10.0', 'main-42', 'sha-abc.sig'];

@@ -8,11 +8,11 @@ import { stringify } from 'yaml';
 import { createTestNamespace, type TestNamespace } from '../cluster/index.ts';
 import { testKubeConfig } from '../cluster/context.ts';
 import { startGitServer, type GitServer } from '../git/git-server.ts';
-import { startAgent, type AgentHandle, type AgentProps } from '../../src/reconciler/agent.ts';
+import { startAgent, type AgentHandle, type AgentProps } from '../../src/agent/agent.ts';
 import { SyncClient } from '../../src/reconciler/sync-client.ts';
 import { findCondition } from '../../src/reconciler/status.ts';
-import type { Sync, SyncSpec } from '../../src/reconciler/sync-types.ts';
-import { ApiError } from '../../src/reconciler/_api.ts';
+import type { Sync, SyncSpec } from '../../src/api/sync.ts';
+import { ApiError } from '../../src/kube/agent-api.ts';
 
 export { findCondition };
 

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertSender, alertPayload, type AlertEvent } from '../../src/reconciler/alerts.ts';
-import { eventNote } from '../../src/reconciler/events.ts';
+import { eventNote } from '../../src/kube/events.ts';
 import { AgentMetrics } from '../../src/reconciler/metrics.ts';
 
 const event: AlertEvent = {

@@ -11,7 +11,7 @@ import { readHistory } from '../../src/gitops/history.ts';
 import { SopsSecret } from '../../src/constructs/sops-secret.ts';
 import { Testing } from '../../src/constructs/testing.ts';
 import { ManifestSet, indexDigest, serializeIndex, type KubeObject } from '../../src/manifest/index.ts';
-import { startAgent, type AgentHandle } from '../../src/reconciler/agent.ts';
+import { startAgent, type AgentHandle } from '../../src/agent/agent.ts';
 import { SyncClient } from '../../src/reconciler/sync-client.ts';
 import { encryptDocument, generateIdentity } from '../../src/secrets/index.ts';
 import { createTestNamespace, type TestNamespace } from '../cluster/index.ts';

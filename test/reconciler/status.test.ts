@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { appendHistory, nextStatus, setCondition } from '../../src/reconciler/status.ts';
-import { parseDuration, resolveSpec } from '../../src/reconciler/sync-types.ts';
-import type { SyncStatus } from '../../src/reconciler/sync-types.ts';
+import { parseDuration, resolveSpec, type SyncStatus } from '../../src/api/sync.ts';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
 const t1 = new Date('2026-01-01T00:01:00Z');

@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAgent, type AgentHandle } from '../../src/reconciler/agent.ts';
+import { startAgent, type AgentHandle } from '../../src/agent/agent.ts';
 import { SyncClient } from '../../src/reconciler/sync-client.ts';
 import { SopsSecret } from '../../src/constructs/sops-secret.ts';
 import { Testing } from '../../src/constructs/testing.ts';

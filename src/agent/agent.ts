@@ -1,0 +1,317 @@
+/**
+ * The agent process: HTTP endpoints (/metrics, /healthz, /readyz, webhook
+ * receiver), leader election, and while leading the Sync controller and the
+ * ImageUpdate controller (image update automation).
+ * `startAgent` runs it in-process (tests, `strata agent`) and returns a handle.
+ */
+import http from 'node:http';
+import path from 'node:path';
+import { hostname } from 'node:os';
+import { timingSafeEqual } from 'node:crypto';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino, type Logger } from 'pino';
+import { AgentApi, EventRecorder, LeaderElector, loadKubeConfig } from '../kube/index.ts';
+import { AgentMetrics, AlertSender, GitSource, SyncController, SyncReconciler, createEngine, refuseEncrypted, type AlertTarget, type DecryptHook, type DriftPort, type ReadOptions, type ReconcileEngine } from '../reconciler/index.ts';
+import { sopsDecryptHook } from '../secrets/index.ts';
+import { ImageUpdateController, ImageUpdateMetrics, type Recompile } from '../images/index.ts';
+import type { Sync } from '../api/index.ts';
+
+export interface AgentProps {
+  /** A KubeConfig, a kubeconfig file, or nothing for in-cluster config (then $KUBECONFIG / ~/.kube/config). */
+  readonly kubeconfig?: KubeConfig | string;
+  /** The agent's own namespace: where its Lease lives. @default 'strata-system' */
+  readonly namespace?: string;
+  /** Watch Syncs in this namespace only. @default all namespaces */
+  readonly watchNamespace?: string;
+  /** This replica's name in the Lease. @default $POD_NAME or the host name plus the pid */
+  readonly identity?: string;
+  /** HTTP port for /metrics, /healthz, /readyz and /hook; 0 picks a free one. @default 8080 */
+  readonly port?: number;
+  /** @default '0.0.0.0' */
+  readonly host?: string;
+  /** Compete for the Lease before reconciling; off, this replica always reconciles. @default true */
+  readonly leaderElection?: boolean;
+  /** @default 10000 */
+  readonly leaseDurationMs?: number;
+  /** @default 2000 */
+  readonly leaseRetryMs?: number;
+  /** Syncs reconciled at once. @default 8 */
+  readonly concurrency?: number;
+  /** Requests at once within one apply stage. @default 16 */
+  readonly applyConcurrency?: number;
+  /** Where Git checkouts are cached. @default a temporary folder */
+  readonly cacheDir?: string;
+  /** Webhooks told when a Sync turns not-Ready or recovers. @default none */
+  readonly alerts?: readonly AlertTarget[];
+  /** Required as `Authorization: Bearer <token>` on /hook when set. @default no token */
+  readonly webhookToken?: string;
+  /** `namespace/name` of the ServiceAccount Syncs without serviceAccountName apply as. @default the agent's identity */
+  readonly defaultServiceAccount?: string;
+  /** @default SOPS with age keys from `spec.decryption.secretRef`; encrypted objects of Syncs without it are refused */
+  readonly decrypt?: DecryptHook;
+  readonly readOptions?: ReadOptions;
+  /** @default a JSON logger on stdout at `info` (or $LOG_LEVEL) */
+  readonly logger?: Logger;
+  /** Replaces the apply engine (benchmarks, other engines). @default the engine of this folder */
+  readonly engine?: ReconcileEngine;
+  /** Replaces the drift watcher. @default the engine's DriftWatcher */
+  readonly drift?: DriftPort | null;
+  /** @default 0.1 */
+  readonly jitter?: number;
+  /**
+   * Run ImageUpdate objects (image update automation) while leading; `false` leaves them alone.
+   * Their clones live under `<cacheDir>/image-updates/`.
+   * @default true
+   */
+  readonly imageUpdates?: boolean | { readonly concurrency?: number; readonly recompile?: Recompile | false };
+}
+
+export interface AgentHandle {
+  /** `http://host:port` of the agent's endpoints. */
+  readonly url: string;
+  readonly port: number;
+  readonly metrics: AgentMetrics;
+  readonly source: GitSource;
+  readonly identity: string;
+  isLeader(): boolean;
+  /** The controller while leading. */
+  controller(): SyncController | undefined;
+  /** The ImageUpdate controller while leading (unless turned off). */
+  imageUpdates(): ImageUpdateController | undefined;
+  /** Stops reconciling, releases the Lease, closes the server; idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
+  const kubeConfig = props.kubeconfig instanceof KubeConfig ? props.kubeconfig : loadKubeConfig(props.kubeconfig);
+  const namespace = props.namespace ?? 'strata-system';
+  const identity = props.identity ?? process.env.POD_NAME ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+  const log = (props.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info', base: { component: 'strata-agent' } })).child({ instance: identity });
+  const api = new AgentApi(kubeConfig);
+  const metrics = new AgentMetrics();
+  const source = new GitSource(props.cacheDir === undefined ? {} : { cacheDir: props.cacheDir });
+  const bound = props.engine ? undefined : createEngine(kubeConfig, { concurrency: props.applyConcurrency ?? 16, log });
+  const engine = props.engine ?? bound?.engine;
+  if (!engine) throw new Error('no apply engine');
+  const drift = props.drift === null ? undefined : (props.drift ?? bound?.drift);
+  const events = new EventRecorder(api, identity);
+  const alerts = new AlertSender(props.alerts ?? []);
+  const reconciler = new SyncReconciler({
+    api,
+    source,
+    engine,
+    log,
+    events,
+    metrics,
+    decrypt:
+      props.decrypt ??
+      sopsDecryptHook<Sync>({
+        readSecret: (secretNamespace, name, signal) => api.find<{ data?: Record<string, string> }>(`/api/v1/namespaces/${secretNamespace}/secrets/${name}`, signal),
+        refuse: refuseEncrypted,
+      }),
+    ...(props.defaultServiceAccount ? { defaultServiceAccount: props.defaultServiceAccount } : {}),
+    ...(props.readOptions ? { readOptions: props.readOptions } : {}),
+  });
+  const impersonationOf = (sync: Sync): string | undefined => {
+    if (sync.spec.serviceAccountName) return `system:serviceaccount:${sync.metadata.namespace ?? 'default'}:${sync.spec.serviceAccountName}`;
+    if (props.defaultServiceAccount) {
+      const [ns, name] = props.defaultServiceAccount.split('/');
+      return `system:serviceaccount:${ns}:${name}`;
+    }
+    return undefined;
+  };
+
+  let controller: SyncController | undefined;
+  let imageUpdates: ImageUpdateController | undefined;
+  const imageUpdateOptions = props.imageUpdates === false ? undefined : props.imageUpdates === true || props.imageUpdates === undefined ? {} : props.imageUpdates;
+  // One set of series for the process: a registry takes each metric name once.
+  const imageUpdateMetrics = imageUpdateOptions ? new ImageUpdateMetrics(metrics.registry) : undefined;
+  let stopping: Promise<void> | undefined;
+  let electionChecked = false;
+  const startController = (): void => {
+    if (controller) return;
+    log.info({ event: 'leading' }, 'started leading: reconciling Syncs');
+    metrics.leader.set(1);
+    controller = new SyncController({
+      api,
+      reconciler,
+      source,
+      log,
+      metrics,
+      alerts,
+      ...(drift ? { drift } : {}),
+      ...(props.watchNamespace ? { namespace: props.watchNamespace } : {}),
+      concurrency: props.concurrency ?? 8,
+      jitter: props.jitter ?? 0.1,
+      impersonationOf,
+    });
+    controller.start();
+    if (imageUpdateOptions) {
+      imageUpdates = new ImageUpdateController({
+        api,
+        log,
+        events,
+        ...(imageUpdateMetrics ? { metrics: imageUpdateMetrics } : {}),
+        ...(props.watchNamespace ? { namespace: props.watchNamespace } : {}),
+        ...(props.cacheDir ? { workDir: path.join(props.cacheDir, 'image-updates') } : {}),
+        ...imageUpdateOptions,
+      });
+      imageUpdates.start();
+    }
+  };
+  const stopController = async (): Promise<void> => {
+    const current = controller;
+    const currentImageUpdates = imageUpdates;
+    controller = undefined;
+    imageUpdates = undefined;
+    metrics.leader.set(0);
+    if (current) {
+      log.info({ event: 'stopped-leading' }, 'stopped leading: no longer reconciling');
+      await Promise.all([current.stop(), currentImageUpdates?.stop()]);
+    }
+  };
+
+  const elector =
+    props.leaderElection === false
+      ? undefined
+      : new LeaderElector(api, {
+          namespace,
+          identity,
+          leaseDurationMs: props.leaseDurationMs ?? 10_000,
+          retryPeriodMs: props.leaseRetryMs ?? 2000,
+          onStartedLeading: () => {
+            electionChecked = true;
+            startController();
+          },
+          onStoppedLeading: () => void stopController(),
+          onError: (error) => log.warn({ event: 'lease-error', err: error.message }, 'leader election request failed'),
+        });
+
+  const server = http.createServer((request, response) => {
+    void handle(request, response).catch((error: unknown) => {
+      log.error({ event: 'http-error', err: (error as Error).message }, 'request failed');
+      if (!response.headersSent) response.writeHead(500).end('internal error\n');
+    });
+  });
+  const handle = async (request: http.IncomingMessage, response: http.ServerResponse): Promise<void> => {
+    const url = new URL(request.url ?? '/', 'http://agent');
+    if (request.method === 'GET' && url.pathname === '/metrics') {
+      const text = await metrics.text();
+      response.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text);
+      return;
+    }
+    if (request.method === 'GET' && url.pathname === '/healthz') {
+      response.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok\n');
+      return;
+    }
+    if (request.method === 'GET' && url.pathname === '/readyz') {
+      const ready = controller ? controller.hasSynced : elector ? electionChecked || !elector.isLeader : false;
+      response.writeHead(ready ? 200 : 503, { 'Content-Type': 'text/plain' }).end(ready ? 'ok\n' : 'not ready\n');
+      return;
+    }
+    if (url.pathname === '/hook' || url.pathname.startsWith('/hook/')) {
+      if (request.method !== 'POST') {
+        response.writeHead(405, { Allow: 'POST' }).end();
+        return;
+      }
+      if (props.webhookToken && !tokenMatches(request.headers.authorization, props.webhookToken)) {
+        response.writeHead(401).end('unauthorized\n');
+        return;
+      }
+      const body = await readBody(request, 1024 * 1024);
+      if (!controller) {
+        response.writeHead(503, { 'Content-Type': 'application/json' }).end(`${JSON.stringify({ error: 'not the leader' })}\n`);
+        return;
+      }
+      const parts = url.pathname.split('/').filter(Boolean);
+      let triggered: string[] = [];
+      if (parts.length === 3) {
+        const key = `${decodeURIComponent(parts[1] ?? '')}/${decodeURIComponent(parts[2] ?? '')}`;
+        if (controller.trigger(key, 'webhook')) triggered = [key];
+      } else {
+        for (const candidate of pushUrls(body)) triggered.push(...controller.triggerUrl(candidate));
+      }
+      log.info({ event: 'webhook', path: url.pathname, triggered }, `webhook triggered ${triggered.length} Sync(s)`);
+      response.writeHead(triggered.length > 0 ? 202 : 404, { 'Content-Type': 'application/json' }).end(`${JSON.stringify({ triggered })}\n`);
+      return;
+    }
+    response.writeHead(404).end('not found\n');
+  };
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(props.port ?? 8080, props.host ?? '0.0.0.0', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  log.info({ event: 'started', port, namespace, leaderElection: elector !== undefined }, `agent listening on :${port}`);
+
+  if (elector) elector.start();
+  else startController();
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    metrics,
+    source,
+    identity,
+    isLeader: () => controller !== undefined,
+    controller: () => controller,
+    imageUpdates: () => imageUpdates,
+    stop: () => {
+      stopping ??= (async () => {
+        log.info({ event: 'stopping' }, 'agent stopping');
+        await stopController();
+        await elector?.stop();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await source.close();
+        await bound?.close();
+        await api.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
+  const wanted = Buffer.from(token);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
+function readBody(request: http.IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        request.destroy();
+        reject(new Error('webhook body too large'));
+      } else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+/** Repository URLs named by a push event of GitHub, GitLab, Gitea or Bitbucket, or `{ "url": ... }`. */
+export function pushUrls(body: string): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return [];
+  }
+  const urls = new Set<string>();
+  const record = parsed as { url?: unknown; repository?: Record<string, unknown>; project?: Record<string, unknown> };
+  const add = (value: unknown): void => {
+    if (typeof value === 'string' && value !== '') urls.add(value);
+  };
+  add(record.url);
+  for (const repo of [record.repository, record.project]) {
+    if (!repo) continue;
+    for (const field of ['clone_url', 'git_http_url', 'git_ssh_url', 'ssh_url', 'html_url', 'http_url', 'url']) add(repo[field]);
+  }
+  return [...urls];
+}

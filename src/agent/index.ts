@@ -1,0 +1,2 @@
+// The agent process and its HTTP endpoints.
+export { pushUrls, startAgent, type AgentHandle, type AgentProps } from './agent.ts';

@@ -1,0 +1,28 @@
+// The apply engine, one file per verb: apply, diff, drift, health, inventory, prune, wait.
+export {
+  ApplyError,
+  DEFAULT_APPLY_OPTIONS,
+  ObjectError,
+  apply,
+  applyAll,
+  applyAllStaged,
+  type ApplyAction,
+  type ApplyOptions,
+  type ChangeSet,
+  type ChangeSetEntry,
+} from './apply.ts';
+export {
+  DEFAULT_DIFF_OPTIONS,
+  DiffError,
+  diffLive,
+  maskSecrets,
+  type DiffAction,
+  type DiffEntry,
+  type DiffOptions,
+  type DiffResult,
+} from './diff.ts';
+export { DEFAULT_DRIFT_OPTIONS, DriftWatcher, type DriftEvent, type DriftReason, type DriftWatcherOptions, type WatchEntry } from './drift.ts';
+export { HEALTH_RULES, computeHealth, type Health, type HealthRule, type HealthStatus } from './health.ts';
+export { InventoryEntryError, inventoryEntryOf, inventoryOf, refOfInventoryEntry, staleOf, withInventoryEntries } from './inventory.ts';
+export { DEFAULT_PRUNE_OPTIONS, PruneError, pruneStale, type PruneOptions } from './prune.ts';
+export { DEFAULT_WAIT_OPTIONS, HealthCheckError, waitForHealthy, type HealthEntry, type HealthReport, type WaitOptions } from './wait.ts';

@@ -1,0 +1,51 @@
+// The Sync controller: source, one reconcile in fixed phases, status, alerts, metrics, and its client.
+export { SyncController, normalizeUrl, type DriftPort, type SyncControllerProps, type TriggerReason } from './controller.ts';
+export {
+  SYNC_FINALIZER,
+  SyncReconciler,
+  errorText,
+  ownerLabelsOf,
+  syncPath,
+  type ChangeEntry,
+  type EngineCallOptions,
+  type ReconcileEngine,
+  type ReconcileResult,
+  type SyncReconcilerProps,
+} from './sync-reconciler.ts';
+export {
+  FetchError,
+  FileTooLargeError,
+  GitSource,
+  UnsafePathError,
+  commitOf,
+  formatRevision,
+  parseLsRemote,
+  pickSemverTag,
+  readSourceFiles,
+  redactUrl,
+  type Artifact,
+  type GitAuth,
+  type GitSourceOptions,
+  type ReadOptions,
+  type ResolvedRef,
+  type SourceRequest,
+} from './source.ts';
+export { EncryptedObjectError, isSopsEncrypted, refuseEncrypted, type DecryptHook } from './decrypt.ts';
+export { CLUSTER_SCOPED_KINDS, withTargetNamespace } from './target-namespace.ts';
+export {
+  appendHistory,
+  findCondition,
+  isReady,
+  nextStatus,
+  outcomeConditions,
+  progressingConditions,
+  removeCondition,
+  setCondition,
+  type Outcome,
+  type StatusUpdate,
+} from './status.ts';
+export { AlertSender, alertPayload, type AlertDelivery, type AlertEvent, type AlertFormat, type AlertOptions, type AlertTarget } from './alerts.ts';
+export { AgentMetrics } from './metrics.ts';
+export { createEngine, type BoundEngine, type EngineBindingOptions } from './engine-binding.ts';
+export { SyncClient, SyncNotFoundError, type SyncEventRecord } from './sync-client.ts';
+export { inventoryTree, parseInventoryId } from './inventory-tree.ts';

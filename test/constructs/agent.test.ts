@@ -1,0 +1,19 @@
+import { App, Chart, Testing } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import { StrataAgent } from '../../src/constructs/agent.ts';
+
+describe('StrataAgent construct', () => {
+  it('renders the CRDs, namespace, least-privilege RBAC and a two-replica Deployment', () => {
+    const app = Testing.app();
+    const chart = new Chart(app as App, 'agent');
+    new StrataAgent(chart, 'strata', { image: 'strata-agent:1' });
+    const objects = Testing.synth(chart) as { kind: string; metadata: { name: string }; rules?: { verbs: string[]; resources: string[] }[]; spec?: { replicas?: number } }[];
+    expect(objects.map((object) => `${object.kind}/${object.metadata.name}`).sort()).toMatchSnapshot();
+    const role = objects.find((object) => object.kind === 'ClusterRole');
+    const writes = (role?.rules ?? []).filter((rule) => rule.verbs.some((verb) => !['get', 'list', 'watch'].includes(verb)));
+    expect(writes.flatMap((rule) => rule.resources).sort()).toEqual(['events', 'events', 'imageupdates/status', 'serviceaccounts', 'syncs', 'syncs/status']);
+    // ImageUpdates are read and watched; only their status is written.
+    expect(role?.rules?.find((rule) => rule.resources.includes('imageupdates'))?.verbs).toEqual(['get', 'list', 'watch']);
+    expect(objects.find((object) => object.kind === 'Deployment')?.spec?.replicas).toBe(2);
+  });
+});
