@@ -1,9 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import type ts from 'typescript';
+import { join, sep } from 'node:path';
 import { TypeScriptError, type TypeScriptDiagnostic } from './errors.ts';
 import { environmentFiles, fingerprintFiles } from './fingerprint.ts';
 import type { ProjectLayout } from './project.ts';
+import { jsCheck } from './_tsc-js.ts';
+import { nativeCheck, nativeCompiler } from './_tsc-native.ts';
+
+/** Which TypeScript compiler checks: a closed set. */
+export type TypeChecker = 'native' | 'js';
 
 /** Options of {@link typeCheck}. */
 export interface TypeCheckOptions {
@@ -13,6 +17,14 @@ export interface TypeCheckOptions {
    * @default true
    */
   readonly cache?: boolean;
+  /**
+   * `native`: the native TypeScript compiler (TypeScript 7, the `typescript-native`
+   * dependency), falling back to `js` where it is not installed for the platform or
+   * cannot read the project's tsconfig (it rejects options TypeScript 7 removed).
+   * `js`: the `typescript` 5.9 dependency's API, in process.
+   * @default 'native'
+   */
+  readonly checker?: TypeChecker;
 }
 
 /** What a type-check saw: the project files of the program, for the compile cache. */
@@ -23,6 +35,8 @@ export interface TypeCheckResult {
   readonly fingerprint: string;
   /** True when the result came from the cache. */
   readonly cached: boolean;
+  /** The compiler that checked, e.g. `native 7.0.2` or `js 5.9.3` (the one recorded when cached). */
+  readonly checker: string;
 }
 
 interface CacheRecord {
@@ -32,30 +46,25 @@ interface CacheRecord {
   readonly typescript: string;
 }
 
-const compilerDefaults = (typescript: typeof ts): ts.CompilerOptions => ({
-  target: typescript.ScriptTarget.ES2022,
-  module: typescript.ModuleKind.NodeNext,
-  moduleResolution: typescript.ModuleResolutionKind.NodeNext,
+/** The compiler options without a tsconfig.json: strict ES modules as Node runs them. */
+const DEFAULT_COMPILER_OPTIONS: Record<string, unknown> = {
+  target: 'ES2022',
+  module: 'NodeNext',
+  moduleResolution: 'NodeNext',
   strict: true,
   allowImportingTsExtensions: true,
   skipLibCheck: true,
   esModuleInterop: true,
   resolveJsonModule: true,
   types: ['node'],
-});
-
-/** TypeScript is loaded only when a check has to run: a cached check stays fast. */
-async function loadTypeScript(): Promise<typeof ts> {
-  const module = (await import('typescript')) as { default?: typeof ts } & typeof ts;
-  return module.default ?? module;
-}
+};
 
 /**
  * Type-checks the cluster entries and everything they import with the project's
  * tsconfig.json (found upwards from the root; strict NodeNext defaults without one).
  * Throws a TypeScriptError listing every diagnostic as `file:line:column`.
- * Incremental: TypeScript's build info lives in the cache folder, and an unchanged
- * set of files skips the check altogether.
+ * Incremental: the compiler's build info lives in the cache folder, and an unchanged
+ * set of files skips the check altogether (no compiler is started).
  */
 export async function typeCheck(layout: ProjectLayout, entries: readonly string[], options: TypeCheckOptions = {}): Promise<TypeCheckResult> {
   const useCache = options.cache ?? true;
@@ -65,50 +74,33 @@ export async function typeCheck(layout: ProjectLayout, entries: readonly string[
     try {
       const record = JSON.parse(readFileSync(cacheFile, 'utf8')) as CacheRecord;
       if (JSON.stringify(record.entries) === JSON.stringify(sortedEntries) && fingerprintFiles([...record.files, ...environmentFiles(layout.root)], [record.typescript]) === record.fingerprint) {
-        return { files: record.files, fingerprint: record.fingerprint, cached: true };
+        return { files: record.files, fingerprint: record.fingerprint, cached: true, checker: record.typescript };
       }
     } catch {
       // A damaged cache is ignored and rewritten below.
     }
   }
-  const ts = await loadTypeScript();
-  const compilerOptions = loadCompilerOptions(ts, layout.root);
   mkdirSync(layout.cacheDir, { recursive: true });
-  const program = ts.createIncrementalProgram({
-    rootNames: sortedEntries,
-    options: { ...compilerOptions, noEmit: true, incremental: true, tsBuildInfoFile: join(layout.cacheDir, 'typecheck.tsbuildinfo') },
-  });
-  const diagnostics = [
-    ...program.getConfigFileParsingDiagnostics(),
-    ...program.getOptionsDiagnostics(),
-    ...program.getSyntacticDiagnostics(),
-    ...program.getGlobalDiagnostics(),
-    ...program.getSemanticDiagnostics(),
-  ].filter((d) => d.category === ts.DiagnosticCategory.Error);
-  if (diagnostics.length > 0) throw new TypeScriptError(diagnostics.map((d) => toDiagnostic(ts, layout.root, d)));
-  program.emit(); // writes the build info only (noEmit)
-  const files = program
-    .getSourceFiles()
-    .map((file) => resolve(file.fileName))
-    .filter((file) => !file.includes(`${'/'}node_modules${'/'}`) && !program.getProgram().isSourceFileDefaultLibrary(program.getSourceFile(file)!))
-    .sort();
-  const fingerprint = fingerprintFiles([...files, ...environmentFiles(layout.root)], [ts.version]);
-  writeFileSync(cacheFile, `${JSON.stringify({ entries: sortedEntries, files, fingerprint, typescript: ts.version } satisfies CacheRecord)}\n`);
-  return { files, fingerprint, cached: false };
+  const checked = await check(layout, sortedEntries, options.checker ?? 'native');
+  if (checked.diagnostics.length > 0) throw new TypeScriptError(checked.diagnostics);
+  const files = checked.files.filter((file) => !file.includes(`${sep}node_modules${sep}`)).sort();
+  const fingerprint = fingerprintFiles([...files, ...environmentFiles(layout.root)], [checked.checker]);
+  writeFileSync(cacheFile, `${JSON.stringify({ entries: sortedEntries, files, fingerprint, typescript: checked.checker } satisfies CacheRecord)}\n`);
+  return { files, fingerprint, cached: false, checker: checked.checker };
 }
 
-function loadCompilerOptions(ts: typeof import('typescript'), root: string): ts.CompilerOptions {
-  const configPath = ts.findConfigFile(root, ts.sys.fileExists, 'tsconfig.json');
-  if (!configPath) return compilerDefaults(ts);
-  const read = ts.readConfigFile(configPath, ts.sys.readFile);
-  if (read.error) throw new TypeScriptError([toDiagnostic(ts, root, read.error)]);
-  const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, dirname(configPath));
-  return parsed.options;
+async function check(layout: ProjectLayout, entries: readonly string[], checker: TypeChecker): Promise<{ checker: string; diagnostics: readonly TypeScriptDiagnostic[]; files: readonly string[] }> {
+  const native = checker === 'native' ? nativeCompiler() : undefined;
+  if (native !== undefined) {
+    const result = await nativeCheck(native, layout.root, layout.cacheDir, entries, DEFAULT_COMPILER_OPTIONS);
+    // Only option errors (TS5xxx, TS6xxx, no file): TypeScript 7 may have removed an
+    // option the project's tsconfig still sets; TypeScript 5.9 judges those instead.
+    if (!(result.diagnostics.length > 0 && result.diagnostics.every(isOptionDiagnostic))) return { checker: `native ${native.version}`, ...result };
+  }
+  const result = await jsCheck(layout.root, layout.cacheDir, entries, DEFAULT_COMPILER_OPTIONS);
+  return { checker: `js ${result.version}`, diagnostics: result.diagnostics, files: result.files };
 }
 
-function toDiagnostic(ts: typeof import('typescript'), root: string, diagnostic: ts.Diagnostic): TypeScriptDiagnostic {
-  const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
-  if (!diagnostic.file || diagnostic.start === undefined) return { file: '', line: 0, column: 0, code: diagnostic.code, message };
-  const { line, character } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start);
-  return { file: relative(root, diagnostic.file.fileName), line: line + 1, column: character + 1, code: diagnostic.code, message };
+function isOptionDiagnostic(diagnostic: TypeScriptDiagnostic): boolean {
+  return diagnostic.file === '' || diagnostic.file.endsWith('.json') ? diagnostic.code >= 5000 && diagnostic.code < 7000 : false;
 }
