@@ -3,11 +3,16 @@
 // environment. Each measurement runs in its own process; time is measured inside it
 // (start-up excluded) and peak memory is that process's max RSS. A benchmark, not a test.
 //
+// Table (d) times whole processes instead: `strata synth` against `cdk8s synth` (bench/_process.ts).
+//
 // Environment: BENCH_SIZES=1000,5000,10000  BENCH_KUSTOMIZE_TIMEOUT=60 (seconds)  KUSTOMIZE=<binary>  BENCH_DIR=<output dir>
+//   BENCH_TABLES=a,b,c,d  BENCH_PROCESS_SIZES=1000,5000 (fleet sizes of (d), besides the example)  BENCH_PROCESS_RUNS=3
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { exampleCase, fleetCase, median, runCase, CDK8S_APP, type CaseRuns, type ProcessCase, type ProcessRun } from './_process.ts';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 // Output goes to a RAM disk when there is one: the benchmark measures the compiler, not a
@@ -18,6 +23,9 @@ const PROJECTS = join(REPO, 'tmp', 'bench-projects');
 const SIZES = (process.env['BENCH_SIZES'] ?? '1000,5000,10000').split(',').map(Number);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? '2');
 const KUSTOMIZE_TIMEOUT = Number(process.env['BENCH_KUSTOMIZE_TIMEOUT'] ?? '60') * 1000;
+const TABLES = new Set((process.env['BENCH_TABLES'] ?? 'a,b,c,d').split(','));
+const PROCESS_SIZES = (process.env['BENCH_PROCESS_SIZES'] ?? '1000,5000').split(',').filter(Boolean).map(Number);
+const PROCESS_RUNS = Number(process.env['BENCH_PROCESS_RUNS'] ?? '3');
 
 interface Measurement {
   /** Wall time. */
@@ -124,12 +132,21 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
   }
-  const kustomize = await kustomizeBinary();
-  const version = spawnSync(kustomize, ['version'], { encoding: 'utf8' }).stdout.trim();
-  console.log(`strata bench:synth: node ${process.version}, kustomize ${version}, sizes ${SIZES.join(', ')}`);
-  console.log(`Each cell: CPU time (per object, wall time, peak RSS). Measured inside each child process, start-up excluded;`);
+  const kustomize = TABLES.has('b') ? await kustomizeBinary() : undefined;
+  const version = kustomize ? spawnSync(kustomize, ['version'], { encoding: 'utf8' }).stdout.trim() : '(not run)';
+  console.log(`strata bench:synth: node ${process.version}, kustomize ${version}, sizes ${SIZES.join(', ')}; ${new Date().toISOString()}, ${cpus().length} cores, load ${loadAverage()}`);
+  console.log(`Each cell: CPU time (per object, wall time, peak RSS). (a) to (c): measured inside each child process, start-up excluded;`);
   console.log(`ratios on CPU time, which a busy machine disturbs least, and on wall time. Best of ${RUNS} runs. Output: ${WORK}\n`);
+  if (TABLES.has('a')) tableA();
+  if (kustomize) await tableB(kustomize);
+  if (TABLES.has('c')) tableC();
+  if (TABLES.has('d')) tableD();
+  console.log(`\nTargets: (a) ≥ 3x; (b) 10k objects in < 3 s, linear; (c) ≤ 10%; (d) cold ≥ 2x cdk8s synth, example cold ≤ 1.0 s and unchanged ≤ 0.25 s wall. Load at the end: ${loadAverage()}`);
+}
 
+const loadAverage = () => loadavg().map((value) => value.toFixed(1)).join(' ');
+
+function tableA(): void {
   console.log('(a) Strata vs stock cdk8s App.synth() of the same construct tree (tree built beforehand, not timed);');
   console.log('    second line: stock cdk8s with YamlOutputType.FILE_PER_RESOURCE, the same output shape as Strata (one file per object)');
   console.log(row(['objects', 'cdk8s App.synth()', 'Strata synth', 'speed-up']));
@@ -140,7 +157,9 @@ async function main(): Promise<void> {
     const perResource = best(RUNS, 'cdk8s-per-resource', n);
     console.log(row(['', `per resource: ${cell(perResource, n)}`, '', ratio(perResource, strata)]));
   }
+}
 
+async function tableB(kustomize: string): Promise<void> {
   console.log('\n(b) Strata with an overlay (namespace, name prefix, labels, image tag, replicas) vs kustomize build of the same base + overlay');
   console.log('    (Strata: construct tree, overlay, YAML, files; kustomize: reading the base YAML, overlay, YAML to stdout)');
   console.log(row(['objects', 'kustomize build', 'Strata + overlay', 'speed-up']));
@@ -151,7 +170,9 @@ async function main(): Promise<void> {
     const kText = k.timedOut ? `stopped after ${fmtMs(KUSTOMIZE_TIMEOUT)} wall` : cell(k, n);
     console.log(row([String(n), kText, cell(s, n), k.timedOut ? `> ${(k.ms / s.ms).toFixed(1)}x wall` : ratio(k, s)]));
   }
+}
 
+function tableC(): void {
   console.log('\n(c) Full compile (`synth()`: type-check, constructs, YAML, files) vs an unchanged second compile;');
   console.log('    the last line of each size compares with a compile that skips the type-check (constructs to files only)');
   console.log(row(['objects', 'full compile (cold)', 'unchanged recompile', 'share']));
@@ -164,7 +185,38 @@ async function main(): Promise<void> {
     console.log(row([String(n), cell(full, n), `${cell(again, n)} ${again.action}`, share(full)]));
     console.log(row(['', `no type-check: ${cell(bare, n)}`, '', share(bare)]));
   }
-  console.log('\nTargets: (a) ≥ 3x; (b) 10k objects in < 3 s, linear; (c) ≤ 10%.');
+}
+
+const processCell = (m: ProcessRun) => `${fmtMs(m.ms)} wall, ${fmtMs(m.cpuMs)} cpu`;
+const processRatio = (slow: ProcessRun, fast: ProcessRun) => `${(slow.ms / fast.ms).toFixed(1)}x wall, ${(slow.cpuMs / fast.cpuMs).toFixed(1)}x cpu`;
+
+/**
+ * (d) Whole processes, start-up and type-check included on both sides, as a user waits
+ * for them: rounds interleaved over the cases (cdk8s, cold, warm, unchanged of each case
+ * in turn), medians of the rounds.
+ */
+function tableD(): void {
+  console.log(`\n(d) The whole \`strata synth\` process vs \`cdk8s synth\` (cdk8s-cli; app: \`${CDK8S_APP}\`) of the same construct tree;`);
+  console.log('    cold: no caches (.cache/strata removed, output folder empty); warm: after an edit of one source file (incremental');
+  console.log('    type-check, compile); unchanged: nothing changed. cdk8s synth keeps no cache. Wall and CPU time (user + system,');
+  console.log(`    children included) of each process; median of ${PROCESS_RUNS} interleaved rounds; ratios: cdk8s synth / strata synth.`);
+  const cases: ProcessCase[] = [exampleCase(REPO, PROJECTS, ['development', 'production', 'staging'])];
+  for (const n of PROCESS_SIZES) {
+    measure('project', n);
+    cases.push(fleetCase(REPO, join(PROJECTS, `project-${n}`), n, 'fleet'));
+  }
+  const rounds = new Map<ProcessCase, CaseRuns[]>(cases.map((item) => [item, []]));
+  for (let round = 0; round < PROCESS_RUNS; round += 1) {
+    for (const item of cases) rounds.get(item)!.push(runCase(REPO, item, join(WORK, `process-${item.label}`, 'out'), round));
+  }
+  const widths = [9, 26, 26, 26, 26, 24, 24];
+  const line = (cells: readonly string[]) => console.log(cells.map((text, index) => text.padEnd(widths[index] ?? 12)).join(' '));
+  line(['tree', 'cdk8s synth', 'strata cold', 'strata warm', 'strata unchanged', 'cold speed-up', 'unchanged speed-up']);
+  for (const item of cases) {
+    const runs = rounds.get(item)!;
+    const [cdk8s, cold, warm, unchanged] = (['cdk8s', 'cold', 'warm', 'unchanged'] as const).map((key) => median(runs.map((run) => run[key])));
+    line([item.label, processCell(cdk8s!), processCell(cold!), processCell(warm!), processCell(unchanged!), processRatio(cdk8s!, cold!), processRatio(cdk8s!, unchanged!)]);
+  }
 }
 
 await main();
