@@ -30,9 +30,10 @@ export interface ProcessCase {
  * ts-node 10.9's ESM mode fails with ERR_UNKNOWN_FILE_EXTENSION (TypeStrong/ts-node#1997), and
  * Strata's sources are ES modules; so the app runs with ts-node's ESM loader, as its README
  * documents, with ts-node's defaults otherwise (it type-checks every file it loads with the
- * `typescript` 5.9 dependency, as the template's ts-node does).
+ * `typescript` 5.9 dependency, as the template's ts-node does). The example imports the
+ * library by package name; `--conditions=strata-source` resolves it to the sources, as for strata synth.
  */
-export const CDK8S_APP = 'node --loader ts-node/esm main.ts';
+export const CDK8S_APP = 'node --conditions=strata-source --loader ts-node/esm main.ts';
 
 /** Runs a command under GNU time (in `cwd`) and returns its wall and CPU time; throws with stderr when it fails. */
 export function timeProcess(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): ProcessRun {

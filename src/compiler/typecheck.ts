@@ -82,7 +82,7 @@ export async function typeCheck(layout: ProjectLayout, entries: readonly string[
   }
   mkdirSync(layout.cacheDir, { recursive: true });
   const checked = await check(layout, sortedEntries, options.checker ?? 'native');
-  if (checked.diagnostics.length > 0) throw new TypeScriptError(checked.diagnostics);
+  if (checked.diagnostics.length > 0) throw new TypeScriptError(sortDiagnostics(checked.diagnostics));
   const files = checked.files.filter((file) => !file.includes(`${sep}node_modules${sep}`)).sort();
   const fingerprint = fingerprintFiles([...files, ...environmentFiles(layout.root)], [checked.checker]);
   writeFileSync(cacheFile, `${JSON.stringify({ entries: sortedEntries, files, fingerprint, typescript: checked.checker } satisfies CacheRecord)}\n`);
@@ -99,6 +99,20 @@ async function check(layout: ProjectLayout, entries: readonly string[], checker:
   }
   const result = await jsCheck(layout.root, layout.cacheDir, entries, DEFAULT_COMPILER_OPTIONS);
   return { checker: `js ${result.version}`, diagnostics: result.diagnostics, files: result.files };
+}
+
+/**
+ * Diagnostics in one order whichever compiler found them, the order `tsc` prints: by file
+ * (global ones first), position, code and message; duplicates dropped.
+ */
+function sortDiagnostics(diagnostics: readonly TypeScriptDiagnostic[]): TypeScriptDiagnostic[] {
+  const key = (d: TypeScriptDiagnostic) => [d.file, d.line, d.column, d.code, d.message] as const;
+  const compare = (a: TypeScriptDiagnostic, b: TypeScriptDiagnostic): number => {
+    const [ka, kb] = [key(a), key(b)];
+    for (let i = 0; i < ka.length; i += 1) if (ka[i] !== kb[i]) return ka[i]! < kb[i]! ? -1 : 1;
+    return 0;
+  };
+  return [...diagnostics].sort(compare).filter((d, index, sorted) => index === 0 || compare(sorted[index - 1]!, d) !== 0);
 }
 
 function isOptionDiagnostic(diagnostic: TypeScriptDiagnostic): boolean {
