@@ -1,5 +1,4 @@
-import type { ObjectRef } from '../manifest/index.ts';
-import { describeRef } from '../manifest/index.ts';
+import { describeRef, type ObjectRef } from '../manifest/identity.ts';
 
 /** One TypeScript diagnostic, positioned: `file:line:column`. */
 export interface TypeScriptDiagnostic {

@@ -1,10 +1,10 @@
 import { join, resolve } from 'node:path';
-import { compileCluster, type CompiledCluster } from './compile.ts';
+import type { CompiledCluster } from './compile.ts';
 import { CompileError } from './errors.ts';
 import { OutputCache } from './output-cache.ts';
 import { clusterEntry, discoverClusters, projectLayout, type ProjectLayout } from './project.ts';
 import { typeCheck } from './typecheck.ts';
-import { syncDirectory, type WriteResult } from './write.ts';
+import type { WriteResult } from './write.ts';
 
 /** Options of {@link synth} and {@link compile}. */
 export interface SynthOptions {
@@ -97,6 +97,9 @@ export async function compile(options: SynthOptions = {}): Promise<CompiledClust
 }
 
 async function compileAll(layout: ProjectLayout, names: readonly string[], options: SynthOptions): Promise<CompiledCluster[]> {
+  if (names.length === 0) return [];
+  // Loaded only when a cluster is compiled: an unchanged synth loads no construct, manifest or SOPS code.
+  const { compileCluster } = await import('./compile.ts');
   const compiled: CompiledCluster[] = [];
   const errors: Error[] = [];
   for (const [index, name] of names.entries()) {
@@ -131,15 +134,18 @@ export async function synth(options: SynthOptions = {}): Promise<SynthResult> {
     else stale.push(name);
   }
   const compiled = await compileAll(layout, stale, options);
-  for (const cluster of compiled) {
-    const dir = join(outDir, cluster.name);
-    options.onProgress?.({ phase: 'write', cluster: cluster.name });
-    const written: WriteResult = await syncDirectory(dir, cluster.files);
-    const changed = written.written.length > 0 || written.removed.length > 0;
-    results.set(cluster.name, { cluster: cluster.name, action: changed ? 'written' : 'unchanged', dir, objects: cluster.set.size, written: written.written, removed: written.removed });
-    if (fingerprint !== undefined) cache.record(dir, fingerprint, cluster.set.size);
-    else cache.forget(dir);
+  if (compiled.length > 0) {
+    const { syncDirectory } = await import('./write.ts');
+    for (const cluster of compiled) {
+      const dir = join(outDir, cluster.name);
+      options.onProgress?.({ phase: 'write', cluster: cluster.name });
+      const written: WriteResult = await syncDirectory(dir, cluster.files);
+      const changed = written.written.length > 0 || written.removed.length > 0;
+      results.set(cluster.name, { cluster: cluster.name, action: changed ? 'written' : 'unchanged', dir, objects: cluster.set.size, written: written.written, removed: written.removed });
+      if (fingerprint !== undefined) cache.record(dir, fingerprint, cluster.set.size);
+      else cache.forget(dir);
+    }
+    cache.save();
   }
-  if (compiled.length > 0) cache.save();
   return { clusters: names.map((name) => results.get(name)!) };
 }
