@@ -8,7 +8,7 @@ import { Document, isMap, isScalar, Scalar, type Node } from 'yaml';
 import { parse, serialize, type SopsFormat } from './_text.ts';
 import { DATA_KEY_SIZE, IvStash, LeafDecryptError, commentLeaf, decryptLeaf, encryptLeaf, isEncryptedValue, leafOf, type Leaf } from './_cipher.ts';
 import { markCommentItem, NonStringKeyError, setScalar, walkDocument } from './_walk.ts';
-import { unwrapDataKey, wrapDataKey, type AgeIdentity } from './age-keys.ts';
+import type { AgeIdentity } from './age-keys.ts';
 import { MacMismatchError, SopsFormatError, ValueDecryptionError } from './errors.ts';
 import {
   SOPS_FORMAT_VERSION,
@@ -22,6 +22,9 @@ import {
   type SelectionRules,
   type SopsMetadata,
 } from './metadata.ts';
+
+/** age (and its post-quantum and curve libraries, ~110 modules) loads only to encrypt or decrypt: compiling checks documents without it. */
+const ageKeys = () => import('./age-keys.ts');
 
 export type { SopsFormat } from './_text.ts';
 
@@ -229,7 +232,7 @@ export async function encryptDocument(plaintext: string, props: EncryptProps): P
   const doc = parse(plaintext, format, source);
   if (doc.has('sops')) throw new SopsFormatError(source, 'is already encrypted (it has a `sops` block)');
   const dataKey = randomBytes(DATA_KEY_SIZE);
-  const stanzas = await wrapDataKey(dataKey, props.recipients, source);
+  const stanzas = await (await ageKeys()).wrapDataKey(dataKey, props.recipients, source);
   return sealDocument(doc, format, dataKey, stanzas, rules, undefined, source, props.now ?? new Date());
 }
 
@@ -242,7 +245,7 @@ export async function openDocument(text: string, props: DecryptProps): Promise<O
   if (metaNode === undefined) throw new SopsFormatError(source, 'is not encrypted (it has no `sops` block)');
   const metadata = parseMetadata((metaNode as Node).toJSON(), source);
   removeMetadata(doc);
-  const dataKey = await unwrapDataKey(metadata.age, props.identities, source);
+  const dataKey = await (await ageKeys()).unwrapDataKey(metadata.age, props.identities, source);
   const stash = new IvStash();
   const computed = decryptTree(doc, dataKey, metadata, stash, source);
   verifyMac(metadata, dataKey, computed, source);
@@ -297,7 +300,7 @@ export async function reencryptDocument(opened: OpenedDocument, props: Reencrypt
   const rotate = props.rotate ?? false;
   const dataKey = rotate ? randomBytes(DATA_KEY_SIZE) : opened.dataKey;
   const kept = new Map(rotate ? [] : opened.metadata.age.map((s) => [s.recipient, s] as const));
-  const fresh = await wrapDataKey(dataKey, recipients.filter((r) => !kept.has(r)), source);
+  const fresh = await (await ageKeys()).wrapDataKey(dataKey, recipients.filter((r) => !kept.has(r)), source);
   const byRecipient = new Map([...kept, ...fresh.map((s) => [s.recipient, s] as const)]);
   const stanzas = recipients.map((r) => byRecipient.get(r) as AgeStanza);
   const doc = parse(props.plaintext ?? opened.plaintext, opened.format, source);
@@ -318,7 +321,7 @@ export async function decryptObject(object: Readonly<Record<string, unknown>>, i
   const { sops: raw, ...body } = object;
   const metadata = parseMetadata(raw, source);
   const doc = new Document(body, { keepSourceTokens: false });
-  const dataKey = await unwrapDataKey(metadata.age, identities, source);
+  const dataKey = await (await ageKeys()).unwrapDataKey(metadata.age, identities, source);
   const computed = decryptTree(doc, dataKey, metadata, new IvStash(), source);
   verifyMac(metadata, dataKey, computed, source);
   return doc.toJS() as Record<string, unknown>;
