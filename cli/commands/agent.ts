@@ -1,24 +1,10 @@
 // `strata agent`: runs the pull agent until SIGTERM or SIGINT.
 import { readFileSync } from 'node:fs';
-import type { CommandModule } from 'yargs';
 import { startAgent } from '../../src/agent/index.ts';
+import { DEFAULT_SYNC_CONTROLLER_OPTIONS } from '../../src/reconciler/index.ts';
+import { defineCommand } from '../command.ts';
 
-interface AgentArgs {
-  kubeconfig?: string;
-  namespace: string;
-  'watch-namespace'?: string;
-  port: number;
-  'leader-elect': boolean;
-  concurrency: number;
-  'alert-url': string[];
-  'alert-format': 'json' | 'slack';
-  'webhook-token-file'?: string;
-  'default-service-account'?: string;
-  'cache-dir'?: string;
-  'image-updates': boolean;
-}
-
-export const agentCommand: CommandModule<object, AgentArgs> = {
+export const agentCommand = defineCommand({
   command: 'agent',
   describe: 'Run the pull agent: reconcile Sync objects from Git and run ImageUpdate objects (in-cluster config, or --kubeconfig)',
   builder: (yargs) =>
@@ -28,13 +14,13 @@ export const agentCommand: CommandModule<object, AgentArgs> = {
       .option('watch-namespace', { type: 'string', describe: 'Reconcile Syncs of this namespace only (default: all)' })
       .option('port', { type: 'number', default: 8080, describe: 'Port of /metrics, /healthz, /readyz and /hook' })
       .option('leader-elect', { type: 'boolean', default: true, describe: 'Hold a Lease before reconciling (run two replicas)' })
-      .option('concurrency', { type: 'number', default: 8, describe: 'Syncs reconciled at once' })
+      .option('concurrency', { type: 'number', default: DEFAULT_SYNC_CONTROLLER_OPTIONS.concurrency, describe: 'Syncs reconciled at once' })
       .option('alert-url', { type: 'string', array: true, default: [] as string[], describe: 'Webhook told when a Sync turns not-Ready or recovers (repeatable)' })
       .option('alert-format', { choices: ['json', 'slack'] as const, default: 'json' as const, describe: 'Payload of the alert webhooks' })
       .option('webhook-token-file', { type: 'string', describe: 'File holding the bearer token /hook requires' })
       .option('default-service-account', { type: 'string', describe: 'namespace/name to apply as when a Sync names no serviceAccountName' })
       .option('cache-dir', { type: 'string', describe: 'Where Git checkouts are cached (default: a temporary folder)' })
-      .option('image-updates', { type: 'boolean', default: true, describe: 'Run ImageUpdate objects: scan registries, update image locks, recompile and push (--image-updates=false to turn off)' }) as never,
+      .option('image-updates', { type: 'boolean', default: true, describe: 'Run ImageUpdate objects: scan registries, update image locks, recompile and push (--image-updates=false to turn off)' }),
   handler: async (args) => {
     const token = args['webhook-token-file'] ? readFileSync(args['webhook-token-file'], 'utf8').trim() : undefined;
     const agent = await startAgent({
@@ -60,4 +46,4 @@ export const agentCommand: CommandModule<object, AgentArgs> = {
       process.on('SIGINT', stop);
     });
   },
-};
+});

@@ -1,29 +1,14 @@
 // `strata bootstrap`: install the agent into a cluster from a Git repository and point it at deploy/<cluster>.
 import { readFileSync } from 'node:fs';
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { bootstrap } from '../../src/gitops/bootstrap.ts';
 import { shortCommit } from '../../src/gitops/revision.ts';
 import { ExitError } from '../errors.ts';
-import { withOutputOption, type OutputArgs } from '../options.ts';
+import { withOutputOption } from '../options.ts';
 import { paint, printData } from '../output.ts';
+import { defineCommand } from '../command.ts';
 
-interface BootstrapArgs extends OutputArgs {
-  readonly repo: string;
-  readonly branch: string;
-  readonly cluster: string;
-  readonly context?: string;
-  readonly kubeconfig?: string;
-  readonly 'age-key-file'?: string;
-  readonly 'git-username'?: string;
-  readonly 'git-password-env'?: string;
-  readonly 'agent-image'?: string;
-  readonly interval?: string;
-  readonly wait: boolean;
-  readonly timeout: number;
-  readonly typecheck: boolean;
-}
-
-export const bootstrapCommand: CommandModule<object, BootstrapArgs> = {
+export const bootstrapCommand = defineCommand({
   command: 'bootstrap',
   describe: 'Install the agent into a cluster from Git and sync deploy/<cluster> (idempotent; also disaster recovery)',
   builder: (yargs: Argv) =>
@@ -47,7 +32,7 @@ export const bootstrapCommand: CommandModule<object, BootstrapArgs> = {
         'Steps: check the cluster and permissions; clone; make clusters/<cluster>/ include the agent and the root Sync; compile; commit and push when changed; ' +
           'apply the agent once (later the agent applies itself from Git); create the credentials Secrets (never in Git); wait for Ready. ' +
           'A second run changes nothing and says so; a failed run is finished by running it again.\nExit codes: 0 bootstrapped; 2 error (the message names the step).',
-      ) as unknown as Argv<BootstrapArgs>,
+      ),
   handler: async (args) => {
     let gitCredentials: { username: string; password: string } | undefined;
     if (args['git-username'] !== undefined || args['git-password-env'] !== undefined) {
@@ -88,7 +73,7 @@ export const bootstrapCommand: CommandModule<object, BootstrapArgs> = {
       return `✔ ${result.cluster} bootstrapped at ${result.revision}: ${parts.join(', ')}; ${ready}.`;
     });
   },
-};
+});
 
 function readAgeKey(file: string): string {
   const text = readFileSync(file, 'utf8');

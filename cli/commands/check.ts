@@ -1,14 +1,10 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { checkOutput, type CheckResult } from '../../src/compiler/index.ts';
 import { ExitError } from '../errors.ts';
-import { withOutputOption, withProjectOptions, type OutputArgs, type ProjectArgs } from '../options.ts';
+import { withOutputOption, withProjectOptions } from '../options.ts';
 import { Progress, colourEnabled, paint, printData } from '../output.ts';
 import { progressReporter } from './synth.ts';
-
-interface CheckArgs extends ProjectArgs, OutputArgs {
-  readonly clusters: string[];
-  readonly out?: string;
-}
+import { defineCommand } from '../command.ts';
 
 function colourDiff(diff: string, enabled: boolean): string {
   if (!enabled) return diff;
@@ -20,7 +16,7 @@ function colourDiff(diff: string, enabled: boolean): string {
     .join('\n');
 }
 
-export const checkCommand: CommandModule<object, CheckArgs> = {
+export const checkCommand = defineCommand({
   command: 'check [clusters..]',
   describe: 'Compile to a temporary folder and compare with the committed deploy/ (for CI)',
   builder: (yargs: Argv) =>
@@ -29,7 +25,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .option('out', { type: 'string', describe: 'The committed output folder to compare with (default <root>/deploy)', normalize: true })
       .example('$0 check', 'Fail with a diff when deploy/ is not what the sources compile to')
       .example('$0 check staging -o json', 'Report the differences of one cluster as JSON')
-      .epilogue('Prints a unified diff of every stale file (committed → compiled). Run `strata synth` to update deploy/.\nExit codes: 0 up to date; 1 stale; 2 compile or usage error.') as unknown as Argv<CheckArgs>,
+      .epilogue('Prints a unified diff of every stale file (committed → compiled). Run `strata synth` to update deploy/.\nExit codes: 0 up to date; 1 stale; 2 compile or usage error.'),
   handler: async (args) => {
     const progress = new Progress();
     let result: CheckResult;
@@ -53,4 +49,4 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       throw new ExitError('', 1);
     }
   },
-};
+});

@@ -1,15 +1,11 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { commitOutput, type CommitResult } from '../../src/compiler/index.ts';
-import { withOutputOption, withProjectOptions, type OutputArgs, type ProjectArgs } from '../options.ts';
+import { withOutputOption, withProjectOptions } from '../options.ts';
 import { Progress, paint, printData } from '../output.ts';
 import { progressReporter } from './synth.ts';
+import { defineCommand } from '../command.ts';
 
-interface CommitArgs extends ProjectArgs, OutputArgs {
-  readonly clusters: string[];
-  readonly message?: string;
-}
-
-export const commitCommand: CommandModule<object, CommitArgs> = {
+export const commitCommand = defineCommand({
   command: 'commit [clusters..]',
   describe: 'Compile, stage deploy/ and commit it with the source commit and a summary of changed objects',
   builder: (yargs: Argv) =>
@@ -22,7 +18,7 @@ export const commitCommand: CommandModule<object, CommitArgs> = {
         'Only deploy/<cluster>/ paths are staged and committed; other staged changes are left alone. ' +
           'The message carries `Source-Commit: <sha>` and one line per changed object file. Nothing to commit: no commit is made.\n' +
           'Exit codes: 0 committed or nothing to commit; 2 compile, git or usage error.',
-      ) as unknown as Argv<CommitArgs>,
+      ),
   handler: async (args) => {
     const progress = new Progress();
     let result: CommitResult;
@@ -36,4 +32,4 @@ export const commitCommand: CommandModule<object, CommitArgs> = {
       result.committed ? `${paint('committed', 'green')} ${result.commit?.slice(0, 12) ?? ''}\n${result.message ?? ''}` : 'deploy/ is up to date: nothing to commit',
     );
   },
-};
+});

@@ -1,7 +1,6 @@
 // `strata diff --live <cluster>`: server-side dry-run diff of deploy/<cluster>/ against the cluster,
 // with what would be pruned. Exit 0 no difference, 1 difference, 2 error.
 import path from 'node:path';
-import type { CommandModule } from 'yargs';
 import { parseManifestFiles } from '../../src/manifest/index.ts';
 import { KubeClient, loadKubeConfig } from '../../src/kube/index.ts';
 import { diffLive, type DiffEntry } from '../../src/engine/index.ts';
@@ -9,19 +8,11 @@ import { ownerLabels } from '../../src/api/index.ts';
 import { SyncClient, readSourceFiles } from '../../src/reconciler/index.ts';
 import { ExitError } from '../errors.ts';
 import { splitSyncName } from './_cluster-flags.ts';
-
-interface DiffArgs {
-  cluster: string;
-  live: boolean;
-  dir: string;
-  kubeconfig?: string;
-  sync?: string;
-  namespace: string;
-}
+import { defineCommand } from '../command.ts';
 
 const SYMBOL: Record<DiffEntry['action'], string> = { create: '+', update: '~', delete: '-', none: '=', skip: '!' };
 
-export const diffCommand: CommandModule<object, DiffArgs> = {
+export const diffCommand = defineCommand({
   command: 'diff <cluster>',
   describe: 'Diff the compiled output of a cluster against the live cluster (server-side dry-run); exit 1 when they differ',
   builder: (yargs) =>
@@ -31,7 +22,7 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
       .option('dir', { type: 'string', default: 'deploy', describe: 'Folder of compiled clusters' })
       .option('kubeconfig', { type: 'string', describe: 'Kubeconfig file (default: $KUBECONFIG, ~/.kube/config)' })
       .option('sync', { type: 'string', describe: 'name or namespace/name of the Sync applying it: adds its owner labels and lists what it would prune' })
-      .option('namespace', { alias: 'n', type: 'string', default: 'default', describe: 'Namespace of --sync' }) as never,
+      .option('namespace', { alias: 'n', type: 'string', default: 'default', describe: 'Namespace of --sync' }),
   handler: async (args) => {
     if (!args.live) throw new ExitError('only --live is supported: pass --live to compare with the cluster', 2);
     const files = await readSourceFiles(path.resolve(args.dir), args.cluster);
@@ -58,4 +49,4 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
       client.close();
     }
   },
-};
+});

@@ -1,16 +1,12 @@
 // `strata events <sync>`: the Kubernetes Events the agent recorded about a Sync.
-import type { CommandModule } from 'yargs';
 import { SyncClient } from '../../src/reconciler/index.ts';
-import { splitSyncName, withClusterFlags, type ClusterFlags } from './_cluster-flags.ts';
+import { splitSyncName, withClusterFlags } from './_cluster-flags.ts';
+import { defineCommand } from '../command.ts';
 
-interface EventsArgs extends ClusterFlags {
-  sync: string;
-}
-
-export const eventsCommand: CommandModule<object, EventsArgs> = {
+export const eventsCommand = defineCommand({
   command: 'events <sync>',
   describe: 'Show the Events of a Sync, oldest first, one line per changed object',
-  builder: (yargs) => withClusterFlags(yargs).positional('sync', { type: 'string', demandOption: true, describe: 'name or namespace/name' }) as never,
+  builder: (yargs) => withClusterFlags(yargs).positional('sync', { type: 'string', demandOption: true, describe: 'name or namespace/name' }),
   handler: async (args) => {
     const { namespace, name } = splitSyncName(args.sync, args.namespace);
     const client = new SyncClient(args.kubeconfig);
@@ -26,4 +22,4 @@ export const eventsCommand: CommandModule<object, EventsArgs> = {
       for (const line of rest) process.stdout.write(`${' '.repeat(event.time.length + 37)}${line}\n`);
     }
   },
-};
+});

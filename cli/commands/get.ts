@@ -1,20 +1,14 @@
 // `strata get syncs|imageupdates`: Syncs with Ready, revision, age and message; ImageUpdates with Ready, reason, last push and run.
-import type { CommandModule } from 'yargs';
 import { stringify } from 'yaml';
 import { ImageUpdateClient, imageUpdateReady } from '../../src/images/index.ts';
 import type { ImageUpdate, Sync } from '../../src/api/index.ts';
 import { SyncClient, findCondition } from '../../src/reconciler/index.ts';
-import { withClusterFlags, type ClusterFlags } from './_cluster-flags.ts';
-
-interface GetArgs extends ClusterFlags {
-  resource: (typeof RESOURCES)[number];
-  output: 'table' | 'json' | 'yaml';
-  'all-namespaces': boolean;
-}
+import { withClusterFlags } from './_cluster-flags.ts';
+import { defineCommand } from '../command.ts';
 
 const RESOURCES = ['syncs', 'sync', 'imageupdates', 'imageupdate'] as const;
 
-export const getCommand: CommandModule<object, GetArgs> = {
+export const getCommand = defineCommand({
   command: 'get <resource>',
   describe: 'List Syncs (revision, age) or ImageUpdates (reason, last push, last run) with their Ready condition and message',
   builder: (yargs) =>
@@ -23,7 +17,7 @@ export const getCommand: CommandModule<object, GetArgs> = {
       .option('all-namespaces', { alias: 'A', type: 'boolean', default: false, describe: 'List the objects of every namespace' })
       .option('output', { alias: 'o', choices: ['table', 'json', 'yaml'] as const, default: 'table' as const, describe: 'Output format' })
       .example('$0 get syncs -A', 'every Sync: READY, REVISION, AGE, MESSAGE')
-      .example('$0 get imageupdates -n strata-system', 'READY, REASON, LAST PUSH (short commit), LAST RUN (age), MESSAGE') as never,
+      .example('$0 get imageupdates -n strata-system', 'READY, REASON, LAST PUSH (short commit), LAST RUN (age), MESSAGE'),
   handler: async (args) => {
     const namespace = args['all-namespaces'] ? undefined : args.namespace;
     const imageUpdates = args.resource === 'imageupdates' || args.resource === 'imageupdate';
@@ -32,7 +26,7 @@ export const getCommand: CommandModule<object, GetArgs> = {
     else if (args.output === 'yaml') process.stdout.write(stringify({ apiVersion: 'v1', kind: 'List', items }));
     else process.stdout.write(imageUpdates ? imageUpdateTable(items as ImageUpdate[], new Date()) : syncTable(items as Sync[], new Date()));
   },
-};
+});
 
 export function syncTable(syncs: readonly Sync[], now: Date): string {
   const rows = [['NAMESPACE', 'NAME', 'READY', 'REVISION', 'AGE', 'MESSAGE']];

@@ -1,24 +1,14 @@
 // `strata history <cluster>`: the applied revisions of an environment, read back from Git.
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { readHistory, type AppliedRevision } from '../../src/gitops/history.ts';
 import { liveRevision } from '../../src/gitops/live-revision.ts';
 import { describeCounts } from '../../src/gitops/object-changes.ts';
 import { shortCommit } from '../../src/gitops/revision.ts';
-import { withOutputOption, type OutputArgs } from '../options.ts';
+import { withOutputOption } from '../options.ts';
 import { paint, printData } from '../output.ts';
+import { defineCommand } from '../command.ts';
 
-interface HistoryArgs extends OutputArgs {
-  readonly cluster: string;
-  readonly dir: string;
-  readonly ref: string;
-  readonly limit?: number;
-  readonly objects: boolean;
-  readonly kubeconfig?: string;
-  readonly context?: string;
-  readonly sync?: string;
-}
-
-export const historyCommand: CommandModule<object, HistoryArgs> = {
+export const historyCommand = defineCommand({
   command: 'history <cluster>',
   describe: "The applied revisions of an environment: each commit that changed deploy/<cluster>/, who, when, why and which objects",
   builder: (yargs: Argv) =>
@@ -34,7 +24,7 @@ export const historyCommand: CommandModule<object, HistoryArgs> = {
       .example('$0 history production', 'Newest first: revision, author, time, source commit, object changes')
       .example('$0 history production --kubeconfig ~/.kube/config --context prod -n 5', 'Also mark the revision the cluster runs')
       .example('$0 history production -o json', 'The same as data')
-      .epilogue('Revisions are the first-parent commits of the branch that changed deploy/<cluster>/.\nExit codes: 0 shown; 2 error (no repository, unknown ref, Sync not found).') as unknown as Argv<HistoryArgs>,
+      .epilogue('Revisions are the first-parent commits of the branch that changed deploy/<cluster>/.\nExit codes: 0 shown; 2 error (no repository, unknown ref, Sync not found).'),
   handler: async (args) => {
     const runningRevision = args.kubeconfig !== undefined || args.context !== undefined
       ? await liveRevision({ cluster: args.cluster, ...(args.kubeconfig ? { kubeconfig: args.kubeconfig } : {}), ...(args.context ? { context: args.context } : {}), ...(args.sync ? { sync: args.sync } : {}) })
@@ -48,7 +38,7 @@ export const historyCommand: CommandModule<object, HistoryArgs> = {
       return lines.join('\n');
     });
   },
-};
+});
 
 function describeRevision(revision: AppliedRevision, objects: boolean): string[] {
   const marks = [revision.running ? paint('running', 'green') : '', revision.rollbackTo ? paint(`rollback to ${shortCommit(revision.rollbackTo)}`, 'yellow') : ''].filter(Boolean);

@@ -1,10 +1,10 @@
 // `strata images scan`: what each image policy would pick now, per environment.
-import type { CommandModule } from 'yargs';
 import { scanImages } from '../../src/images/index.ts';
 import { ExitError } from '../errors.ts';
-import { clientFor, environmentsOf, resultJson, resultTable, withImagesFlags, type ImagesFlags } from './images-flags.ts';
+import { clientFor, environmentsOf, resultJson, resultTable, withImagesFlags } from './images-flags.ts';
+import { defineCommand } from '../command.ts';
 
-export const imagesScanCommand: CommandModule<object, ImagesFlags> = {
+export const imagesScanCommand = defineCommand({
   command: 'scan',
   describe: 'List what each image policy (clusters/<env>/image-policies.json) would pick now, per environment',
   builder: (yargs) => withImagesFlags(yargs),
@@ -16,4 +16,4 @@ export const imagesScanCommand: CommandModule<object, ImagesFlags> = {
     for (const error of report.errors) process.stderr.write(`Error: ${error.message}\n`);
     if (report.errors.length > 0) throw new ExitError('', 2);
   },
-};
+});

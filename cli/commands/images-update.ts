@@ -1,19 +1,11 @@
 // `strata images update`: rewrite the image locks to each policy's pick, recompile the affected
 // clusters, and optionally commit (one commit listing each image old → new) and push.
-import type { CommandModule } from 'yargs';
 import { commitMessage, updateImages } from '../../src/images/index.ts';
 import { ExitError } from '../errors.ts';
-import { clientFor, environmentsOf, resultJson, withImagesFlags, type ImagesFlags } from './images-flags.ts';
+import { clientFor, environmentsOf, resultJson, withImagesFlags } from './images-flags.ts';
+import { defineCommand } from '../command.ts';
 
-interface UpdateFlags extends ImagesFlags {
-  commit: boolean;
-  push: boolean;
-  remote: string;
-  branch?: string;
-  compile: boolean;
-}
-
-export const imagesUpdateCommand: CommandModule<object, UpdateFlags> = {
+export const imagesUpdateCommand = defineCommand({
   command: 'update',
   describe: 'Rewrite clusters/<env>/images.json to each policy\'s pick, recompile those clusters, optionally commit and push',
   builder: (yargs) =>
@@ -22,7 +14,7 @@ export const imagesUpdateCommand: CommandModule<object, UpdateFlags> = {
       .option('push', { type: 'boolean', default: false, describe: 'push the commit (implies --commit); a moved remote is rebased onto, never force-pushed' })
       .option('remote', { type: 'string', default: 'origin', describe: 'remote to push to' })
       .option('branch', { type: 'string', describe: 'branch to push to. Default: the checked-out branch' })
-      .option('compile', { type: 'boolean', default: true, describe: 'recompile the affected clusters (--no-compile rewrites the locks only)' }) as never,
+      .option('compile', { type: 'boolean', default: true, describe: 'recompile the affected clusters (--no-compile rewrites the locks only)' }),
   handler: async (flags) => {
     const environments = environmentsOf(flags);
     const result = await updateImages({
@@ -45,4 +37,4 @@ export const imagesUpdateCommand: CommandModule<object, UpdateFlags> = {
     for (const error of result.scan.errors) process.stderr.write(`Error: ${error.message}\n`);
     if (result.scan.errors.length > 0) throw new ExitError('', 2);
   },
-};
+});

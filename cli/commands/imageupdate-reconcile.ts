@@ -1,16 +1,10 @@
 // `strata imageupdate reconcile <name> [--wait]`: asks the agent to run an ImageUpdate now (annotation strata.dev/reconcile-requested-at).
-import type { CommandModule } from 'yargs';
 import { ImageUpdateClient, imageUpdateReady } from '../../src/images/index.ts';
 import { ExitError } from '../errors.ts';
-import { parseDurationFlag, splitSyncName, withClusterFlags, type ClusterFlags } from './_cluster-flags.ts';
+import { parseDurationFlag, splitSyncName, withClusterFlags } from './_cluster-flags.ts';
+import { defineCommand } from '../command.ts';
 
-interface ImageUpdateReconcileArgs extends ClusterFlags {
-  name: string;
-  wait: boolean;
-  timeout: string;
-}
-
-export const imageUpdateReconcileCommand: CommandModule<object, ImageUpdateReconcileArgs> = {
+export const imageUpdateReconcileCommand = defineCommand({
   command: 'reconcile <name>',
   describe: 'Ask the agent to run an ImageUpdate now; with --wait, wait for the run (exit 1 when not Ready)',
   builder: (yargs) =>
@@ -18,7 +12,7 @@ export const imageUpdateReconcileCommand: CommandModule<object, ImageUpdateRecon
       .positional('name', { type: 'string', demandOption: true, describe: 'name or namespace/name' })
       .option('wait', { type: 'boolean', default: false, describe: 'Wait until the agent handled the request (status.lastHandledReconcileAt)' })
       .option('timeout', { type: 'string', default: '5m', describe: 'How long --wait waits (a run clones, scans and recompiles)' })
-      .example('$0 imageupdate reconcile fleet --wait', 'run fleet now and print the result') as never,
+      .example('$0 imageupdate reconcile fleet --wait', 'run fleet now and print the result'),
   handler: async (args) => {
     const { namespace, name } = splitSyncName(args.name, args.namespace);
     const timeoutMs = parseDurationFlag('timeout', args.timeout);
@@ -34,4 +28,4 @@ export const imageUpdateReconcileCommand: CommandModule<object, ImageUpdateRecon
     }
     throw new ExitError(`ImageUpdate ${namespace}/${name} is not Ready: ${ready?.reason ?? 'Unknown'}: ${ready?.message ?? ''}`, 1);
   },
-};
+});

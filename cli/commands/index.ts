@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
+import type { AnyCommandModule } from '../command.ts';
 
 /**
  * One top-level command as `strata --help` shows it, and where its module lives.
@@ -11,7 +12,7 @@ export interface CommandEntry {
   readonly command: string;
   readonly describe: string;
   readonly aliases?: readonly string[];
-  readonly load: () => Promise<CommandModule<object, any>>;
+  readonly load: () => Promise<AnyCommandModule>;
 }
 
 // Keep this list sorted. A new command module needs a line here.
@@ -117,7 +118,7 @@ export const commandTable: readonly CommandEntry[] = [
  * A yargs command that loads its module only when yargs runs it: yargs 17 awaits a
  * builder that returns a promise, so `--help` of the command still shows its flags.
  */
-export function lazyCommand(entry: CommandEntry): CommandModule<object, any> {
+export function lazyCommand(entry: CommandEntry): CommandModule<object, object> {
   return {
     command: entry.command,
     describe: entry.describe,

@@ -1,14 +1,10 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { compareEnvironments, compile, type ParityResult } from '../../src/compiler/index.ts';
 import { ExitError } from '../errors.ts';
-import { withOutputOption, withProjectOptions, type OutputArgs, type ProjectArgs } from '../options.ts';
+import { withOutputOption, withProjectOptions } from '../options.ts';
 import { Progress, colourEnabled, paint, printData } from '../output.ts';
 import { progressReporter } from './synth.ts';
-
-interface ParityArgs extends ProjectArgs, OutputArgs {
-  readonly a: string;
-  readonly b: string;
-}
+import { defineCommand } from '../command.ts';
 
 function show(value: unknown): string {
   return value === undefined ? '(absent)' : JSON.stringify(value);
@@ -31,7 +27,7 @@ export function formatParity(result: ParityResult, colour: boolean): string {
   return lines.join('\n');
 }
 
-export const parityCommand: CommandModule<object, ParityArgs> = {
+export const parityCommand = defineCommand({
   command: 'parity <a> <b>',
   describe: "Compare two environments' output object by object, expected overlay differences factored out",
   builder: (yargs: Argv) =>
@@ -44,7 +40,7 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
         'Objects pair up by construct path (without the cluster segment). Namespaces, name prefixes/suffixes and hashed ' +
           'ConfigMap/Secret names are factored out, with the references to them; what remains is listed field by field.\n' +
           'Exit codes: 0 no differences; 1 differences found; 2 compile or usage error.',
-      ) as unknown as Argv<ParityArgs>,
+      ),
   handler: async (args) => {
     const progress = new Progress();
     let result: ParityResult;
@@ -59,4 +55,4 @@ export const parityCommand: CommandModule<object, ParityArgs> = {
     printData(args.output, result, () => formatParity(result, colourEnabled()));
     if (!result.same) throw new ExitError('', 1);
   },
-};
+});

@@ -1,23 +1,17 @@
 // `strata reconcile <sync> [--wait]`: asks the agent to reconcile now (annotation strata.dev/reconcile-requested-at).
-import type { CommandModule } from 'yargs';
 import { SyncClient, findCondition } from '../../src/reconciler/index.ts';
 import { ExitError } from '../errors.ts';
-import { parseDurationFlag, splitSyncName, withClusterFlags, type ClusterFlags } from './_cluster-flags.ts';
+import { parseDurationFlag, splitSyncName, withClusterFlags } from './_cluster-flags.ts';
+import { defineCommand } from '../command.ts';
 
-interface ReconcileArgs extends ClusterFlags {
-  sync: string;
-  wait: boolean;
-  timeout: string;
-}
-
-export const reconcileCommand: CommandModule<object, ReconcileArgs> = {
+export const reconcileCommand = defineCommand({
   command: 'reconcile <sync>',
   describe: 'Ask the agent to reconcile a Sync now; with --wait, wait for the result (exit 1 when not Ready)',
   builder: (yargs) =>
     withClusterFlags(yargs)
       .positional('sync', { type: 'string', demandOption: true, describe: 'name or namespace/name' })
       .option('wait', { type: 'boolean', default: false, describe: 'Wait until the agent handled the request' })
-      .option('timeout', { type: 'string', default: '5m', describe: 'How long --wait waits' }) as never,
+      .option('timeout', { type: 'string', default: '5m', describe: 'How long --wait waits' }),
   handler: async (args) => {
     const { namespace, name } = splitSyncName(args.sync, args.namespace);
     const timeoutMs = parseDurationFlag('timeout', args.timeout);
@@ -33,4 +27,4 @@ export const reconcileCommand: CommandModule<object, ReconcileArgs> = {
     }
     throw new ExitError(`Sync ${namespace}/${name} is not Ready: ${ready?.reason ?? 'Unknown'}: ${ready?.message ?? ''}`, 1);
   },
-};
+});

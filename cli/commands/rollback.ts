@@ -1,23 +1,13 @@
 // `strata rollback <cluster> [--to <revision>]`: one commit restoring deploy/<cluster>/ to a revision.
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { rollback } from '../../src/gitops/rollback.ts';
 import { describeCounts } from '../../src/gitops/object-changes.ts';
 import { shortCommit } from '../../src/gitops/revision.ts';
-import { withOutputOption, type OutputArgs } from '../options.ts';
+import { withOutputOption } from '../options.ts';
 import { printData } from '../output.ts';
+import { defineCommand } from '../command.ts';
 
-interface RollbackArgs extends OutputArgs {
-  readonly cluster: string;
-  readonly to?: string;
-  readonly reason?: string;
-  readonly dir: string;
-  readonly push: boolean;
-  readonly remote: string;
-  readonly branch?: string;
-  readonly 'dry-run': boolean;
-}
-
-export const rollbackCommand: CommandModule<object, RollbackArgs> = {
+export const rollbackCommand = defineCommand({
   command: 'rollback <cluster>',
   describe: "Undo an environment's compiled changes after a revision with one new commit (deploy/<cluster>/ only)",
   builder: (yargs: Argv) =>
@@ -35,7 +25,7 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
       .epilogue(
         "Only deploy/<cluster>/ changes: other clusters' output and the sources stay, so `strata check` reports the cluster stale until the sources are fixed, " +
           'and the next `strata commit` recompiles from them.\nExit codes: 0 rolled back (or nothing to do); 2 dirty work tree, unknown revision, push rejected.',
-      ) as unknown as Argv<RollbackArgs>,
+      ),
   handler: async (args) => {
     const result = await rollback({
       cluster: args.cluster,
@@ -60,4 +50,4 @@ export const rollbackCommand: CommandModule<object, RollbackArgs> = {
       ].join('\n');
     });
   },
-};
+});

@@ -1,18 +1,13 @@
 // `strata secrets add-recipient <recipient> <files..>`: gives another age recipient the data key.
-import type { CommandModule } from 'yargs';
 import { isAgeRecipient, reencryptDocument } from '../../src/secrets/index.ts';
 import { ExitError } from '../errors.ts';
 import { updateFiles } from './secrets-rotate.ts';
+import { defineCommand } from '../command.ts';
 
-interface RecipientArgs {
-  recipient: string;
-  files: string[];
-}
-
-export const secretsAddRecipientCommand: CommandModule<object, RecipientArgs> = {
+export const secretsAddRecipientCommand = defineCommand({
   command: 'add-recipient <recipient> <files..>',
   describe: 'Let another age recipient decrypt SOPS files (the data key and every value stay as they are)',
-  builder: (yargs) => yargs.positional('recipient', { type: 'string', demandOption: true }).positional('files', { type: 'string', array: true, demandOption: true }) as never,
+  builder: (yargs) => yargs.positional('recipient', { type: 'string', demandOption: true }).positional('files', { type: 'string', array: true, demandOption: true }),
   handler: async (args) => {
     if (!isAgeRecipient(args.recipient)) throw new ExitError(`${args.recipient} is not an age recipient (age1…)`, 2);
     await updateFiles(args.files, async (file, opened) => {
@@ -26,4 +21,4 @@ export const secretsAddRecipientCommand: CommandModule<object, RecipientArgs> = 
       return text;
     });
   },
-};
+});

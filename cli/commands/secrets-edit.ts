@@ -5,21 +5,17 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import type { CommandModule } from 'yargs';
 import { formatOf, loadIdentities, openDocument, reencryptDocument, SopsFormatError } from '../../src/secrets/index.ts';
 import { ExitError } from '../errors.ts';
 import { readText, writeFileAtomic } from './secrets-flags.ts';
-
-interface EditArgs {
-  file: string;
-}
+import { defineCommand } from '../command.ts';
 
 const SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
 
-export const secretsEditCommand: CommandModule<object, EditArgs> = {
+export const secretsEditCommand = defineCommand({
   command: 'edit <file>',
   describe: 'Edit a SOPS file in $EDITOR (plaintext only in a private 0600 temporary file, removed afterwards)',
-  builder: (yargs) => yargs.positional('file', { type: 'string', demandOption: true }) as never,
+  builder: (yargs) => yargs.positional('file', { type: 'string', demandOption: true }),
   handler: async (args) => {
     const file = args.file;
     const opened = await openDocument(readText(file), { identities: await loadIdentities(), format: formatOf(file), source: file });
@@ -61,7 +57,7 @@ export const secretsEditCommand: CommandModule<object, EditArgs> = {
       process.removeListener('exit', cleanup);
     }
   },
-};
+});
 
 async function runEditor(path: string, holder: { child?: ChildProcess }): Promise<void> {
   const editor = process.env.VISUAL || process.env.EDITOR || 'vi';

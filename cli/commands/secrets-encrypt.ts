@@ -1,15 +1,9 @@
 // `strata secrets encrypt <file>`: encrypts a YAML or JSON file for age recipients, as `sops -e` does.
-import type { CommandModule } from 'yargs';
 import { encryptDocument, formatOf } from '../../src/secrets/index.ts';
-import { encryptionFor, readText, withRecipientFlags, writeFileAtomic, type RecipientFlags } from './secrets-flags.ts';
+import { encryptionFor, readText, withRecipientFlags, writeFileAtomic } from './secrets-flags.ts';
+import { defineCommand } from '../command.ts';
 
-interface EncryptArgs extends RecipientFlags {
-  file: string;
-  'in-place'?: boolean;
-  output?: string;
-}
-
-export const secretsEncryptCommand: CommandModule<object, EncryptArgs> = {
+export const secretsEncryptCommand = defineCommand({
   command: 'encrypt <file>',
   describe: 'Encrypt a YAML or JSON file with SOPS for age recipients (stdout unless --in-place or --output)',
   builder: (yargs) =>
@@ -17,7 +11,7 @@ export const secretsEncryptCommand: CommandModule<object, EncryptArgs> = {
       .positional('file', { type: 'string', demandOption: true })
       .option('in-place', { alias: 'i', type: 'boolean', describe: 'replace the file with its encrypted form' })
       .option('output', { alias: 'o', type: 'string', describe: 'write the encrypted file here' })
-      .conflicts('in-place', 'output') as never,
+      .conflicts('in-place', 'output'),
   handler: async (args) => {
     const text = readText(args.file);
     const { recipients, rules } = encryptionFor(args.file, text, args);
@@ -27,4 +21,4 @@ export const secretsEncryptCommand: CommandModule<object, EncryptArgs> = {
     else process.stdout.write(encrypted);
     if (args['in-place'] || args.output) process.stderr.write(`✔ ${args.output ?? args.file} encrypted for ${recipients.join(', ')}\n`);
   },
-};
+});

@@ -1,14 +1,10 @@
 // `strata secrets keygen`: a new age identity in a keys file; prints where and the public recipient.
 import { appendFileSync, chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { CommandModule } from 'yargs';
 import { defaultKeysFile, generateIdentity, keysFileText } from '../../src/secrets/index.ts';
+import { defineCommand } from '../command.ts';
 
-interface KeygenArgs {
-  out?: string;
-}
-
-export const secretsKeygenCommand: CommandModule<object, KeygenArgs> = {
+export const secretsKeygenCommand = defineCommand({
   command: 'keygen',
   describe: 'Create an age identity; prints where it is stored and its public recipient (never the secret key)',
   builder: (yargs) =>
@@ -16,7 +12,7 @@ export const secretsKeygenCommand: CommandModule<object, KeygenArgs> = {
       alias: 'o',
       type: 'string',
       describe: 'keys file to add the identity to (created 0600). Default: $SOPS_AGE_KEY_FILE, else ~/.config/sops/age/keys.txt (where sops looks)',
-    }) as never,
+    }),
   handler: async (args) => {
     const file = resolve(args.out ?? process.env.SOPS_AGE_KEY_FILE ?? defaultKeysFile());
     const identity = await generateIdentity();
@@ -30,4 +26,4 @@ export const secretsKeygenCommand: CommandModule<object, KeygenArgs> = {
     process.stderr.write(`✔ age identity added to ${file}\n  public recipient (put it in .sops.yaml or pass --age):\n`);
     process.stdout.write(`${identity.recipient}\n`);
   },
-};
+});

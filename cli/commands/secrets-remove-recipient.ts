@@ -1,19 +1,14 @@
 // `strata secrets remove-recipient <recipient> <files..>`: drops a recipient and rotates the data key,
 // so that the removed key cannot read values written from now on.
-import type { CommandModule } from 'yargs';
 import { reencryptDocument } from '../../src/secrets/index.ts';
 import { ExitError } from '../errors.ts';
 import { updateFiles } from './secrets-rotate.ts';
+import { defineCommand } from '../command.ts';
 
-interface RecipientArgs {
-  recipient: string;
-  files: string[];
-}
-
-export const secretsRemoveRecipientCommand: CommandModule<object, RecipientArgs> = {
+export const secretsRemoveRecipientCommand = defineCommand({
   command: 'remove-recipient <recipient> <files..>',
   describe: 'Stop encrypting SOPS files for an age recipient; rotates the data key (rotate the values too if that key leaked)',
-  builder: (yargs) => yargs.positional('recipient', { type: 'string', demandOption: true }).positional('files', { type: 'string', array: true, demandOption: true }) as never,
+  builder: (yargs) => yargs.positional('recipient', { type: 'string', demandOption: true }).positional('files', { type: 'string', array: true, demandOption: true }),
   handler: async (args) => {
     await updateFiles(args.files, async (file, opened) => {
       const current = opened.metadata.age.map((s) => s.recipient);
@@ -28,4 +23,4 @@ export const secretsRemoveRecipientCommand: CommandModule<object, RecipientArgs>
       return text;
     });
   },
-};
+});

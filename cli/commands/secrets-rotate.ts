@@ -1,11 +1,7 @@
 // `strata secrets rotate <files..>`: re-encrypts every value under a new data key, for the same recipients.
-import type { CommandModule } from 'yargs';
 import { formatOf, loadIdentities, openDocument, reencryptDocument, type AgeIdentity } from '../../src/secrets/index.ts';
 import { readText, writeFileAtomic } from './secrets-flags.ts';
-
-interface RotateArgs {
-  files: string[];
-}
+import { defineCommand } from '../command.ts';
 
 /** Opens each file, applies `change` and writes it back in place; collects every failure and throws once. */
 export async function updateFiles(
@@ -28,10 +24,10 @@ export async function updateFiles(
   if (errors.length > 1) throw new AggregateError(errors, errors.map((e) => e.message).join('\n'));
 }
 
-export const secretsRotateCommand: CommandModule<object, RotateArgs> = {
+export const secretsRotateCommand = defineCommand({
   command: 'rotate <files..>',
   describe: 'Re-encrypt SOPS files under a new data key (same recipients, every value gets new ciphertext)',
-  builder: (yargs) => yargs.positional('files', { type: 'string', array: true, demandOption: true }) as never,
+  builder: (yargs) => yargs.positional('files', { type: 'string', array: true, demandOption: true }),
   handler: async (args) => {
     await updateFiles(args.files, async (file, opened) => {
       const text = await reencryptDocument(opened, { rotate: true, source: file });
@@ -39,4 +35,4 @@ export const secretsRotateCommand: CommandModule<object, RotateArgs> = {
       return text;
     });
   },
-};
+});

@@ -1,22 +1,17 @@
 // `strata secrets updatekeys <files..>`: re-encrypts files for the recipients their .sops.yaml rule names now
 // (a cluster's recipients changed); like `sops updatekeys`, but a removed recipient also rotates the data key.
-import type { CommandModule } from 'yargs';
 import { findCreationRulesFile, loadCreationRules, reencryptDocument, ruleFor } from '../../src/secrets/index.ts';
 import { ExitError } from '../errors.ts';
 import { updateFiles } from './secrets-rotate.ts';
+import { defineCommand } from '../command.ts';
 
-interface UpdateKeysArgs {
-  files: string[];
-  config?: string;
-}
-
-export const secretsUpdateKeysCommand: CommandModule<object, UpdateKeysArgs> = {
+export const secretsUpdateKeysCommand = defineCommand({
   command: 'updatekeys <files..>',
   describe: 'Re-encrypt SOPS files for the age recipients of their .sops.yaml creation rule (rotates the data key when one is removed)',
   builder: (yargs) =>
     yargs
       .positional('files', { type: 'string', array: true, demandOption: true })
-      .option('config', { type: 'string', describe: 'creation rules file. Default: .sops.yaml in the current folder or the closest parent' }) as never,
+      .option('config', { type: 'string', describe: 'creation rules file. Default: .sops.yaml in the current folder or the closest parent' }),
   handler: async (args) => {
     const configPath = args.config ?? findCreationRulesFile();
     if (!configPath) throw new ExitError('no .sops.yaml found in this folder or its parents; pass --config', 2);
@@ -36,4 +31,4 @@ export const secretsUpdateKeysCommand: CommandModule<object, UpdateKeysArgs> = {
       return text;
     });
   },
-};
+});

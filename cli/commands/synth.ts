@@ -1,13 +1,9 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 // synth.ts itself, not the compiler's index: an unchanged synth loads only what it runs.
 import { synth, type SynthProgress, type SynthResult } from '../../src/compiler/synth.ts';
-import { withOutputOption, withProjectOptions, type OutputArgs, type ProjectArgs } from '../options.ts';
+import { withOutputOption, withProjectOptions } from '../options.ts';
 import { Progress, paint, printData } from '../output.ts';
-
-interface SynthArgs extends ProjectArgs, OutputArgs {
-  readonly clusters: string[];
-  readonly out?: string;
-}
+import { defineCommand } from '../command.ts';
 
 export function progressReporter(progress: Progress): (event: SynthProgress) => void {
   return (event) => {
@@ -17,7 +13,7 @@ export function progressReporter(progress: Progress): (event: SynthProgress) => 
   };
 }
 
-export const synthCommand: CommandModule<object, SynthArgs> = {
+export const synthCommand = defineCommand({
   command: 'synth [clusters..]',
   describe: 'Compile clusters to deploy/<cluster>/ (one file per object, index.json)',
   builder: (yargs: Argv) =>
@@ -31,7 +27,7 @@ export const synthCommand: CommandModule<object, SynthArgs> = {
         'A failing compile (TypeScript error, invalid name or label, duplicate object) writes nothing. ' +
           'Files no longer produced are removed; nothing outside deploy/<cluster>/ is touched.\n' +
           'Exit codes: 0 compiled; 2 compile error.',
-      ) as unknown as Argv<SynthArgs>,
+      ),
   handler: async (args) => {
     const progress = new Progress();
     let result: SynthResult;
@@ -52,4 +48,4 @@ export const synthCommand: CommandModule<object, SynthArgs> = {
         .join('\n'),
     );
   },
-};
+});

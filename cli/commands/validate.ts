@@ -1,19 +1,14 @@
 import { join, relative, resolve } from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { SchemaValidator, compile, describeProblem, projectLayout, type ObjectProblem } from '../../src/compiler/index.ts';
 import { describeRef } from '../../src/manifest/index.ts';
 import { ExitError } from '../errors.ts';
-import { withOutputOption, withProjectOptions, type OutputArgs, type ProjectArgs } from '../options.ts';
+import { withOutputOption, withProjectOptions } from '../options.ts';
 import { Progress, paint, printData } from '../output.ts';
 import { progressReporter } from './synth.ts';
+import { defineCommand } from '../command.ts';
 
-interface ValidateArgs extends ProjectArgs, OutputArgs {
-  readonly clusters: string[];
-  readonly crds: string[];
-  readonly ignoreMissingSchemas: boolean;
-}
-
-export const validateCommand: CommandModule<object, ValidateArgs> = {
+export const validateCommand = defineCommand({
   command: 'validate [clusters..]',
   describe: 'Validate every compiled object against the Kubernetes 1.30 OpenAPI schemas and the imported CRD schemas (offline)',
   builder: (yargs: Argv) =>
@@ -28,7 +23,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
           'under src/constructs/imports/crds/ (and any CRD the cluster itself defines). No network is used.\n' +
           'Each problem names the file, the object, the JSON path and the construct.\n' +
           'Exit codes: 0 valid; 1 invalid objects; 2 compile or usage error.',
-      ) as unknown as Argv<ValidateArgs>,
+      ),
   handler: async (args) => {
     const layout = projectLayout(args.root);
     const progress = new Progress();
@@ -63,4 +58,4 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       throw new ExitError('', 1);
     }
   },
-};
+});

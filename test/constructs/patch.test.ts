@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { Overlays, Testing } from '../../src/constructs/index.ts';
+import type { KnownKind } from '../../src/constructs/kinds.ts';
 import { appFixture, at } from './_fixtures.ts';
 
 describe('patch (typed)', () => {
@@ -24,12 +25,14 @@ describe('patch (typed)', () => {
   });
 
   it('is type-checked: wrong field types and unknown kinds do not compile', () => {
-    // Checked by `tsc --noEmit` in `npm test`.
-    // @ts-expect-error: replicas is a number
-    Overlays.patch('Deployment', 'web', (deployment) => void (deployment.spec!.replicas = 'two'));
-    // @ts-expect-error: not a kind the typed patch knows; use jsonPatch
-    Overlays.patch('Deploymnet', 'web', () => undefined);
-    expect(true).toBe(true);
+    // Type tests: checked by `tsc --noEmit` in `npm test` (vitest runs nothing of them).
+    type Edited<K extends KnownKind> = Parameters<Parameters<typeof Overlays.patch<K>>[2]>[0];
+    expectTypeOf<NonNullable<Edited<'Deployment'>['spec']>['replicas']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<NonNullable<Edited<'Deployment'>['spec']>['replicas']>().not.toMatchTypeOf<string>();
+    expectTypeOf<Edited<'ConfigMap'>['data']>().toEqualTypeOf<{ [key: string]: string } | undefined>();
+    expectTypeOf<'Deployment'>().toMatchTypeOf<Parameters<typeof Overlays.patch>[0]>();
+    // Not a kind the typed patch knows (use jsonPatch).
+    expectTypeOf<'Deploymnet'>().not.toMatchTypeOf<Parameters<typeof Overlays.patch>[0]>();
   });
 
   it('reports a selector that matches nothing or more than one object', () => {
