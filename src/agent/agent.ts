@@ -35,9 +35,9 @@ export interface AgentProps {
   readonly leaseDurationMs?: number;
   /** @default 2000 */
   readonly leaseRetryMs?: number;
-  /** Syncs reconciled at once. @default 8 */
+  /** Syncs reconciled at once. @default DEFAULT_SYNC_CONTROLLER_OPTIONS.concurrency (8) */
   readonly concurrency?: number;
-  /** Requests at once within one apply stage. @default 16 */
+  /** Requests at once within one apply stage. @default DEFAULT_APPLY_OPTIONS.concurrency (16) */
   readonly applyConcurrency?: number;
   /** Where Git checkouts are cached. @default a temporary folder */
   readonly cacheDir?: string;
@@ -56,7 +56,7 @@ export interface AgentProps {
   readonly engine?: ReconcileEngine;
   /** Replaces the drift watcher. @default the engine's DriftWatcher */
   readonly drift?: DriftPort | null;
-  /** @default 0.1 */
+  /** @default DEFAULT_SYNC_CONTROLLER_OPTIONS.jitter (0.1) */
   readonly jitter?: number;
   /**
    * Run ImageUpdate objects (image update automation) while leading; `false` leaves them alone.
@@ -90,7 +90,7 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
   const api = new AgentApi(kubeConfig);
   const metrics = new AgentMetrics();
   const source = new GitSource(props.cacheDir === undefined ? {} : { cacheDir: props.cacheDir });
-  const bound = props.engine ? undefined : createEngine(kubeConfig, { concurrency: props.applyConcurrency ?? 16, log });
+  const bound = props.engine ? undefined : createEngine(kubeConfig, { concurrency: props.applyConcurrency, log });
   const engine = props.engine ?? bound?.engine;
   if (!engine) throw new Error('no apply engine');
   const drift = props.drift === null ? undefined : (props.drift ?? bound?.drift);
@@ -112,14 +112,6 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
     ...(props.defaultServiceAccount ? { defaultServiceAccount: props.defaultServiceAccount } : {}),
     ...(props.readOptions ? { readOptions: props.readOptions } : {}),
   });
-  const impersonationOf = (sync: Sync): string | undefined => {
-    if (sync.spec.serviceAccountName) return `system:serviceaccount:${sync.metadata.namespace ?? 'default'}:${sync.spec.serviceAccountName}`;
-    if (props.defaultServiceAccount) {
-      const [ns, name] = props.defaultServiceAccount.split('/');
-      return `system:serviceaccount:${ns}:${name}`;
-    }
-    return undefined;
-  };
 
   let controller: SyncController | undefined;
   let imageUpdates: ImageUpdateController | undefined;
@@ -141,9 +133,8 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
       alerts,
       ...(drift ? { drift } : {}),
       ...(props.watchNamespace ? { namespace: props.watchNamespace } : {}),
-      concurrency: props.concurrency ?? 8,
-      jitter: props.jitter ?? 0.1,
-      impersonationOf,
+      concurrency: props.concurrency,
+      jitter: props.jitter,
     });
     controller.start();
     if (imageUpdateOptions) {

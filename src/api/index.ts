@@ -10,7 +10,6 @@ export {
   SYNC_VERSION,
   parseDuration,
   resolveSpec,
-  syncKey,
   type Condition,
   type ConditionReason,
   type ConditionStatus,
@@ -48,6 +47,7 @@ export {
   type ImageUpdateStatusChange,
   type ResolvedImageUpdateSpec,
 } from './image-update.ts';
+export { FIELD_MANAGER } from './field-manager.ts';
 export {
   DISABLED,
   ENABLED,

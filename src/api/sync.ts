@@ -291,7 +291,3 @@ export const SYNC_CRD: KubeObject = {
     ],
   },
 };
-
-export function syncKey(namespace: string, name: string): string {
-  return `${namespace}/${name}`;
-}

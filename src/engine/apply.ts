@@ -24,9 +24,10 @@
  */
 import pLimit from 'p-limit';
 import { APPLY_STAGES, compareApplyOrder, describeRef, kindRank, refOf, stageOf, type ApplyStage, type KubeObject, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
-import { forceEnabled, ssaPolicyOf, withOwnerLabels } from '../api/index.ts';
+import { FIELD_MANAGER, forceEnabled, ssaPolicyOf, withOwnerLabels } from '../api/index.ts';
 import { appliedFields, changedPaths, comparable, jsonEqual } from './_compare.ts';
 import { NoKindMatchError, isImmutableError, type FieldValidation, type KubeClient, type ResourceInfo } from '../kube/index.ts';
+import type { ApplyAction } from './action.ts';
 import { computeHealth } from './health.ts';
 import { messageOf, sleep } from './_util.ts';
 
@@ -34,12 +35,12 @@ import { messageOf, sleep } from './_util.ts';
 export interface ApplyOptions {
   /**
    * The field manager of every apply.
-   * @default 'strata'
+   * @default FIELD_MANAGER ('strata')
    */
   readonly fieldManager?: string;
   /**
    * Most requests in flight at once within a stage.
-   * @default 8
+   * @default 16
    */
   readonly concurrency?: number;
   /**
@@ -86,16 +87,13 @@ export interface ApplyOptions {
 }
 
 export const DEFAULT_APPLY_OPTIONS = {
-  fieldManager: 'strata',
-  concurrency: 8,
+  fieldManager: FIELD_MANAGER,
+  concurrency: 16,
   force: false,
   waitForCRDsMs: 60_000,
   fieldValidation: 'Strict',
   recreateTimeoutMs: 60_000,
 } as const;
-
-/** What apply (or prune) did to one object: a closed set, as Flux's ssa actions. */
-export type ApplyAction = 'created' | 'configured' | 'unchanged' | 'deleted' | 'skipped';
 
 /** One object's outcome. */
 export interface ChangeSetEntry {

@@ -8,10 +8,11 @@
 import { createTwoFilesPatch } from 'diff';
 import pLimit from 'p-limit';
 import { compareApplyOrder, describeRef, refOf, toCanonicalYaml, type KubeObject, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
-import { hasOwnerLabels, pruneDisabled, ssaPolicyOf, withOwnerLabels, type InventoryEntry } from '../api/index.ts';
+import { FIELD_MANAGER, hasOwnerLabels, pruneDisabled, ssaPolicyOf, withOwnerLabels, type InventoryEntry } from '../api/index.ts';
 import { ObjectError, type ApplyOptions } from './apply.ts';
 import { appliedFields, changedPaths, comparable, jsonEqual } from './_compare.ts';
 import { KubeApiError, NoKindMatchError, type FieldValidation, type KubeClient } from '../kube/index.ts';
+import type { DiffAction } from './action.ts';
 import { staleOf } from './inventory.ts';
 import { messageOf } from './_util.ts';
 
@@ -19,7 +20,7 @@ import { messageOf } from './_util.ts';
 export interface DiffOptions {
   /**
    * The field manager the dry-run applies as.
-   * @default 'strata'
+   * @default FIELD_MANAGER ('strata')
    */
   readonly fieldManager?: string;
   /**
@@ -52,10 +53,7 @@ export interface DiffOptions {
   readonly inventory?: readonly InventoryEntry[];
 }
 
-export const DEFAULT_DIFF_OPTIONS = { fieldManager: 'strata', concurrency: 8 } as const;
-
-/** What applying would do to one object. */
-export type DiffAction = 'create' | 'update' | 'none' | 'delete' | 'skip';
+export const DEFAULT_DIFF_OPTIONS = { fieldManager: FIELD_MANAGER, concurrency: 8 } as const;
 
 export interface DiffEntry {
   readonly ref: ObjectRef;

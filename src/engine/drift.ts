@@ -18,7 +18,7 @@
  * The caller corrects (re-applies the objects) or only reports, as it chooses.
  */
 import { describeRef, refKey, refOf, type KubeObject, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
-import { ownerSelector, ssaPolicyOf, type SsaPolicy } from '../api/index.ts';
+import { FIELD_MANAGER, ownerSelector, ssaPolicyOf, type SsaPolicy } from '../api/index.ts';
 import { appliedPaths, appliedTime, pathsOf, readablePath } from './_compare.ts';
 import { KubeApiError, type KubeClient, type ResourceInfo, type WatchEvent } from '../kube/index.ts';
 import { sleep } from './_util.ts';
@@ -47,7 +47,7 @@ export interface DriftWatcherOptions {
   readonly debounceMs?: number;
   /**
    * The field manager whose fields count as managed.
-   * @default 'strata'
+   * @default FIELD_MANAGER ('strata')
    */
   readonly fieldManager?: string;
   /**
@@ -73,7 +73,7 @@ export interface DriftWatcherOptions {
   readonly retryMs?: number;
 }
 
-export const DEFAULT_DRIFT_OPTIONS = { debounceMs: 100, fieldManager: 'strata', clusterWideAbove: 3, retryMs: 1_000 } as const;
+export const DEFAULT_DRIFT_OPTIONS = { debounceMs: 100, fieldManager: FIELD_MANAGER, clusterWideAbove: 3, retryMs: 1_000 } as const;
 
 /** An object to watch with the digest of its desired state; a `ManifestEntry` is one. */
 export interface WatchEntry {

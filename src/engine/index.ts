@@ -1,4 +1,5 @@
 // The apply engine, one file per verb: apply, diff, drift, health, inventory, prune, wait.
+export { PLANNED_ACTION, type ApplyAction, type DiffAction } from './action.ts';
 export {
   ApplyError,
   DEFAULT_APPLY_OPTIONS,
@@ -6,7 +7,6 @@ export {
   apply,
   applyAll,
   applyAllStaged,
-  type ApplyAction,
   type ApplyOptions,
   type ChangeSet,
   type ChangeSetEntry,
@@ -16,7 +16,6 @@ export {
   DiffError,
   diffLive,
   maskSecrets,
-  type DiffAction,
   type DiffEntry,
   type DiffOptions,
   type DiffResult,

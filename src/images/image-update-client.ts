@@ -5,7 +5,7 @@
  * reconcile-requested-at annotation and echoes it in status.lastHandledReconcileAt.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { AgentApi, ApiError, loadKubeConfig } from '../kube/index.ts';
+import { AgentApi, KubeApiError, loadKubeConfig } from '../kube/index.ts';
 import { IMAGE_UPDATE_API_VERSION, IMAGE_UPDATE_CRD, IMAGE_UPDATE_KIND, IMAGE_UPDATE_PLURAL, RECONCILE_REQUESTED_AT, imageUpdatePath, type ImageUpdate, type ImageUpdateCondition } from '../api/index.ts';
 
 /** An ImageUpdate named on the command line does not exist. */
@@ -60,7 +60,7 @@ export class ImageUpdateClient {
       list = await this.api.get<{ items: ImageUpdate[] }>(path);
     } catch (error) {
       // The collection itself is missing only when the CRD is: say so instead of a bare 404.
-      if (error instanceof ApiError && error.status === 404) throw new Error(`the ${IMAGE_UPDATE_CRD.metadata.name} CRD is not installed in this cluster (the StrataAgent construct installs it)`, { cause: error });
+      if (error instanceof KubeApiError && error.status === 404) throw new Error(`the ${IMAGE_UPDATE_CRD.metadata.name} CRD is not installed in this cluster (the StrataAgent construct installs it)`, { cause: error });
       throw error;
     }
     return list.items
@@ -133,7 +133,7 @@ export class ImageUpdateClient {
     try {
       return await this.api.mergePatch<ImageUpdate>(imageUpdatePath(namespace, name), patch);
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404) throw new ImageUpdateNotFoundError(namespace, name);
+      if (error instanceof KubeApiError && error.status === 404) throw new ImageUpdateNotFoundError(namespace, name);
       throw error;
     }
   }

@@ -12,13 +12,12 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setMaxListeners } from 'node:events';
-import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { parseCredentials, type CredentialLookup } from './credentials.ts';
 import { recompileClusters, strataInstallation, type Recompile } from './recompile.ts';
 import { runImageUpdate, type ImageUpdateStatus } from './update-loop.ts';
 import type { GitCredentials } from './_git.ts';
-import { ApiError, Informer, type AgentApi, type EventRecorder, type ResourceInfo } from '../kube/index.ts';
+import { Informer, KubeApiError, WorkQueue, objectKey, type AgentApi, type EventRecorder, type ResourceInfo } from '../kube/index.ts';
 import type { ImageUpdateMetrics } from './image-update-metrics.ts';
 import { IMAGE_UPDATE_API_VERSION, IMAGE_UPDATE_KIND, IMAGE_UPDATE_PLURAL, RECONCILE_REQUESTED_AT, SYNC_GROUP, SYNC_VERSION, imageUpdatePath, resolveImageUpdateSpec, type ImageUpdate, type ImageUpdateCondition, type ImageUpdateConditionReason, type ImageUpdateObjectStatus } from '../api/index.ts';
 
@@ -35,20 +34,22 @@ export interface ImageUpdateControllerProps {
   readonly namespace?: string;
   /** Parent of the private clones (`<dir>/<namespace>/<name>`). @default a temporary folder, removed on stop */
   readonly workDir?: string;
-  /** Runs at once (each clones, scans and compiles). @default 2 */
+  /** Runs at once (each clones, scans and compiles). @default DEFAULT_IMAGE_UPDATE_CONTROLLER_OPTIONS.concurrency (2) */
   readonly concurrency?: number;
   /** @default the compiler in a child process, with this installation's node_modules linked into the clone */
   readonly recompile?: Recompile | false;
-  /** Retry delay after a run crashed or a Secret could not be read. @default the object's interval */
+  /** Retry delay after a Secret could not be read, or a run crashed. @default the object's interval; DEFAULT_IMAGE_UPDATE_CONTROLLER_OPTIONS.crashRetryMs (60 s) after a crash */
   readonly retryMs?: number;
 }
 
+export const DEFAULT_IMAGE_UPDATE_CONTROLLER_OPTIONS = {
+  concurrency: 2,
+  /** Retry delay after a run crashed. */
+  crashRetryMs: 60_000,
+} as const;
+
 interface State {
   object: ImageUpdate;
-  timer?: NodeJS.Timeout;
-  running: boolean;
-  /** Run again as soon as the current run ends. */
-  dirty: boolean;
   deleted: boolean;
   workDir: string;
   last?: ImageUpdateStatus;
@@ -68,15 +69,14 @@ export class ImageUpdateSecretError extends Error {
 
 export class ImageUpdateController {
   private readonly states = new Map<string, State>();
-  private readonly limit: ReturnType<typeof pLimit>;
+  private queue: WorkQueue;
   private abort = new AbortController();
   private watching: Promise<void> | undefined;
-  private readonly running = new Set<Promise<void>>();
   private root: string | undefined;
   private readonly informer: Informer<ImageUpdate>;
 
   constructor(private readonly props: ImageUpdateControllerProps) {
-    this.limit = pLimit(props.concurrency ?? 2);
+    this.queue = this.newQueue();
     this.informer = new Informer<ImageUpdate>({
       api: props.api,
       resource: RESOURCE,
@@ -107,6 +107,7 @@ export class ImageUpdateController {
   }
 
   start(): void {
+    if (this.abort.signal.aborted) this.queue = this.newQueue();
     this.abort = new AbortController();
     setMaxListeners(0, this.abort.signal);
     this.watching = this.informer.run(this.abort.signal);
@@ -115,9 +116,7 @@ export class ImageUpdateController {
   /** Stops watching and scheduling; waits for the runs in progress (a push is never cut in half). */
   async stop(): Promise<void> {
     this.abort.abort();
-    for (const state of this.states.values()) if (state.timer) clearTimeout(state.timer);
-    this.limit.clearQueue();
-    await Promise.allSettled([this.watching, ...this.running]);
+    await Promise.allSettled([this.watching, this.queue.stop()]);
     this.states.clear();
     if (this.root !== undefined && this.props.workDir === undefined) await rm(this.root, { recursive: true, force: true });
     this.root = undefined;
@@ -125,11 +124,29 @@ export class ImageUpdateController {
 
   /** Run this object now. */
   trigger(key: string, reason: string): boolean {
-    const state = this.states.get(key);
-    if (!state) return false;
+    if (!this.states.has(key)) return false;
     this.props.log.debug({ imageUpdate: key, event: 'trigger', reason }, `image update requested (${reason})`);
-    this.enqueue(key, state);
+    this.queue.add(key);
     return true;
+  }
+
+  private newQueue(): WorkQueue {
+    return new WorkQueue({
+      concurrency: this.props.concurrency ?? DEFAULT_IMAGE_UPDATE_CONTROLLER_OPTIONS.concurrency,
+      run: async (key) => {
+        const state = this.states.get(key);
+        if (!state) return;
+        try {
+          await this.run(key, state);
+        } catch (error) {
+          this.props.log.error({ imageUpdate: key, event: 'run-crashed', err: (error as Error).message }, 'image update crashed');
+          this.schedule(state, this.props.retryMs ?? DEFAULT_IMAGE_UPDATE_CONTROLLER_OPTIONS.crashRetryMs);
+        } finally {
+          if (state.deleted) void rm(state.workDir, { recursive: true, force: true });
+        }
+      },
+      onError: (key, error) => this.props.log.error({ imageUpdate: key, event: 'run-crashed', err: (error as Error).message }, 'image update crashed'),
+    });
   }
 
   /** Resolves after the first list of ImageUpdates. */
@@ -138,15 +155,13 @@ export class ImageUpdateController {
   }
 
   private observe(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: ImageUpdate): void {
-    const key = keyOf(object);
+    const key = objectKey(object);
     if (type === 'DELETED' || object.metadata.deletionTimestamp) return this.forget(key);
     const state = this.states.get(key);
     if (!state) {
       const [namespace = '', name = ''] = key.split('/');
-      const fresh: State = { object, running: false, dirty: false, deleted: false, workDir: '' };
-      fresh.workDir = path.join(this.workRoot(), namespace, name);
-      this.states.set(key, fresh);
-      if (!object.spec.suspend) this.enqueue(key, fresh);
+      this.states.set(key, { object, deleted: false, workDir: path.join(this.workRoot(), namespace, name) });
+      if (!object.spec.suspend) this.queue.add(key);
       return;
     }
     const before = state.object;
@@ -154,8 +169,7 @@ export class ImageUpdateController {
     if (before.metadata.generation !== object.metadata.generation) {
       if (!object.spec.suspend) this.trigger(key, 'spec');
       else {
-        if (state.timer) clearTimeout(state.timer);
-        state.timer = undefined;
+        this.queue.forget(key);
         this.props.log.info({ imageUpdate: key, event: 'suspended' }, 'ImageUpdate suspended');
       }
       return;
@@ -175,51 +189,18 @@ export class ImageUpdateController {
   private forget(key: string): void {
     const state = this.states.get(key);
     if (!state) return;
-    if (state.timer) clearTimeout(state.timer);
+    this.queue.forget(key);
     state.deleted = true;
     this.states.delete(key);
     this.props.log.info({ imageUpdate: key, event: 'forgotten' }, 'ImageUpdate deleted: its loop stopped');
     const [namespace = '', name = ''] = key.split('/');
     this.props.metrics?.forget(namespace, name);
-    if (!state.running) void rm(state.workDir, { recursive: true, force: true });
-  }
-
-  private enqueue(key: string, state: State): void {
-    if (state.timer) {
-      clearTimeout(state.timer);
-      state.timer = undefined;
-    }
-    if (state.running) {
-      state.dirty = true;
-      return;
-    }
-    state.running = true;
-    const run = this.limit(() => this.run(key, state))
-      .catch((error: unknown) => {
-        this.props.log.error({ imageUpdate: key, event: 'run-crashed', err: (error as Error).message }, 'image update crashed');
-        this.schedule(state, this.props.retryMs ?? 60_000);
-      })
-      .finally(() => {
-        state.running = false;
-        this.running.delete(run);
-        if (state.deleted) void rm(state.workDir, { recursive: true, force: true });
-        else if (state.dirty && !this.abort.signal.aborted) {
-          state.dirty = false;
-          this.enqueue(key, state);
-        }
-      });
-    this.running.add(run);
+    if (!this.queue.isRunning(key)) void rm(state.workDir, { recursive: true, force: true });
   }
 
   private schedule(state: State, delayMs: number): void {
     if (this.abort.signal.aborted || state.deleted) return;
-    if (state.timer) clearTimeout(state.timer);
-    state.timer = setTimeout(() => {
-      state.timer = undefined;
-      const key = keyOf(state.object);
-      if (this.states.get(key) === state) this.enqueue(key, state);
-    }, delayMs);
-    state.timer.unref?.();
+    this.queue.addAfter(objectKey(state.object), delayMs);
   }
 
   private async run(key: string, state: State): Promise<void> {
@@ -328,7 +309,7 @@ export class ImageUpdateController {
     },
   ): Promise<void> {
     const object = state.object;
-    const key = keyOf(object);
+    const key = objectKey(object);
     const message = scrub(run.message, run.secrets ?? []);
     const ready = run.reason === 'Updated' || run.reason === 'UpToDate';
     const previous = object.status?.conditions?.find((condition) => condition.type === 'Ready');
@@ -353,7 +334,7 @@ export class ImageUpdateController {
     try {
       await this.props.api.mergePatch(`${imageUpdatePath(namespace, name)}/status`, { status: patch });
     } catch (error) {
-      if (!(error instanceof ApiError && error.status === 404)) {
+      if (!(error instanceof KubeApiError && error.status === 404)) {
         this.props.log.warn({ imageUpdate: key, event: 'status-failed', err: scrub((error as Error).message, run.secrets ?? []) }, 'could not write the ImageUpdate status');
       }
     }
@@ -388,10 +369,6 @@ const defaultRecompile: Recompile = async (request) => {
   if (modules !== undefined && !existsSync(target) && existsSync(modules)) symlinkSync(modules, target, 'dir');
   return recompileClusters(request);
 };
-
-function keyOf(object: ImageUpdate): string {
-  return `${object.metadata.namespace ?? 'default'}/${object.metadata.name}`;
-}
 
 function decode(value: string | undefined): string | undefined {
   return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');

@@ -33,13 +33,12 @@ export { commitMessage, updateImages, type ImageChange, type PushOptions, type U
 export {
   runImageUpdate,
   runImageUpdateLoop,
-  type ImageUpdateCondition,
   type ImageUpdateLoopOptions,
   type ImageUpdateOptions,
   type ImageUpdateStatus,
 } from './update-loop.ts';
 export type { GitCredentials, GitIdentity } from './_git.ts';
-export { ImageUpdateController, ImageUpdateSecretError, scrub, type ImageUpdateControllerProps } from './image-update-controller.ts';
+export { DEFAULT_IMAGE_UPDATE_CONTROLLER_OPTIONS, ImageUpdateController, ImageUpdateSecretError, scrub, type ImageUpdateControllerProps } from './image-update-controller.ts';
 export {
   ImageUpdateClient,
   ImageUpdateNotFoundError,

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ImageUpdateReason } from '../api/index.ts';
+import type { ImageUpdateCondition, ImageUpdateReason } from '../api/index.ts';
 import { DEFAULT_IDENTITY, Git, redactUrl, type GitCredentials, type GitIdentity } from './_git.ts';
 import type { CredentialLookup } from './credentials.ts';
 import { RecompileError } from './errors.ts';
@@ -43,17 +43,9 @@ export interface ImageUpdateOptions {
   readonly recompile?: Recompile | false;
 }
 
-
-/** A Kubernetes-style condition for the agent's status. */
-export interface ImageUpdateCondition {
-  readonly type: 'Ready';
-  readonly status: 'True' | 'False';
-  readonly reason: ImageUpdateReason;
-  readonly message: string;
-}
-
 export interface ImageUpdateStatus {
-  readonly condition: ImageUpdateCondition;
+  /** The run's outcome as the ImageUpdate's Ready condition (the controller adds its transition time and generation). */
+  readonly condition: Pick<ImageUpdateCondition, 'type' | 'status' | 'message'> & { readonly reason: ImageUpdateReason };
   readonly changes: readonly ImageChange[];
   /** The commit pushed by this run. */
   readonly pushedCommit?: string;

@@ -1,16 +1,13 @@
 /**
- * @internal The agent's access to its own objects (Syncs, ImageUpdates, Events,
+ * The agent's access to its own objects (Syncs, ImageUpdates, Events,
  * Leases, Secrets, its CRDs): path-based JSON requests and watches, over the engine's
  * KubeClient. It has a connection pool of its own, so that Lease renewals and
  * status writes never queue behind a large apply.
  */
 import { KubeConfig } from '@kubernetes/client-node';
+import { FIELD_MANAGER } from '../api/index.ts';
 import type { KubeObject } from '../manifest/index.ts';
 import { KubeApiError, KubeClient, type ResourceInfo, type WatchEvent } from './client.ts';
-
-/** A refused request: the engine's error class (status 0 when the API server did not answer). */
-export { KubeApiError as ApiError };
-export type { ResourceInfo, WatchEvent };
 
 export class AgentApi {
   private readonly client: Promise<KubeClient>;
@@ -44,7 +41,7 @@ export class AgentApi {
 
   /**
    * Watches a collection (of one namespace, or all) from `resourceVersion` until the stream
-   * ends (resolves) or fails (rejects; 410 Gone as an ApiError with status 410).
+   * ends (resolves) or fails (rejects; 410 Gone as a KubeApiError with status 410).
    */
   async watch(resource: ResourceInfo, namespace: string | undefined, resourceVersion: string, onEvent: (event: WatchEvent) => void, signal: AbortSignal): Promise<void> {
     await (await this.client).watch(resource, namespace, { resourceVersion, timeoutSeconds: 300 }, onEvent, signal);
@@ -56,7 +53,7 @@ export class AgentApi {
    */
   async installCrd(crd: KubeObject, collectionPath: string, timeoutMs = 30_000): Promise<void> {
     const name = crd.metadata.name ?? '';
-    await this.request('PATCH', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}?fieldManager=strata&force=true`, crd, { contentType: 'application/apply-patch+yaml' });
+    await this.request('PATCH', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}?fieldManager=${FIELD_MANAGER}&force=true`, crd, { contentType: 'application/apply-patch+yaml' });
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {

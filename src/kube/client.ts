@@ -13,6 +13,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
+import { FIELD_MANAGER } from '../api/index.ts';
 import { apiVersionOf, describeRef, refOf, splitApiVersion, type KubeObject, type ObjectRef } from '../manifest/index.ts';
 import { KubeApiError, NoKindMatchError, errorOf } from './errors.ts';
 import { countRequest, headersOf, readAll, retryAfterMs } from './_http.ts';
@@ -33,7 +34,7 @@ export interface KubeClientOptions {
   readonly requestTimeoutMs?: number;
   /**
    * Sent as User-Agent.
-   * @default 'strata'
+   * @default FIELD_MANAGER ('strata')
    */
   readonly userAgent?: string;
   /**
@@ -86,7 +87,7 @@ export interface RequestOptions {
 }
 
 export interface ApplyRequestOptions {
-  /** @default 'strata' */
+  /** @default FIELD_MANAGER ('strata') */
   readonly fieldManager?: string;
   /** Take fields owned by other managers (SSA `force`). @default true */
   readonly force?: boolean;
@@ -313,7 +314,7 @@ export class KubeClient {
       contentType: APPLY_PATCH_TYPE,
       signal: options.signal,
       query: {
-        fieldManager: options.fieldManager ?? 'strata',
+        fieldManager: options.fieldManager ?? FIELD_MANAGER,
         force: String(options.force ?? true),
         dryRun: options.dryRun ? 'All' : undefined,
         fieldValidation: options.fieldValidation ?? 'Strict',

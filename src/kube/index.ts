@@ -14,7 +14,8 @@ export {
   type ResourceInfo,
   type WatchEvent,
 } from './client.ts';
-export { AgentApi, ApiError, loadKubeConfig } from './agent-api.ts';
-export { Informer, type InformedObject, type InformerEventType, type InformerProps } from './informer.ts';
+export { AgentApi, loadKubeConfig } from './agent-api.ts';
+export { Informer, objectKey, type InformedObject, type InformerEventType, type InformerProps } from './informer.ts';
 export { EventRecorder, REPORTING_CONTROLLER, eventNote, type EventSubject, type EventType, type SyncEvent } from './events.ts';
 export { LeaderElector, type LeaderElectionOptions } from './leader.ts';
+export { WorkQueue, type WorkQueueOptions } from './work-queue.ts';

@@ -7,7 +7,9 @@
  * (404) can be waited out quietly, reported once.
  */
 import type { Logger } from 'pino';
-import { ApiError, type AgentApi, type ResourceInfo, type WatchEvent } from './agent-api.ts';
+import type { AgentApi } from './agent-api.ts';
+import type { ResourceInfo, WatchEvent } from './client.ts';
+import { KubeApiError } from './errors.ts';
 
 /** The fields of an object the loop reads. */
 export interface InformedObject {
@@ -88,7 +90,7 @@ export class Informer<T extends InformedObject> {
           const seen = new Set<string>();
           for (const item of list.items) {
             const object = { ...item, apiVersion, kind: resource.kind } as T;
-            seen.add(keyOf(object));
+            seen.add(objectKey(object));
             this.props.onEvent('ADDED', object);
           }
           this.props.onList(seen);
@@ -111,7 +113,7 @@ export class Informer<T extends InformedObject> {
         if (signal.aborted) return;
         // Relist after any failure, 410 Gone included, so no event is missed.
         resourceVersion = '';
-        if (onMissing && error instanceof ApiError && error.status === 404) {
+        if (onMissing && error instanceof KubeApiError && error.status === 404) {
           if (!missingReported) onMissing();
           missingReported = true;
           await sleep(this.props.missingRetryMs ?? 30_000, signal);
@@ -125,7 +127,8 @@ export class Informer<T extends InformedObject> {
   }
 }
 
-function keyOf(object: InformedObject): string {
+/** The key of an object in informers and work queues: `namespace/name` (namespace `default` when unset). */
+export function objectKey(object: InformedObject): string {
   return `${object.metadata.namespace ?? 'default'}/${object.metadata.name}`;
 }
 

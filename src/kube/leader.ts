@@ -4,7 +4,8 @@
  * (lease 10 s, retry 2 s) a dead leader is replaced within about 12 s; a leader
  * that stops cleanly releases the lease so another takes over at its next retry.
  */
-import { ApiError, type AgentApi } from './agent-api.ts';
+import type { AgentApi } from './agent-api.ts';
+import { KubeApiError } from './errors.ts';
 
 export interface LeaderElectionOptions {
   readonly namespace: string;
@@ -117,7 +118,7 @@ export class LeaderElector {
         });
         return true;
       } catch (error) {
-        if (error instanceof ApiError && error.status === 409) return false;
+        if (error instanceof KubeApiError && error.status === 409) return false;
         throw error;
       }
     }
@@ -133,7 +134,7 @@ export class LeaderElector {
       await this.api.request('PUT', this.path(), { ...current, spec });
       return true;
     } catch (error) {
-      if (error instanceof ApiError && error.status === 409) return false;
+      if (error instanceof KubeApiError && error.status === 409) return false;
       throw error;
     }
   }

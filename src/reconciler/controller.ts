@@ -6,19 +6,19 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import { Informer, type AgentApi, type ResourceInfo } from '../kube/index.ts';
+import { Informer, WorkQueue, objectKey, type AgentApi, type ResourceInfo } from '../kube/index.ts';
 import type { AlertSender } from './alerts.ts';
 import type { AgentMetrics } from './metrics.ts';
 import type { GitSource } from './source.ts';
 import { findCondition } from './status.ts';
-import { SYNC_GROUP, SYNC_KIND, SYNC_PLURAL, SYNC_VERSION, RECONCILE_REQUESTED_AT, resolveSpec, syncKey, type Sync } from '../api/index.ts';
+import { SYNC_GROUP, SYNC_KIND, SYNC_PLURAL, SYNC_VERSION, RECONCILE_REQUESTED_AT, resolveSpec, type Sync } from '../api/index.ts';
 import { errorText, syncPath, type ReconcileResult, type SyncReconciler } from './sync-reconciler.ts';
 import type { ManifestSet, ObjectRef } from '../manifest/index.ts';
 
 /** What the controller needs from the drift watcher (`drift.ts`); `engine-binding.ts` connects the real one. */
 export interface DriftPort {
-  /** Watches the objects of `set` for the Sync `key`, replacing what was watched before. */
-  watch(key: string, set: ManifestSet, impersonate: string | undefined, onDrift: (refs: readonly ObjectRef[], detail: string) => void): void;
+  /** Watches the objects of `set` for the Sync `key`, replacing what was watched before (as the agent itself, not as the Sync's ServiceAccount). */
+  watch(key: string, set: ManifestSet, onDrift: (refs: readonly ObjectRef[], detail: string) => void): void;
   unwatch(key: string): void;
   stop(): Promise<void>;
 }
@@ -35,23 +35,16 @@ export interface SyncControllerProps {
   readonly drift?: DriftPort;
   /** Watch Syncs in this namespace only. @default all namespaces */
   readonly namespace?: string;
-  /** Syncs reconciled at once. @default 8 */
+  /** Syncs reconciled at once. @default DEFAULT_SYNC_CONTROLLER_OPTIONS.concurrency (8) */
   readonly concurrency?: number;
-  /** Fraction of the interval added or taken at random. @default 0.1 */
+  /** Fraction of the interval added or taken at random. @default DEFAULT_SYNC_CONTROLLER_OPTIONS.jitter (0.1) */
   readonly jitter?: number;
-  /** Delay before re-running after drift, to batch events. @default 200 */
-  readonly driftDebounceMs?: number;
-  /** How to name the identity to apply as; used for the drift watch. */
-  readonly impersonationOf?: (sync: Sync) => string | undefined;
 }
+
+export const DEFAULT_SYNC_CONTROLLER_OPTIONS = { concurrency: 8, jitter: 0.1 } as const;
 
 interface SyncState {
   sync: Sync;
-  timer?: NodeJS.Timeout;
-  running: boolean;
-  queued: boolean;
-  /** Run again as soon as the current run ends. */
-  dirty: boolean;
   healthRevision?: string;
   healthAbort?: AbortController;
   lastResult?: ReconcileResult;
@@ -61,18 +54,15 @@ export type TriggerReason = 'added' | 'deleted' | 'interval' | 'spec' | 'annotat
 
 export class SyncController {
   private readonly states = new Map<string, SyncState>();
-  private readonly queue: string[] = [];
-  private active = 0;
-  private readonly concurrency: number;
+  private queue: WorkQueue;
   private readonly jitter: number;
   private abort = new AbortController();
   private watching: Promise<void> | undefined;
-  private readonly running = new Set<Promise<void>>();
   private readonly informer: Informer<Sync>;
 
   constructor(private readonly props: SyncControllerProps) {
-    this.concurrency = props.concurrency ?? 8;
-    this.jitter = props.jitter ?? 0.1;
+    this.jitter = props.jitter ?? DEFAULT_SYNC_CONTROLLER_OPTIONS.jitter;
+    this.queue = this.newQueue();
     this.informer = new Informer<Sync>({
       api: props.api,
       resource: SYNC_RESOURCE,
@@ -93,6 +83,7 @@ export class SyncController {
   }
 
   start(): void {
+    if (this.abort.signal.aborted) this.queue = this.newQueue();
     this.abort = new AbortController();
     setMaxListeners(0, this.abort.signal);
     this.watching = this.informer.run(this.abort.signal);
@@ -101,14 +92,22 @@ export class SyncController {
   /** Stops watching, cancels timers, aborts running reconciliations and waits for them. */
   async stop(): Promise<void> {
     this.abort.abort();
-    for (const state of this.states.values()) {
-      if (state.timer) clearTimeout(state.timer);
-      state.healthAbort?.abort();
-    }
+    for (const state of this.states.values()) state.healthAbort?.abort();
     await this.props.drift?.stop().catch(() => undefined);
-    await Promise.allSettled([this.watching, ...this.running]);
+    await Promise.allSettled([this.watching, this.queue.stop()]);
     this.states.clear();
-    this.queue.length = 0;
+  }
+
+  private newQueue(): WorkQueue {
+    return new WorkQueue({
+      concurrency: this.props.concurrency ?? DEFAULT_SYNC_CONTROLLER_OPTIONS.concurrency,
+      run: async (key) => {
+        const state = this.states.get(key);
+        if (state) await this.run(key, state);
+      },
+      // run() reports its own failures; this is a bug in the controller.
+      onError: (key, error) => this.props.log.error({ sync: key, event: 'reconcile-error', err: errorText(error) }, 'reconcile crashed'),
+    });
   }
 
   /** Reconcile this Sync now. */
@@ -134,11 +133,11 @@ export class SyncController {
   }
 
   private observe(type: 'ADDED' | 'MODIFIED' | 'DELETED', sync: Sync): void {
-    const key = keyOf(sync);
+    const key = objectKey(sync);
     if (type === 'DELETED') return this.forget(key);
     const state = this.states.get(key);
     if (!state) {
-      this.states.set(key, { sync, running: false, queued: false, dirty: false });
+      this.states.set(key, { sync });
       this.enqueue(key);
       return;
     }
@@ -177,7 +176,7 @@ export class SyncController {
   private forget(key: string): void {
     const state = this.states.get(key);
     if (!state) return;
-    if (state.timer) clearTimeout(state.timer);
+    this.queue.forget(key);
     state.healthAbort?.abort();
     this.states.delete(key);
     this.props.drift?.unwatch(key);
@@ -186,43 +185,7 @@ export class SyncController {
   }
 
   private enqueue(key: string): void {
-    const state = this.states.get(key);
-    if (!state) return;
-    if (state.timer) {
-      clearTimeout(state.timer);
-      state.timer = undefined;
-    }
-    if (state.running) {
-      state.dirty = true;
-      return;
-    }
-    if (state.queued) return;
-    state.queued = true;
-    this.queue.push(key);
-    this.pump();
-  }
-
-  private pump(): void {
-    while (this.active < this.concurrency && this.queue.length > 0 && !this.abort.signal.aborted) {
-      const key = this.queue.shift();
-      if (key === undefined) break;
-      const state = this.states.get(key);
-      if (!state) continue;
-      state.queued = false;
-      state.running = true;
-      this.active += 1;
-      const run = this.run(key, state).finally(() => {
-        this.active -= 1;
-        state.running = false;
-        this.running.delete(run);
-        if (this.states.get(key) === state && state.dirty && !this.abort.signal.aborted) {
-          state.dirty = false;
-          this.enqueue(key);
-        }
-        this.pump();
-      });
-      this.running.add(run);
-    }
+    if (this.states.has(key) && !this.abort.signal.aborted) this.queue.add(key);
   }
 
   private async run(key: string, state: SyncState): Promise<void> {
@@ -252,7 +215,7 @@ export class SyncController {
     // Keep the outcome, not the applied set: the drift watcher holds what it needs.
     state.lastResult = { ...result, applied: undefined, changes: [] };
     if (result.outcome.kind === 'superseded') {
-      state.dirty = true;
+      this.queue.add(key); // runs again when this run ends
       return;
     }
     if (result.applied && this.props.drift) {
@@ -264,7 +227,7 @@ export class SyncController {
         // invalid spec: reported by the reconciler
       }
       if (mode === 'disabled') this.props.drift.unwatch(key);
-      else this.props.drift.watch(key, result.applied, this.props.impersonationOf?.(sync), (refs, detail) => this.onDrift(key, refs, detail));
+      else this.props.drift.watch(key, result.applied, (refs, detail) => this.onDrift(key, refs, detail));
     }
     if (result.transition && this.props.alerts && this.props.alerts.targets.length > 0 && result.status) {
       const ready = findCondition(result.status, 'Ready');
@@ -307,19 +270,13 @@ export class SyncController {
 
   private schedule(key: string, state: SyncState, delayMs: number): void {
     if (this.abort.signal.aborted || this.states.get(key) !== state) return;
-    if (state.timer) clearTimeout(state.timer);
-    const jittered = Math.max(0, delayMs * (1 + (Math.random() * 2 - 1) * this.jitter));
-    state.timer = setTimeout(() => {
-      state.timer = undefined;
-      this.enqueue(key);
-    }, jittered);
-    state.timer.unref?.();
+    this.queue.addAfter(key, Math.max(0, delayMs * (1 + (Math.random() * 2 - 1) * this.jitter)));
   }
 
   /** A trigger during a health wait: if the remote moved to a new revision, cancel the wait. */
   private maybePreemptHealth(key: string, state: SyncState): void {
     const waitingOn = state.healthRevision;
-    if (!state.running || waitingOn === undefined || !state.healthAbort) return;
+    if (!this.queue.isRunning(key) || waitingOn === undefined || !state.healthAbort) return;
     const abort = state.healthAbort;
     this.props.reconciler
       .latestRevision(state.sync, this.abort.signal)
@@ -341,10 +298,6 @@ export class SyncController {
   resultOf(key: string): ReconcileResult | undefined {
     return this.states.get(key)?.lastResult;
   }
-}
-
-function keyOf(sync: Sync): string {
-  return syncKey(sync.metadata.namespace ?? 'default', sync.metadata.name);
 }
 
 /** Compares Git URLs loosely: scheme, userinfo, trailing `.git` and `/` do not matter. */

@@ -1,7 +1,8 @@
 /**
- * The decryption hook point. The secrets engine replaces `refuseEncrypted`
- * with a SOPS decrypter; until a Sync sets `spec.decryption` (and one is
- * installed) an encrypted object is refused so ciphertext is never applied.
+ * The decryption hook: turns a parsed set into the set to apply. The agent installs
+ * the SOPS decrypter (`sopsDecryptHook` of src/secrets/), which decrypts the sets of
+ * Syncs that set `spec.decryption` and hands every other set to `refuseEncrypted`:
+ * an encrypted object is refused, so ciphertext is never applied.
  */
 import { describeRef, type ManifestSet } from '../manifest/index.ts';
 import type { Sync } from '../api/index.ts';

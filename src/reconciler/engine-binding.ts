@@ -6,7 +6,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { refKey, type ManifestEntry, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
-import { DriftWatcher, PruneError, applyAllStaged, inventoryOf, pruneStale, staleOf, waitForHealthy, type DriftEvent } from '../engine/index.ts';
+import { FIELD_MANAGER } from '../api/index.ts';
+import { DEFAULT_APPLY_OPTIONS, DriftWatcher, PruneError, applyAllStaged, inventoryOf, pruneStale, staleOf, waitForHealthy, type DriftEvent } from '../engine/index.ts';
 import { KubeClient } from '../kube/index.ts';
 import type { DriftPort } from './controller.ts';
 import type { ReconcileEngine } from './sync-reconciler.ts';
@@ -16,9 +17,9 @@ import type { ReconcileEngine } from './sync-reconciler.ts';
 const DRIFT_REFRESH_MS = 300;
 
 export interface EngineBindingOptions {
-  /** Requests at once within one apply stage. @default 16 */
+  /** Requests at once within one apply stage. @default DEFAULT_APPLY_OPTIONS.concurrency (16) */
   readonly concurrency?: number;
-  /** @default 'strata' */
+  /** @default FIELD_MANAGER ('strata') */
   readonly fieldManager?: string;
   readonly log?: Logger;
 }
@@ -32,8 +33,8 @@ export interface BoundEngine {
 }
 
 export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptions = {}): BoundEngine {
-  const fieldManager = options.fieldManager ?? 'strata';
-  const concurrency = options.concurrency ?? 16;
+  const fieldManager = options.fieldManager ?? FIELD_MANAGER;
+  const concurrency = options.concurrency ?? DEFAULT_APPLY_OPTIONS.concurrency;
   let clientPromise: Promise<KubeClient> | undefined;
   const client = (): Promise<KubeClient> => (clientPromise ??= KubeClient.fromKubeConfig(kubeConfig, { maxSockets: Math.max(32, concurrency * 2) }));
 
@@ -125,7 +126,7 @@ export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptio
     }, DRIFT_REFRESH_MS);
   };
   const drift: DriftPort = {
-    watch(key: string, set: ManifestSet, _impersonate: string | undefined, onDrift: (refs: readonly ObjectRef[], detail: string) => void): void {
+    watch(key: string, set: ManifestSet, onDrift: (refs: readonly ObjectRef[], detail: string) => void): void {
       sets.set(key, set);
       callbacks.set(key, onDrift);
       refresh();

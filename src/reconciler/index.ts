@@ -1,12 +1,11 @@
 // The Sync controller: source, one reconcile in fixed phases, status, alerts, metrics, and its client.
-export { SyncController, normalizeUrl, type DriftPort, type SyncControllerProps, type TriggerReason } from './controller.ts';
+export { DEFAULT_SYNC_CONTROLLER_OPTIONS, SyncController, normalizeUrl, type DriftPort, type SyncControllerProps, type TriggerReason } from './controller.ts';
 export {
   SYNC_FINALIZER,
   SyncReconciler,
   errorText,
   ownerLabelsOf,
   syncPath,
-  type ChangeEntry,
   type EngineCallOptions,
   type ReconcileEngine,
   type ReconcileResult,
@@ -48,4 +47,4 @@ export { AlertSender, alertPayload, type AlertDelivery, type AlertEvent, type Al
 export { AgentMetrics } from './metrics.ts';
 export { createEngine, type BoundEngine, type EngineBindingOptions } from './engine-binding.ts';
 export { SyncClient, SyncNotFoundError, type SyncEventRecord } from './sync-client.ts';
-export { inventoryTree, parseInventoryId } from './inventory-tree.ts';
+export { inventoryTree } from './inventory-tree.ts';

@@ -1,21 +1,14 @@
 /** Renders a Sync's inventory as a tree: namespaces (cluster-scoped first), then `Kind/name`, sorted. */
-import { compareStrings } from '../manifest/index.ts';
-import type { Sync } from '../api/index.ts';
-
-/** Splits an inventory id `namespace_name_group_kind` (names hold no `_`, groups no `_`). */
-export function parseInventoryId(id: string): { namespace: string; name: string; group: string; kind: string } | undefined {
-  const parts = id.split('_');
-  if (parts.length !== 4) return undefined;
-  const [namespace = '', name = '', group = '', kind = ''] = parts;
-  return { namespace, name, group, kind };
-}
+import { compareStrings, type ObjectRef } from '../manifest/index.ts';
+import type { InventoryEntry, Sync } from '../api/index.ts';
+import { refOfInventoryEntry } from '../engine/index.ts';
 
 export function inventoryTree(sync: Sync): string {
   const entries = sync.status?.inventory?.entries ?? [];
   const title = `Sync/${sync.metadata.namespace}/${sync.metadata.name}${sync.status?.lastAppliedRevision ? ` (${sync.status.lastAppliedRevision})` : ''}`;
   const byNamespace = new Map<string, string[]>();
   for (const entry of entries) {
-    const ref = parseInventoryId(entry.id);
+    const ref = refOf(entry);
     const label = ref ? `${ref.kind}${ref.group ? `.${ref.group}` : ''}/${ref.name}` : entry.id;
     const key = ref?.namespace ?? '';
     byNamespace.set(key, [...(byNamespace.get(key) ?? []), label]);
@@ -30,4 +23,13 @@ export function inventoryTree(sync: Sync): string {
   });
   if (entries.length === 0) lines.push('└── (no objects)');
   return `${lines.join('\n')}\n`;
+}
+
+/** The object an entry names; undefined for an id that is not `namespace_name_group_kind`. */
+function refOf(entry: InventoryEntry): ObjectRef | undefined {
+  try {
+    return refOfInventoryEntry(entry);
+  } catch {
+    return undefined;
+  }
 }

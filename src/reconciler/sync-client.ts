@@ -3,7 +3,7 @@
  * reconcile, suspend, resume, read events, and wait for a result.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { AgentApi, ApiError, REPORTING_CONTROLLER, loadKubeConfig } from '../kube/index.ts';
+import { AgentApi, KubeApiError, REPORTING_CONTROLLER, loadKubeConfig } from '../kube/index.ts';
 import { findCondition } from './status.ts';
 import { RECONCILE_REQUESTED_AT, SYNC_API_VERSION, SYNC_CRD, SYNC_PLURAL, type Sync, type SyncSpec } from '../api/index.ts';
 import { syncPath } from './sync-reconciler.ts';
@@ -64,7 +64,7 @@ export class SyncClient {
     try {
       await this.api.request('DELETE', syncPath(namespace, name));
     } catch (error) {
-      if (!(error instanceof ApiError && error.status === 404)) throw error;
+      if (!(error instanceof KubeApiError && error.status === 404)) throw error;
     }
   }
 
@@ -125,7 +125,7 @@ export class SyncClient {
     try {
       return await this.api.mergePatch<Sync>(syncPath(namespace, name), patch);
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404) throw new SyncNotFoundError(namespace, name);
+      if (error instanceof KubeApiError && error.status === 404) throw new SyncNotFoundError(namespace, name);
       throw error;
     }
   }

@@ -7,23 +7,15 @@
 import type { Logger } from 'pino';
 import { setMaxListeners } from 'node:events';
 import { describeRef, parseManifestFiles, setDigest, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
-import { ApiError, type AgentApi, type EventRecorder } from '../kube/index.ts';
+import { KubeApiError, type AgentApi, type EventRecorder } from '../kube/index.ts';
 import { sopsDecryptHook } from '../secrets/decrypt-manifests.ts';
 import { refuseEncrypted, type DecryptHook } from './decrypt.ts';
 import { RECONCILE_REQUESTED_AT, SYNC_API_VERSION, SYNC_PLURAL, ownerLabels, resolveSpec, type ConditionReason, type InventoryEntry, type Sync, type SyncStatus } from '../api/index.ts';
 import type { AgentMetrics } from './metrics.ts';
-import { FetchError, readSourceFiles, type GitAuth, type GitSource, type ReadOptions } from './source.ts';
+import { readSourceFiles, type GitAuth, type GitSource, type ReadOptions } from './source.ts';
 import { findCondition, nextStatus, progressingConditions, type Outcome } from './status.ts';
 import { withTargetNamespace } from './target-namespace.ts';
-
-/** One line of what apply or prune did to an object. */
-export interface ChangeEntry {
-  readonly ref: ObjectRef;
-  /** `Kind/namespace/name`. */
-  readonly subject: string;
-  readonly action: 'created' | 'configured' | 'unchanged' | 'deleted' | 'skipped';
-  readonly message?: string;
-}
+import type { ChangeSetEntry } from '../engine/index.ts';
 
 export interface EngineCallOptions {
   readonly signal: AbortSignal;
@@ -36,8 +28,8 @@ export interface EngineCallOptions {
  * `inventory.ts`, `wait.ts`); `engine-binding.ts` connects the real one.
  */
 export interface ReconcileEngine {
-  apply(set: ManifestSet, options: EngineCallOptions & { readonly force: boolean; readonly ownerLabels: Readonly<Record<string, string>> }): Promise<readonly ChangeEntry[]>;
-  prune(stale: readonly ObjectRef[], options: EngineCallOptions & { readonly ownerLabels: Readonly<Record<string, string>> }): Promise<{ readonly entries: readonly ChangeEntry[]; readonly failed: readonly ObjectRef[]; readonly error?: Error }>;
+  apply(set: ManifestSet, options: EngineCallOptions & { readonly force: boolean; readonly ownerLabels: Readonly<Record<string, string>> }): Promise<readonly ChangeSetEntry[]>;
+  prune(stale: readonly ObjectRef[], options: EngineCallOptions & { readonly ownerLabels: Readonly<Record<string, string>> }): Promise<{ readonly entries: readonly ChangeSetEntry[]; readonly failed: readonly ObjectRef[]; readonly error?: Error }>;
   inventoryOf(set: ManifestSet): InventoryEntry[];
   staleOf(previous: readonly InventoryEntry[], next: readonly InventoryEntry[]): ObjectRef[];
   waitForHealthy(refs: readonly ObjectRef[], options: EngineCallOptions & { readonly timeoutMs: number }): Promise<void>;
@@ -70,7 +62,7 @@ export interface ReconcileResult {
   /** The set now applied, for the drift watcher. */
   readonly applied?: ManifestSet;
   readonly revision?: string;
-  readonly changes?: readonly ChangeEntry[];
+  readonly changes?: readonly ChangeSetEntry[];
 }
 
 /** Held on every Sync the agent reconciled, so that deleting it prunes what it applied. */
@@ -181,7 +173,7 @@ export class SyncReconciler {
       // 5. Apply
       const impersonate = this.impersonationOf(sync);
       const ownerLabels = ownerLabelsOf(sync);
-      let changes: readonly ChangeEntry[];
+      let changes: readonly ChangeSetEntry[];
       try {
         changes = await this.props.engine.apply(set, { force: sync.spec.force ?? false, ownerLabels, signal: run, impersonate });
       } catch (error) {
@@ -195,7 +187,7 @@ export class SyncReconciler {
       // 6. Prune (only after a successful apply)
       let finalInventory = inventory;
       let pruneError: string | undefined;
-      const pruned: ChangeEntry[] = [];
+      const pruned: ChangeSetEntry[] = [];
       if (spec.prune) {
         const stale = this.props.engine.staleOf(previous, inventory);
         if (stale.length > 0) {
@@ -300,7 +292,7 @@ export class SyncReconciler {
     await this.props.api
       .mergePatch(syncPath(namespace, sync.metadata.name), { metadata: { finalizers: finalizers.filter((item) => item !== SYNC_FINALIZER), resourceVersion: sync.metadata.resourceVersion } }, signal)
       .catch((error: unknown) => {
-        if (!(error instanceof ApiError && error.status === 404)) throw error;
+        if (!(error instanceof KubeApiError && error.status === 404)) throw error;
       });
     return { outcome: { kind: 'gone' }, requeueAfterMs: 0 };
   }
@@ -375,7 +367,7 @@ export class SyncReconciler {
       inventory?: readonly InventoryEntry[];
       requestedAt?: string;
       applied?: ManifestSet;
-      changes?: readonly ChangeEntry[];
+      changes?: readonly ChangeSetEntry[];
     },
   ): Promise<ReconcileResult> {
     const namespace = sync.metadata.namespace ?? 'default';
@@ -443,7 +435,7 @@ export class SyncReconciler {
       const updated = await this.props.api.mergePatch<Sync>(`${syncPath(sync.metadata.namespace ?? 'default', sync.metadata.name)}/status`, { status }, signal);
       return updated.status;
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404) return undefined;
+      if (error instanceof KubeApiError && error.status === 404) return undefined;
       throw error;
     }
   }
@@ -457,10 +449,9 @@ function resolveHistoryLimit(sync: Sync): number {
   }
 }
 
-/** An error's message, with AggregateError's parts joined and FetchError kept short. */
+/** An error's message, with AggregateError's parts joined. */
 export function errorText(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return error.errors.map((part: unknown) => errorText(part)).join('; ');
-  if (error instanceof FetchError) return error.message;
   if (error instanceof Error) return error.message;
   return String(error);
 }

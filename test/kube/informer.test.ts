@@ -9,7 +9,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { compactEtcd, createTestNamespace, eventually, type TestNamespace } from '../cluster/index.ts';
 import { testEtcdUrl, testKubeConfig } from '../cluster/context.ts';
-import { AgentApi, type ResourceInfo } from '../../src/kube/agent-api.ts';
+import { AgentApi } from '../../src/kube/agent-api.ts';
+import type { ResourceInfo } from '../../src/kube/client.ts';
 import { Informer, type InformedObject, type InformerEventType } from '../../src/kube/informer.ts';
 
 /** Put in every namespace by the API server; the tests look past it. */

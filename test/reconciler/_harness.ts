@@ -12,7 +12,7 @@ import { startAgent, type AgentHandle, type AgentProps } from '../../src/agent/a
 import { SyncClient } from '../../src/reconciler/sync-client.ts';
 import { findCondition } from '../../src/reconciler/status.ts';
 import type { Sync, SyncSpec } from '../../src/api/sync.ts';
-import { ApiError } from '../../src/kube/agent-api.ts';
+import { KubeApiError } from '../../src/kube/errors.ts';
 
 export { findCondition };
 
@@ -120,7 +120,7 @@ export async function live<T = Record<string, unknown>>(env: Env, path: string):
   try {
     return await env.client.api.get<T>(path);
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return undefined;
+    if (error instanceof KubeApiError && error.status === 404) return undefined;
     throw error;
   }
 }

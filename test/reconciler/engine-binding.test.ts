@@ -30,7 +30,7 @@ describe('engine binding', { timeout: 90_000 }, () => {
     const set = ManifestSet.fromObjects([configMap('a', '1'), configMap('b', '1'), configMap('c', '1')]);
     const first = await bound.engine.apply(set, call());
     expect(first.map((entry) => entry.action)).toEqual(['created', 'created', 'created']);
-    bound.drift.watch('ns/sync', set, undefined, () => undefined);
+    bound.drift.watch('ns/sync', set, () => undefined);
     const client = await bound.client();
 
     // Once the drift watch has listed the objects, it vouches for them.
@@ -54,14 +54,14 @@ describe('engine binding', { timeout: 90_000 }, () => {
     const next = await bound.engine.apply(changed, call());
     expect(Object.fromEntries(next.map((entry) => [entry.ref.name, entry.action]))).toEqual({ a: 'unchanged', b: 'configured', c: 'unchanged' });
     expect(client.stats.writes).toBe(1);
-    bound.drift.watch('ns/sync', changed, undefined, () => undefined);
+    bound.drift.watch('ns/sync', changed, () => undefined);
   });
 
   it('pruning a watched object is not reported as drift', async () => {
     const set = ManifestSet.fromObjects([configMap('keep', '1'), configMap('gone', '1')]);
     await bound.engine.apply(set, call());
     const drifted: string[] = [];
-    bound.drift.watch('ns/prune', set, undefined, (refs: readonly ObjectRef[]) => drifted.push(...refs.map((ref) => ref.name)));
+    bound.drift.watch('ns/prune', set, (refs: readonly ObjectRef[]) => drifted.push(...refs.map((ref) => ref.name)));
     const client = await bound.client();
     // Wait until the watch holds both objects (it then vouches for them).
     await eventually(
