@@ -1,22 +1,11 @@
-// Reading the README and docs/ the way the help test checks them against the commands: the
-// options a `--help` text lists, the `strata …` command lines of a Markdown file, its sections,
-// its relative links and the GitHub anchors of its headings.
+// Reading the README and docs/ the way test/cli/docs.test.ts checks them against the commands:
+// the `strata …` command lines of a Markdown file, its sections, its relative links and the
+// GitHub anchors of its headings.
 
-/** The flags a yargs `--help` text lists: long names (`output`) and short ones (`o`). */
+/** The flags of a command: long names (`output`) and short ones (`o`). */
 export interface Flags {
   readonly long: ReadonlySet<string>;
   readonly short: ReadonlySet<string>;
-}
-
-export function flagsOf(help: string): Flags {
-  const long = new Set<string>();
-  const short = new Set<string>();
-  // yargs writes an option as `  -o, --output` or `      --root`; wrapped descriptions are indented further.
-  for (const match of help.matchAll(/^ {2}(?:-(\w), | {4})--([a-zA-Z][\w-]*)/gm)) {
-    if (match[1]) short.add(match[1]);
-    long.add(match[2] as string);
-  }
-  return { long, short };
 }
 
 /** Whether a flag as written in the docs (`--no-wait`, `-o`, `--image-updates=false`) is one of `flags`. */
