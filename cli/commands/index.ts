@@ -68,6 +68,11 @@ export const commandTable: readonly CommandEntry[] = [
     load: async () => (await import('./imageupdate.ts')).imageUpdateCommand,
   },
   {
+    command: 'init [dir]',
+    describe: 'Create an infrastructure repository: clusters/, base/, apps/ with one app, package.json, tsconfig, .sops.yaml, CI workflow',
+    load: async () => (await import('./init.ts')).initCommand,
+  },
+  {
     command: 'parity <a> <b>',
     describe: "Compare two environments' output object by object, expected overlay differences factored out",
     load: async () => (await import('./parity.ts')).parityCommand,

@@ -1,7 +1,6 @@
 // `strata secrets keygen`: a new age identity in a keys file; prints where and the public recipient.
-import { appendFileSync, chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { defaultKeysFile, generateIdentity, keysFileText } from '../../src/secrets/index.ts';
+import { resolve } from 'node:path';
+import { addNewIdentity, defaultKeysFile } from '../../src/secrets/index.ts';
 import { defineCommand } from '../command.ts';
 
 export const secretsKeygenCommand = defineCommand({
@@ -15,15 +14,8 @@ export const secretsKeygenCommand = defineCommand({
     }),
   handler: async (args) => {
     const file = resolve(args.out ?? process.env.SOPS_AGE_KEY_FILE ?? defaultKeysFile());
-    const identity = await generateIdentity();
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    if (existsSync(file)) {
-      appendFileSync(file, `\n${keysFileText(identity)}`);
-    } else {
-      writeFileSync(file, keysFileText(identity), { mode: 0o600 });
-    }
-    chmodSync(file, 0o600);
+    const recipient = await addNewIdentity(file);
     process.stderr.write(`✔ age identity added to ${file}\n  public recipient (put it in .sops.yaml or pass --age):\n`);
-    process.stdout.write(`${identity.recipient}\n`);
+    process.stdout.write(`${recipient}\n`);
   },
 });

@@ -1,6 +1,6 @@
 import { join, relative, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { SchemaValidator, compile, describeProblem, projectLayout, type ObjectProblem } from '../../src/compiler/index.ts';
+import { LIBRARY_CRD_DIR, SchemaValidator, compile, describeProblem, projectLayout, type ObjectProblem } from '../../src/compiler/index.ts';
 import { describeRef } from '../../src/manifest/index.ts';
 import { ExitError } from '../errors.ts';
 import { withOutputOption, withProjectOptions } from '../options.ts';
@@ -14,13 +14,13 @@ export const validateCommand = defineCommand({
   builder: (yargs: Argv) =>
     withOutputOption(withProjectOptions(yargs))
       .positional('clusters', { type: 'string', array: true, default: [], describe: 'Clusters to validate; all when omitted' })
-      .option('crds', { type: 'string', array: true, default: ['src/constructs/imports/crds'], describe: 'Folders of CRD YAML files whose schemas validate custom objects' })
+      .option('crds', { type: 'string', array: true, default: [], describe: "More folders of CRD YAML files whose schemas validate custom objects (beside the library's own)" })
       .option('ignore-missing-schemas', { type: 'boolean', default: false, describe: 'Skip objects whose kind has no known schema instead of failing' })
       .example('$0 validate', 'Validate every cluster')
       .example('$0 validate production -o json', 'Validate one cluster and print the problems as JSON')
       .epilogue(
         'Schemas: the kubernetes-models package (Kubernetes 1.30 OpenAPI, ajv-compiled; the nearest release to cdk8s-plus-28) and the CRDs ' +
-          'under src/constructs/imports/crds/ (and any CRD the cluster itself defines). No network is used.\n' +
+          'the construct library imports (src/constructs/imports/crds/, shipped with the package), those of --crds (and any CRD the cluster itself defines). No network is used.\n' +
           'Each problem names the file, the object, the JSON path and the construct.\n' +
           'Exit codes: 0 valid; 1 invalid objects; 2 compile or usage error.',
       ),
@@ -32,7 +32,7 @@ export const validateCommand = defineCommand({
     try {
       const compiled = await compile({ root: args.root, clusters: args.clusters, typecheck: args.typecheck, cache: args.cache, onProgress: progressReporter(progress) });
       progress.update('validating objects');
-      const validator = new SchemaValidator({ crdDirs: args.crds.map((dir) => resolve(layout.root, dir)), requireSchemas: !args.ignoreMissingSchemas });
+      const validator = new SchemaValidator({ crdDirs: [LIBRARY_CRD_DIR, ...args.crds.map((dir) => resolve(layout.root, dir))], requireSchemas: !args.ignoreMissingSchemas });
       const targets = compiled.flatMap((cluster) =>
         cluster.set.entries.map((entry) => ({
           object: entry.object,

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parseAllDocuments } from 'yaml';
@@ -15,11 +16,14 @@ export interface SchemaTarget {
   readonly source: string;
 }
 
+/** The CRDs whose kinds the construct library imports (Flagger, Prometheus operator), shipped with it. */
+export const LIBRARY_CRD_DIR = fileURLToPath(new URL('../constructs/imports/crds', import.meta.url));
+
 /** Options of {@link SchemaValidator}. */
 export interface SchemaValidatorOptions {
   /**
    * Folders of CustomResourceDefinition YAML files whose schemas validate custom objects.
-   * @default none
+   * @default [LIBRARY_CRD_DIR]
    */
   readonly crdDirs?: readonly string[];
   /**
@@ -50,7 +54,7 @@ export class SchemaValidator {
     (addFormats as unknown as (ajv: Ajv) => void)(this.ajv);
     for (const format of ['int32', 'int64', 'byte', 'quantity', 'int-or-string', 'double', 'float']) this.ajv.addFormat(format, true);
     this.requireSchemas = options.requireSchemas ?? true;
-    for (const dir of options.crdDirs ?? []) {
+    for (const dir of options.crdDirs ?? [LIBRARY_CRD_DIR]) {
       if (!existsSync(dir)) continue;
       for (const name of readdirSync(dir).sort()) {
         if (!/\.ya?ml$/.test(name)) continue;

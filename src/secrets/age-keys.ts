@@ -3,9 +3,9 @@
  * wrapped per recipient as an ASCII-armored age file (typage does the age part).
  */
 import { Decrypter, Encrypter, armor, generateX25519Identity, identityToRecipient } from 'age-encryption';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { NoIdentityError, NoMatchingIdentityError, SopsFormatError } from './errors.ts';
 import type { AgeStanza } from './metadata.ts';
 
@@ -114,6 +114,19 @@ export async function generateIdentity(): Promise<{ readonly secret: string; rea
 /** The text of a keys.txt holding one identity, in age-keygen's layout. */
 export function keysFileText(identity: { readonly secret: string; readonly recipient: string }, now: Date = new Date()): string {
   return `# created: ${now.toISOString().replace(/\.\d+Z$/, 'Z')}\n# public key: ${identity.recipient}\n${identity.secret}\n`;
+}
+
+/**
+ * A new identity added to a keys file (created 0600 in a 0700 folder when missing, else
+ * appended); returns its recipient. The secret key is written nowhere else.
+ */
+export async function addNewIdentity(file: string): Promise<string> {
+  const identity = await generateIdentity();
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  if (existsSync(file)) appendFileSync(file, `\n${keysFileText(identity)}`);
+  else writeFileSync(file, keysFileText(identity), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return identity.recipient;
 }
 
 /** Encrypts the data key to each recipient separately (one armored age file each), as sops does. */

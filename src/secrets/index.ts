@@ -1,4 +1,4 @@
-export { defaultKeysFile, generateIdentity, isAgeRecipient, keysFileText, loadIdentities, parseIdentities, type AgeIdentity, type IdentitySources } from './age-keys.ts';
+export { addNewIdentity, defaultKeysFile, generateIdentity, isAgeRecipient, keysFileText, loadIdentities, parseIdentities, type AgeIdentity, type IdentitySources } from './age-keys.ts';
 export {
   decryptDocument,
   decryptObject,

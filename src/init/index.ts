@@ -1,0 +1,1 @@
+export { ScaffoldConflictError, scaffoldProject, type ScaffoldOptions, type ScaffoldResult } from './scaffold.ts';
