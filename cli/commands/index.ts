@@ -29,7 +29,7 @@ export const commandTable: readonly CommandEntry[] = [
   },
   {
     command: 'check [clusters..]',
-    describe: 'Compile to a temporary folder and compare with the committed deploy/ (for CI)',
+    describe: 'Compile to a temporary folder and compare with the committed deploy/ (for CI); --pre checks a cluster before install',
     load: async () => (await import('./check.ts')).checkCommand,
   },
   {
@@ -71,6 +71,11 @@ export const commandTable: readonly CommandEntry[] = [
     command: 'init [dir]',
     describe: 'Create an infrastructure repository: clusters/, base/, apps/ with one app, package.json, tsconfig, .sops.yaml, CI workflow',
     load: async () => (await import('./init.ts')).initCommand,
+  },
+  {
+    command: 'install',
+    describe: "Install the agent without Git: its CRDs, namespace, RBAC and Deployment (idempotent); --export prints them as YAML",
+    load: async () => (await import('./install.ts')).installCommand,
   },
   {
     command: 'parity <a> <b>',
@@ -116,6 +121,11 @@ export const commandTable: readonly CommandEntry[] = [
     command: 'validate [clusters..]',
     describe: 'Validate every compiled object against the Kubernetes 1.30 OpenAPI schemas and the imported CRD schemas (offline)',
     load: async () => (await import('./validate.ts')).validateCommand,
+  },
+  {
+    command: 'version',
+    describe: 'Print the version of this Strata installation, its package and the runtime',
+    load: async () => (await import('./version.ts')).versionCommand,
   },
 ];
 

@@ -1,18 +1,12 @@
 // `strata init [dir]`: scaffolds an infrastructure repository that depends on the Strata package.
 import { relative, resolve } from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
 import { scaffoldProject } from '../../src/init/index.ts';
 import { addNewIdentity, defaultKeysFile, isAgeRecipient } from '../../src/secrets/index.ts';
+import { defineCommand } from '../command.ts';
 import { ExitError } from '../errors.ts';
 
-interface InitArgs {
-  readonly dir: string;
-  readonly age?: string;
-  readonly name?: string;
-  readonly 'age-key-file'?: string;
-}
-
-export const initCommand: CommandModule<object, InitArgs> = {
+export const initCommand = defineCommand({
   command: 'init [dir]',
   describe: 'Create an infrastructure repository: clusters/, base/, apps/ with one app, package.json, tsconfig, .sops.yaml, CI workflow',
   builder: (yargs: Argv) =>
@@ -26,7 +20,7 @@ export const initCommand: CommandModule<object, InitArgs> = {
       .option('name', { type: 'string', describe: "The project's package name (default: the folder's name)" })
       .conflicts('age', 'age-key-file')
       .example('$0 init infrastructure', 'Scaffold ./infrastructure, generating an age identity')
-      .epilogue('Refuses to write when any of its files exists (nothing is written then). Next: npm install, npx strata synth.') as unknown as Argv<InitArgs>,
+      .epilogue('Refuses to write when any of its files exists (nothing is written then). Next: npm install, npx strata synth.'),
   handler: async (args) => {
     if (args.age !== undefined && !isAgeRecipient(args.age)) throw new ExitError(`--age: ${JSON.stringify(args.age)} is not an age recipient (age1…)`, 2);
     const dir = resolve(args.dir);
@@ -45,7 +39,7 @@ export const initCommand: CommandModule<object, InitArgs> = {
       ].join('\n'),
     );
   },
-};
+});
 
 /** A new age identity added to the keys file sops reads; returns its public recipient. */
 async function newIdentity(keyFile: string | undefined): Promise<string> {

@@ -15,6 +15,7 @@ import { AgentMetrics, AlertSender, GitSource, SyncController, SyncReconciler, c
 import { sopsDecryptHook } from '../secrets/index.ts';
 import { ImageUpdateController, ImageUpdateMetrics, type Recompile } from '../images/index.ts';
 import type { Sync } from '../api/index.ts';
+import { waitForPrerequisites } from './prerequisites.ts';
 
 export interface AgentProps {
   /** A KubeConfig, a kubeconfig file, or nothing for in-cluster config (then $KUBECONFIG / ~/.kube/config). */
@@ -58,6 +59,8 @@ export interface AgentProps {
   readonly drift?: DriftPort | null;
   /** @default DEFAULT_SYNC_CONTROLLER_OPTIONS.jitter (0.1) */
   readonly jitter?: number;
+  /** How often to look again for a missing namespace or CRD (src/agent/prerequisites.ts). @default 5000 */
+  readonly prerequisiteIntervalMs?: number;
   /**
    * Run ImageUpdate objects (image update automation) while leading; `false` leaves them alone.
    * Their clones live under `<cacheDir>/image-updates/`.
@@ -236,8 +239,23 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
   const port = typeof address === 'object' && address ? address.port : 0;
   log.info({ event: 'started', port, namespace, leaderElection: elector !== undefined }, `agent listening on :${port}`);
 
-  if (elector) elector.start();
-  else startController();
+  // Leader election and the informers start once the namespace and the CRDs exist.
+  const waiting = new AbortController();
+  const begin = (): void => {
+    if (elector) elector.start();
+    else startController();
+  };
+  void waitForPrerequisites(api, {
+    namespace,
+    namespaceNeeded: elector !== undefined,
+    imageUpdates: imageUpdateOptions !== undefined,
+    ...(props.prerequisiteIntervalMs === undefined ? {} : { intervalMs: props.prerequisiteIntervalMs }),
+    log,
+    signal: waiting.signal,
+  }).then(
+    () => (waiting.signal.aborted ? undefined : begin()),
+    () => undefined,
+  );
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -251,6 +269,7 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
     stop: () => {
       stopping ??= (async () => {
         log.info({ event: 'stopping' }, 'agent stopping');
+        waiting.abort();
         await stopController();
         await elector?.stop();
         await new Promise<void>((resolve) => server.close(() => resolve()));

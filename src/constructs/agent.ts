@@ -13,9 +13,10 @@
  *   and prune as (by impersonation). It is bound to `applierClusterRole`
  *   (cluster-admin unless narrowed). Tenant Syncs name their own account.
  */
-import { ApiObject } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import type { KubeObject } from '../manifest/index.ts';
 import { IMAGE_UPDATE_CRD, IMAGE_UPDATE_PLURAL, SYNC_CRD, SYNC_GROUP, SYNC_PLURAL } from '../api/index.ts';
 
 export interface StrataAgentProps {
@@ -39,6 +40,13 @@ export const AGENT_NAME = 'strata-agent';
 export const APPLIER_NAME = 'strata-applier';
 
 export class StrataAgent extends Construct {
+  /** The agent's objects on their own, outside any cluster (what `strata install` applies), in construction order. */
+  static manifests(props: StrataAgentProps): KubeObject[] {
+    const chart = new Chart(new App(), 'strata-install');
+    new StrataAgent(chart, 'strata-system', props);
+    return chart.toJson() as KubeObject[];
+  }
+
   readonly namespace: string;
 
   constructor(scope: Construct, id: string, props: StrataAgentProps) {

@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { compile, syncDirectory } from '../compiler/index.ts';
-import { installationNodeModules, installationVersion } from '../install/installation.ts';
+import { defaultAgentImage, installationNodeModules } from '../install/installation.ts';
 import { ManifestSet, type ManifestEntry } from '../manifest/index.ts';
 import { applyAllStaged, type ChangeSetEntry } from '../engine/index.ts';
 import { KubeClient } from '../kube/index.ts';
@@ -332,6 +332,3 @@ function linkNodeModules(checkout: string, nodeModules: string | undefined): voi
   if (existsSync(source)) symlinkSync(resolve(source), target, 'dir');
 }
 
-function defaultAgentImage(): string {
-  return `strata/agent:${installationVersion()}`;
-}

@@ -52,13 +52,11 @@ const REQUIRED: readonly { group: string; resource: string; namespaced: boolean;
   { group: SYNC_GROUP, resource: SYNC_PLURAL, namespaced: true, verbs: ['get', 'create', 'patch'] },
 ];
 
-/** Checks the API server answers and the rights to install the agent; throws one error listing every missing right. */
-export async function checkAccess(client: KubeClient, props: { readonly cluster: string; readonly server: string }): Promise<void> {
-  try {
-    await client.request('GET', '/version');
-  } catch (error) {
-    throw new BootstrapError('context', props.cluster, `the API server ${props.server} does not answer: ${(error as Error).message}`, { cause: error });
-  }
+/**
+ * The rights to install the agent (and bootstrap) the caller lacks, each as `verb resource[.group][ in namespace]`,
+ * sorted; empty when it has them all. Asked with SelfSubjectAccessReviews.
+ */
+export async function deniedInstallRights(client: KubeClient, namespace: string = ROOT_SYNC_NAMESPACE): Promise<string[]> {
   const reviews = REQUIRED.flatMap((rule) => rule.verbs.map((verb) => ({ rule, verb })));
   const denied: string[] = [];
   await Promise.all(
@@ -66,13 +64,24 @@ export async function checkAccess(client: KubeClient, props: { readonly cluster:
       const review = await client.request<{ status?: { allowed?: boolean } }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
         apiVersion: 'authorization.k8s.io/v1',
         kind: 'SelfSubjectAccessReview',
-        spec: { resourceAttributes: { group: rule.group, resource: rule.resource, verb, ...(rule.namespaced ? { namespace: ROOT_SYNC_NAMESPACE } : {}) } },
+        spec: { resourceAttributes: { group: rule.group, resource: rule.resource, verb, ...(rule.namespaced ? { namespace } : {}) } },
       });
-      if (review.status?.allowed !== true) denied.push(`${verb} ${rule.resource}${rule.group ? `.${rule.group}` : ''}${rule.namespaced ? ` in ${ROOT_SYNC_NAMESPACE}` : ''}`);
+      if (review.status?.allowed !== true) denied.push(`${verb} ${rule.resource}${rule.group ? `.${rule.group}` : ''}${rule.namespaced ? ` in ${namespace}` : ''}`);
     }),
   );
+  return denied.sort();
+}
+
+/** Checks the API server answers and the rights to install the agent; throws one error listing every missing right. */
+export async function checkAccess(client: KubeClient, props: { readonly cluster: string; readonly server: string }): Promise<void> {
+  try {
+    await client.request('GET', '/version');
+  } catch (error) {
+    throw new BootstrapError('context', props.cluster, `the API server ${props.server} does not answer: ${(error as Error).message}`, { cause: error });
+  }
+  const denied = await deniedInstallRights(client);
   if (denied.length > 0) {
-    throw new BootstrapError('permissions', props.cluster, `insufficient permissions on ${props.server}: may not ${denied.sort().join(', ')} (bootstrap needs cluster-admin or equivalent; nothing was changed)`);
+    throw new BootstrapError('permissions', props.cluster, `insufficient permissions on ${props.server}: may not ${denied.join(', ')} (bootstrap needs cluster-admin or equivalent; nothing was changed)`);
   }
 }
 

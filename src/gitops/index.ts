@@ -2,7 +2,7 @@
 export { bootstrap, DEFAULT_BOOTSTRAP_OPTIONS, type BootstrapOptions, type BootstrapResult, type StepOutcome } from './bootstrap.ts';
 export { upsertCredentialSecrets, type CredentialSecretsProps, type SecretOutcome } from './credentials.ts';
 export { ensureSources, hookIntoIndex, STRATA_LAYER, STRATA_SYSTEM_FILE, type BootstrapSourcesProps, type SourcesResult } from './bootstrap-sources.ts';
-export { checkAccess, checkNotOtherCluster, selectContext, type ClusterAccessProps } from './cluster-access.ts';
+export { checkAccess, checkNotOtherCluster, deniedInstallRights, selectContext, type ClusterAccessProps } from './cluster-access.ts';
 export {
   assertClusterName,
   BootstrapError,

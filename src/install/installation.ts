@@ -35,3 +35,8 @@ export function installationVersion(root: string = installationRoot()): string {
 export function installationNodeModules(root: string = installationRoot()): string {
   return basename(dirname(root)) === 'node_modules' ? dirname(root) : join(root, 'node_modules');
 }
+
+/** The agent image `strata install` and `strata bootstrap` use unless told otherwise. */
+export function defaultAgentImage(root: string = installationRoot()): string {
+  return `strata/agent:${installationVersion(root)}`;
+}

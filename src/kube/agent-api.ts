@@ -72,11 +72,16 @@ export class AgentApi {
   }
 }
 
-/** Loads a KubeConfig from a file, or in-cluster config when no file is given. */
-export function loadKubeConfig(file?: string): KubeConfig {
+/** Loads a KubeConfig from a file, or in-cluster config when no file is given; with `context`, that context (an error listing the contexts when it is not there). */
+export function loadKubeConfig(file?: string, context?: string): KubeConfig {
   const kubeConfig = new KubeConfig();
   if (file) kubeConfig.loadFromFile(file);
   else if (process.env.KUBERNETES_SERVICE_HOST) kubeConfig.loadFromCluster();
   else kubeConfig.loadFromDefault();
+  if (context !== undefined) {
+    const names = kubeConfig.getContexts().map((entry) => entry.name);
+    if (!names.includes(context)) throw new Error(`context ${JSON.stringify(context)} is not in the kubeconfig (contexts: ${names.join(', ') || 'none'})`);
+    kubeConfig.setCurrentContext(context);
+  }
   return kubeConfig;
 }
