@@ -9,6 +9,8 @@ import type { TestProject } from 'vitest/node';
 import { parse } from 'yaml';
 import { startCluster } from './cluster.ts';
 import './provided.ts';
+import { assertGitTools } from '../git/git-server.ts';
+import { registryV3Binary } from '../registry/tools.ts';
 import { ALL_TOOLS, assertToolsBuilt, buildTools, goVersion, missingTools } from './tools.ts';
 
 const log = (line: string): void => void process.stderr.write(`[test cluster] ${line}\n`);
@@ -33,6 +35,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await buildTools({ log });
   }
   assertToolsBuilt(ALL_TOOLS);
+  assertGitTools();
+  // The image tests' registry: built here once rather than by each test file that starts one.
+  await registryV3Binary(log);
   const cluster = await startCluster({ workloads: true, log: process.env['STRATA_CLUSTER_VERBOSE'] ? log : undefined });
   log(`started at ${cluster.server} (kubeconfig ${cluster.kubeconfigPath})`);
   project.provide('strataCluster', {

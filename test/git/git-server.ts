@@ -2,7 +2,7 @@
 // HTTP (`git http-backend` as CGI behind a small Node server with basic auth) and by
 // `git daemon`, both on 127.0.0.1. Commits are pushed from a work tree straight into the bare
 // repository, so they can be made while the server is stopped (an outage).
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -105,6 +105,19 @@ const GIT_ENV: Readonly<Record<string, string>> = {
   GIT_COMMITTER_EMAIL: 'test@strata.invalid',
   GIT_TERMINAL_PROMPT: '0',
 };
+
+/**
+ * Fails with what to install when git, `git http-backend` or `git daemon` is missing (the test
+ * run's global setup calls it first, so no test fails half-way on it). Debian's `git` has all three.
+ */
+export function assertGitTools(): void {
+  const execPath = spawnSync('git', ['--exec-path'], { encoding: 'utf8' });
+  const missing =
+    execPath.status !== 0 ? ['git'] : ['git-http-backend', 'git-daemon'].filter((name) => !existsSync(join(execPath.stdout.trim(), name)));
+  if (missing.length > 0) {
+    throw new Error(`the test Git server needs ${missing.join(' and ')}: install git (e.g. \`apt-get install -y git\`; Debian's package includes http-backend and daemon)`);
+  }
+}
 
 /** Runs git with a config free of the user's settings; returns trimmed stdout. */
 export async function git(args: readonly string[], cwd: string): Promise<string> {

@@ -1,7 +1,6 @@
 // The registry client against the real distribution registry (test/registry/) with htpasswd auth.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient, RegistryError, parseImageRef, selectTag, type ImagePolicySpec } from '../../src/images/index.ts';
-import { registryV3Binary } from '../registry/tools.ts';
 import { startRegistry, type PushedImage, type TestRegistry } from '../registry/registry.ts';
 
 const TAGS = ['1.2.3', '1.3.0-rc.1', 'v1.10.0', 'main-42', 'sha-abc.sig'];
@@ -97,7 +96,7 @@ describe('RegistryClient against the distribution v3 registry (tag paging)', () 
   let registry: TestRegistry;
 
   beforeAll(async () => {
-    registry = await startRegistry({ binary: await registryV3Binary() });
+    registry = await startRegistry();
     await registry.push('shop/checkout-api', TAGS);
   }, 600_000);
   afterAll(async () => {

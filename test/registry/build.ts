@@ -1,10 +1,9 @@
-// Builds (or reuses) the distribution v3 registry the paging tests run against, so CI can do it
-// up front: `node --import tsx test/registry/build.ts`. Also checks the Debian packages.
+// Builds (or reuses) the distribution v3 registry the image tests run against, as part of the
+// tools step (`npm run tools:build`; the test run's global setup does the same when missing).
+import { RegistryToolError } from './registry.ts';
 import { registryV3Binary } from './tools.ts';
-import { RegistryToolError, requireBinary } from './registry.ts';
 
 try {
-  for (const [binary, pkg] of [['docker-registry', 'docker-registry'], ['htpasswd', 'apache2-utils'], ['openssl', 'openssl']] as const) requireBinary(binary, pkg);
   process.stderr.write(`registry v3: ${await registryV3Binary()}\n`);
 } catch (error) {
   process.stderr.write(`${error instanceof RegistryToolError ? error.message : String(error)}\n`);

@@ -1,31 +1,20 @@
-// A real OCI registry for tests: Debian's `docker-registry` (the reference distribution
-// registry) started on 127.0.0.1 with a free port, a temp storage folder and a generated
-// config.yml, with htpasswd (bcrypt, from apache2-utils' `htpasswd`) or token auth.
-// Images are pushed through the registry API (a config blob, one layer and a manifest), no
-// Docker needed. Missing binaries fail with the install line, never a silent skip.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// A real OCI registry for tests: the reference distribution registry (v3, built from the Go
+// module pinned in test/registry/tools/distribution/ by the tools step, see ./tools.ts) started
+// on 127.0.0.1 with a free port, a temp storage folder and a generated config.yml, with
+// htpasswd (bcrypt, hashed in-process by bcryptjs) or token auth. Images are pushed through the
+// registry API (a config blob, one layer and a manifest), no Docker needed.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import bcrypt from 'bcryptjs';
 import { freePorts } from '../cluster/ports.ts';
-
-/** What CI and developers install for these tests. */
-export const REGISTRY_INSTALL = 'apt-get update && apt-get install -y docker-registry apache2-utils openssl';
+import { registryV3Binary } from './tools.ts';
 
 export class RegistryToolError extends Error {
   override readonly name = 'RegistryToolError';
-}
-
-/** The path of `binary`, or a RegistryToolError naming the install line. */
-export function requireBinary(binary: string, packageName: string): string {
-  const which = spawnSync('sh', ['-c', `command -v ${binary}`], { encoding: 'utf8' });
-  const found = which.stdout.trim();
-  if (which.status !== 0 || found === '') {
-    throw new RegistryToolError(`${binary} not found on PATH: install Debian's ${packageName} package (${REGISTRY_INSTALL})`);
-  }
-  return found;
 }
 
 export interface TokenAuthConfig {
@@ -37,7 +26,7 @@ export interface TokenAuthConfig {
 }
 
 export interface StartRegistryOptions {
-  /** The registry binary (`serve <config>`). @default Debian's `docker-registry` from PATH */
+  /** The registry binary (`serve <config>`). @default the distribution v3 registry of the tools cache (built when missing) */
   readonly binary?: string;
   /** @default 'strata' */
   readonly username?: string;
@@ -66,16 +55,14 @@ export interface TestRegistry {
 }
 
 export async function startRegistry(options: StartRegistryOptions = {}): Promise<TestRegistry> {
-  const registryBin = options.binary ?? requireBinary('docker-registry', 'docker-registry');
+  const registryBin = options.binary ?? (await registryV3Binary());
   const username = options.username ?? 'strata';
   const password = options.password ?? 'registry-secret';
   const dir = await mkdtemp(path.join(tmpdir(), 'strata-registry-'));
   let auth: string;
   if (options.token === undefined) {
-    const htpasswd = requireBinary('htpasswd', 'apache2-utils');
-    const result = spawnSync(htpasswd, ['-Bbn', username, password], { encoding: 'utf8' });
-    if (result.status !== 0) throw new RegistryToolError(`htpasswd failed: ${result.stderr}`);
-    await writeFile(path.join(dir, 'htpasswd'), result.stdout);
+    // What `htpasswd -Bbn` writes: the registry reads bcrypt entries only.
+    await writeFile(path.join(dir, 'htpasswd'), `${username}:${bcrypt.hashSync(password, 10)}\n`);
     auth = `  htpasswd:\n    realm: strata-test\n    path: ${path.join(dir, 'htpasswd')}\n`;
   } else {
     const t = options.token;
@@ -125,7 +112,7 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
     await stopProcess(child);
     if (attempt >= 2) {
       await rm(dir, { recursive: true, force: true });
-      throw new RegistryToolError(`docker-registry did not start on ${host}:\n${logLines.join('')}`);
+      throw new RegistryToolError(`the registry did not start on ${host}:\n${logLines.join('')}`);
     }
   }
 }

@@ -1,14 +1,14 @@
 // A small Docker token server (the `auth: token` flow of the distribution registry) on
 // 127.0.0.1: it checks Basic credentials and answers with an RS256 JWT whose `x5c` header
-// carries a self-signed certificate (made with `openssl`) that the registry trusts through its
+// carries a self-signed certificate (made in-process by `selfsigned`) that the registry trusts through its
 // `rootcertbundle`. Enough for the real registry to accept the tokens it hands out.
-import { spawnSync } from 'node:child_process';
 import { createPrivateKey, randomUUID, sign } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { RegistryToolError, requireBinary, type TokenAuthConfig } from './registry.ts';
+import { generate } from 'selfsigned';
+import type { TokenAuthConfig } from './registry.ts';
 
 export interface TokenServerOptions {
   readonly username?: string;
@@ -33,18 +33,14 @@ const SERVICE = 'strata-test-registry';
 const ISSUER = 'strata-test-token-issuer';
 
 export async function startTokenServer(options: TokenServerOptions = {}): Promise<TokenServer> {
-  const openssl = requireBinary('openssl', 'openssl');
   const username = options.username ?? 'token-user';
   const password = options.password ?? 'token-secret';
   const dir = await mkdtemp(path.join(tmpdir(), 'strata-token-'));
-  const keyFile = path.join(dir, 'key.pem');
   const certFile = path.join(dir, 'cert.pem');
-  const made = spawnSync(openssl, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=strata-test-token-issuer'], {
-    encoding: 'utf8',
-  });
-  if (made.status !== 0) throw new RegistryToolError(`openssl could not make the token signing certificate: ${made.stderr}`);
-  const key = createPrivateKey(await readFile(keyFile, 'utf8'));
-  const certDer = (await readFile(certFile, 'utf8')).replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+  const pems = await generate([{ name: 'commonName', value: ISSUER }], { keySize: 2048, algorithm: 'sha256', notAfterDate: new Date(Date.now() + 2 * 24 * 3600 * 1000) });
+  await writeFile(certFile, pems.cert);
+  const key = createPrivateKey(pems.private);
+  const certDer = pems.cert.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
 
   const b64url = (data: Buffer | string): string => Buffer.from(data).toString('base64url');
   const mint = (access: { type: string; name: string; actions: string[] }[], subject: string): string => {

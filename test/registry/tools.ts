@@ -1,7 +1,8 @@
 // The distribution v3 registry, built from the Go module pinned in
 // test/registry/tools/distribution/go.mod into the shared test-tools cache (see
-// test/cluster/tools.ts), keyed by a hash of go.mod and go.sum. Debian's docker-registry
-// (2.8) ignores `n`/`last` on tag lists, so tag paging is tested against this one.
+// test/cluster/tools.ts), keyed by a hash of go.mod and go.sum; `npm test`'s global setup builds it
+// with the other tools. It also pages tag lists (`n`/`last`), which Debian's docker-registry
+// (2.8) ignored.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
