@@ -20,7 +20,7 @@ export const initCommand = defineCommand({
       .option('name', { type: 'string', describe: "The project's package name (default: the folder's name)" })
       .conflicts('age', 'age-key-file')
       .example('$0 init infrastructure', 'Scaffold ./infrastructure, generating an age identity')
-      .epilogue('Refuses to write when any of its files exists (nothing is written then). Next: npm install, npx strata synth.'),
+      .epilogue('Refuses to write when any of its files exists (nothing is written then). Next: npm install, npx strata synth.\nExit codes: 0 written; 2 a file exists, or a usage error.'),
   handler: async (args) => {
     if (args.age !== undefined && !isAgeRecipient(args.age)) throw new ExitError(`--age: ${JSON.stringify(args.age)} is not an age recipient (age1…)`, 2);
     const dir = resolve(args.dir);

@@ -23,7 +23,7 @@ export const installCommand = defineCommand({
       .option('agent-arg', { type: 'string', array: true, default: [], describe: 'Extra argument of `strata agent` in the Deployment, e.g. a lockdown flag (repeatable)' })
       .example('$0 install --context kind-dev', 'Install the agent into a cluster')
       .example('$0 install --export --image registry.example.com/strata-agent:0.1.0 > strata-system.yaml', 'Write the manifests for review or another tool')
-      .epilogue('A second run changes nothing (server-side apply). Exit codes: 0 installed or printed; 2 error.'),
+      .epilogue('A second run changes nothing (server-side apply).\nExit codes: 0 installed or printed; 2 error.'),
   handler: async (args) => {
     if (!Number.isInteger(args.replicas) || args.replicas < 1) throw new ExitError(`--replicas: ${args.replicas} is not a positive whole number`, 2);
     const options: InstallOptions = {
