@@ -3,7 +3,7 @@
 // agent says once what is missing and which command installs it, then waits without logging.
 import type { Logger } from 'pino';
 import { IMAGE_UPDATE_CRD, IMAGE_UPDATE_PLURAL, SYNC_CRD, SYNC_GROUP, SYNC_PLURAL, SYNC_VERSION } from '../api/index.ts';
-import type { AgentApi } from '../kube/index.ts';
+import { ApiError, type AgentApi } from '../kube/index.ts';
 
 /** Options of {@link waitForPrerequisites}. */
 export interface PrerequisiteOptions {
@@ -29,7 +29,8 @@ export const INSTALL_HINT = 'strata install';
 /** What is missing, e.g. `namespace "strata-system"`, `CRD syncs.strata.dev`; empty when nothing. */
 export async function missingPrerequisites(api: AgentApi, options: Pick<PrerequisiteOptions, 'namespace' | 'namespaceNeeded' | 'imageUpdates'>, signal?: AbortSignal): Promise<string[]> {
   const missing: string[] = [];
-  if (options.namespaceNeeded && (await api.find(`/api/v1/namespaces/${encodeURIComponent(options.namespace)}`, signal)) === undefined) {
+  // An identity that may not read namespaces cannot tell: it goes on (the Lease says the rest).
+  if (options.namespaceNeeded && (await api.find(`/api/v1/namespaces/${encodeURIComponent(options.namespace)}`, signal).catch(forbiddenAsFound)) === undefined) {
     missing.push(`namespace "${options.namespace}"`);
   }
   // Discovery of the group version: readable by every authenticated identity, unlike the CRDs themselves.
@@ -70,6 +71,11 @@ export async function waitForPrerequisites(api: AgentApi, options: PrerequisiteO
       options.signal.addEventListener('abort', () => (clearTimeout(timer), reject(options.signal.reason)), { once: true });
     });
   }
+}
+
+function forbiddenAsFound(error: unknown): object {
+  if (error instanceof ApiError && error.status === 403) return {};
+  throw error;
 }
 
 /** `a`, `a and b`, `a, b and c`. */
