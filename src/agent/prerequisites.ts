@@ -3,7 +3,7 @@
 // agent says once what is missing and which command installs it, then waits without logging.
 import type { Logger } from 'pino';
 import { IMAGE_UPDATE_CRD, IMAGE_UPDATE_PLURAL, SYNC_CRD, SYNC_GROUP, SYNC_PLURAL, SYNC_VERSION } from '../api/index.ts';
-import { ApiError, type AgentApi } from '../kube/index.ts';
+import { KubeApiError, type AgentApi } from '../kube/index.ts';
 
 /** Options of {@link waitForPrerequisites}. */
 export interface PrerequisiteOptions {
@@ -74,7 +74,7 @@ export async function waitForPrerequisites(api: AgentApi, options: PrerequisiteO
 }
 
 function forbiddenAsFound(error: unknown): object {
-  if (error instanceof ApiError && error.status === 403) return {};
+  if (error instanceof KubeApiError && error.status === 403) return {};
   throw error;
 }
 
