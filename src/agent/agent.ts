@@ -248,7 +248,9 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
   void waitForPrerequisites(api, {
     namespace,
     namespaceNeeded: elector !== undefined,
-    imageUpdates: imageUpdateOptions !== undefined,
+    // Syncs need their CRD; the ImageUpdate controller waits for its own (its informer retries),
+    // so an agent on a cluster with only the Sync CRD still reconciles Syncs.
+    imageUpdates: false,
     ...(props.prerequisiteIntervalMs === undefined ? {} : { intervalMs: props.prerequisiteIntervalMs }),
     log,
     signal: waiting.signal,
