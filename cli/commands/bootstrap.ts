@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { bootstrap } from '../../src/gitops/bootstrap.ts';
-import { shortCommit } from '../../src/gitops/revision.ts';
+import { shortCommit } from '../../src/git/index.ts';
 import { ExitError } from '../errors.ts';
 import { withOutputOption } from '../options.ts';
 import { paint, printData } from '../output.ts';

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { readHistory, type AppliedRevision } from '../../src/gitops/history.ts';
 import { liveRevision } from '../../src/gitops/live-revision.ts';
 import { describeCounts } from '../../src/gitops/object-changes.ts';
-import { shortCommit } from '../../src/gitops/revision.ts';
+import { shortCommit } from '../../src/git/index.ts';
 import { withOutputOption } from '../options.ts';
 import { paint, printData } from '../output.ts';
 import { defineCommand } from '../command.ts';

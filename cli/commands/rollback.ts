@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { rollback } from '../../src/gitops/rollback.ts';
 import { describeCounts } from '../../src/gitops/object-changes.ts';
-import { shortCommit } from '../../src/gitops/revision.ts';
+import { shortCommit } from '../../src/git/index.ts';
 import { withOutputOption } from '../options.ts';
 import { printData } from '../output.ts';
 import { defineCommand } from '../command.ts';

@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { join, relative, resolve } from 'node:path';
+import { Git } from '../git/index.ts';
 import { synth, type SynthOptions, type SynthResult } from './synth.ts';
 import { projectLayout } from './project.ts';
 
@@ -32,24 +32,6 @@ export interface CommitResult {
   readonly synth: SynthResult;
 }
 
-/** A git command failed; names the command and keeps its output. */
-export class GitError extends Error {
-  override readonly name = 'GitError';
-  constructor(
-    readonly args: readonly string[],
-    readonly output: string,
-  ) {
-    super(`git ${args.join(' ')} failed: ${output.trim()}`);
-  }
-}
-
-function git(cwd: string, args: readonly string[], allowFailure = false): string {
-  const result = spawnSync('git', [...args], { cwd, encoding: 'utf8' });
-  if (result.error) throw new GitError(args, result.error.message);
-  if (result.status !== 0 && !allowFailure) throw new GitError(args, `${result.stderr}${result.stdout}`);
-  return result.status === 0 ? result.stdout : '';
-}
-
 /**
  * `strata commit`: synthesizes, stages `deploy/<cluster>/` of every selected cluster
  * (deletions included) and commits only those paths, with a message carrying the
@@ -58,17 +40,18 @@ function git(cwd: string, args: readonly string[], allowFailure = false): string
 export async function commitOutput(options: CommitOptions = {}): Promise<CommitResult> {
   const layout = projectLayout(options.root ?? process.cwd());
   const outDir = resolve(options.outDir ?? join(layout.root, 'deploy'));
-  const repo = git(layout.root, ['rev-parse', '--show-toplevel']).trim();
-  const sourceCommit = git(repo, ['rev-parse', '--verify', '--quiet', 'HEAD'], true).trim() || 'none';
+  const repo = (await new Git(layout.root).run(['rev-parse', '--show-toplevel'])).trim();
+  const git = new Git(repo);
+  const sourceCommit = (await git.tryRun(['rev-parse', '--verify', '--quiet', 'HEAD']))?.trim() || 'none';
   const synthResult = await synth(options);
   const paths = synthResult.clusters.map((cluster) => relative(repo, join(outDir, cluster.cluster)) || '.');
-  git(repo, ['add', '--all', '--', ...paths]);
-  const status = git(repo, ['diff', '--cached', '--name-status', '--no-renames', '--', ...paths]);
+  await git.run(['add', '--all', '--', ...paths]);
+  const status = await git.run(['diff', '--cached', '--name-status', '--no-renames', '--', ...paths]);
   const clusters = summarize(status, synthResult, repo, outDir);
   if (clusters.every((cluster) => cluster.changes.length === 0)) return { committed: false, sourceCommit, clusters, synth: synthResult };
   const message = commitMessage(options.subject, sourceCommit, clusters);
-  git(repo, ['commit', '--quiet', '--no-verify', '-m', message, '--', ...paths]);
-  const commit = git(repo, ['rev-parse', 'HEAD']).trim();
+  await git.run(['commit', '--quiet', '--no-verify', '-m', message, '--', ...paths]);
+  const commit = (await git.run(['rev-parse', 'HEAD'])).trim();
   return { committed: true, sourceCommit, commit, message, clusters, synth: synthResult };
 }
 

@@ -7,5 +7,5 @@ export { typeCheck, type TypeCheckOptions, type TypeCheckResult } from './typech
 export { listFiles, syncDirectory, type WriteResult } from './write.ts';
 export { checkOutput, compareDirectories, type CheckOptions, type CheckResult, type ClusterCheck, type FileChange, type FileDifference } from './check.ts';
 export { LIBRARY_CRD_DIR, SchemaValidator, jsonPath, type SchemaTarget, type SchemaValidatorOptions } from './schema.ts';
-export { GitError, commitOutput, type ClusterChangeSummary, type CommitOptions, type CommitResult, type CommittedChange } from './commit.ts';
+export { commitOutput, type ClusterChangeSummary, type CommitOptions, type CommitResult, type CommittedChange } from './commit.ts';
 export { compareEnvironments, type FieldDifference, type ObjectParity, type ObjectSummary, type ParityResult } from './parity.ts';

@@ -6,7 +6,7 @@
  */
 import { describeRef, type KubeObject } from '../manifest/index.ts';
 import type { KubeClient } from '../kube/index.ts';
-import type { GitCredentials } from './_git.ts';
+import type { GitCredentials } from '../git/index.ts';
 import { BootstrapError } from './errors.ts';
 import { AGE_KEY_SECRET, GIT_AUTH_SECRET, PART_OF_LABEL, PART_OF_VALUE, ROOT_SYNC_NAMESPACE } from './root-sync.ts';
 

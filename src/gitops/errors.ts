@@ -4,19 +4,6 @@
  * and keeps its cause.
  */
 
-/** A git command failed; carries the command (without credentials) and git's own message. */
-export class GitCommandError extends Error {
-  override readonly name = 'GitCommandError';
-  constructor(
-    readonly args: readonly string[],
-    readonly dir: string,
-    readonly stderr: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`git ${args.slice(0, 2).join(' ')} failed (in ${dir}): ${stderr.split('\n').slice(-6).join('\n')}`, options);
-  }
-}
-
 /** A revision that does not name a commit of the repository (or not one on the branch's history). */
 export class RevisionNotFoundError extends Error {
   override readonly name = 'RevisionNotFoundError';

@@ -6,10 +6,9 @@
  * objects it added, changed and removed (from the `index.json` diffs).
  */
 import { indexDigest } from '../manifest/index.ts';
-import { Git } from './_git.ts';
+import { Git, parseRevision } from '../git/index.ts';
 import { assertClusterName, RevisionNotFoundError } from './errors.ts';
 import { changesOfFiles, countChanges, diffIndexes, parseIndex, type ChangeCounts, type ObjectChange } from './object-changes.ts';
-import { parseRevision } from './revision.ts';
 import { parseTrailers, ROLLBACK_TO_TRAILER, SOURCE_COMMIT_TRAILERS } from './trailers.ts';
 
 /** Options of {@link readHistory}. */

@@ -7,7 +7,6 @@ export {
   assertClusterName,
   BootstrapError,
   DirtyWorkTreeError,
-  GitCommandError,
   InvalidClusterNameError,
   RevisionNotFoundError,
   RollbackConflictError,
@@ -16,7 +15,6 @@ export {
 export { DEFAULT_HISTORY_OPTIONS, readHistory, type AppliedRevision, type EnvironmentHistory, type HistoryOptions, type Person } from './history.ts';
 export { liveRevision, LiveRevisionError, type LiveRevisionOptions } from './live-revision.ts';
 export { changesOfFiles, countChanges, describeCounts, diffIndexes, parseIndex, type ChangeCounts, type ObjectChange, type ObjectChangeAction } from './object-changes.ts';
-export { formatRevision, parseRevision, shortCommit, type ParsedRevision } from './revision.ts';
 export { DEFAULT_ROLLBACK_OPTIONS, rollback, type RollbackOptions, type RollbackOutcome, type RollbackResult, type RolledBackRevision } from './rollback.ts';
 export { AGE_KEY_SECRET, GIT_AUTH_SECRET, PART_OF_LABEL, PART_OF_VALUE, ROOT_SYNC_NAMESPACE, rootSyncName, rootSyncSpec, type RootSyncProps } from './root-sync.ts';
 export { BOOTSTRAP_TRAILER, parseTrailers, ROLLBACK_CLUSTER_TRAILER, ROLLBACK_TO_TRAILER, SOURCE_COMMIT_TRAILERS } from './trailers.ts';

@@ -17,11 +17,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Git, type GitCredentials, type GitIdentity } from './_git.ts';
-import { assertClusterName, DirtyWorkTreeError, GitCommandError, RevisionNotFoundError, RollbackConflictError } from './errors.ts';
+import { Git, GitCommandError, shortCommit, type GitCredentials, type GitIdentity } from '../git/index.ts';
+import { assertClusterName, DirtyWorkTreeError, RevisionNotFoundError, RollbackConflictError } from './errors.ts';
 import { resolveCommit } from './history.ts';
 import { countChanges, describeCounts, diffIndexes, parseIndex, type ChangeCounts, type ObjectChange } from './object-changes.ts';
-import { shortCommit } from './revision.ts';
 import { ROLLBACK_CLUSTER_TRAILER, ROLLBACK_TO_TRAILER } from './trailers.ts';
 
 /** Options of {@link rollback}. */

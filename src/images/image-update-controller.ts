@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { parseCredentials, type CredentialLookup } from './credentials.ts';
 import { recompileClusters, strataInstallation, type Recompile } from './recompile.ts';
 import { runImageUpdate, type ImageUpdateStatus } from './update-loop.ts';
-import type { GitCredentials } from './_git.ts';
+import type { GitCredentials } from '../git/index.ts';
 import { Informer, KubeApiError, WorkQueue, objectKey, type AgentApi, type EventRecorder, type ResourceInfo } from '../kube/index.ts';
 import type { ImageUpdateMetrics } from './image-update-metrics.ts';
 import { IMAGE_UPDATE_API_VERSION, IMAGE_UPDATE_KIND, IMAGE_UPDATE_PLURAL, RECONCILE_REQUESTED_AT, SYNC_GROUP, SYNC_VERSION, imageUpdatePath, resolveImageUpdateSpec, type ImageUpdate, type ImageUpdateCondition, type ImageUpdateConditionReason, type ImageUpdateObjectStatus } from '../api/index.ts';

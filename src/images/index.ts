@@ -37,7 +37,6 @@ export {
   type ImageUpdateOptions,
   type ImageUpdateStatus,
 } from './update-loop.ts';
-export type { GitCredentials, GitIdentity } from './_git.ts';
 export { DEFAULT_IMAGE_UPDATE_CONTROLLER_OPTIONS, ImageUpdateController, ImageUpdateSecretError, scrub, type ImageUpdateControllerProps } from './image-update-controller.ts';
 export {
   ImageUpdateClient,

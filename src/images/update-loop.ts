@@ -13,7 +13,8 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ImageUpdateCondition, ImageUpdateReason } from '../api/index.ts';
-import { DEFAULT_IDENTITY, Git, redactUrl, type GitCredentials, type GitIdentity } from './_git.ts';
+import { redactUrl, type Git, type GitCredentials, type GitIdentity } from '../git/index.ts';
+import { DEFAULT_IDENTITY, imageGit } from './_git.ts';
 import type { CredentialLookup } from './credentials.ts';
 import { RecompileError } from './errors.ts';
 import type { Recompile } from './recompile.ts';
@@ -65,7 +66,7 @@ export async function runImageUpdate(options: ImageUpdateOptions): Promise<Image
   const workDir = options.workDir ?? (await mkdtemp(path.join(tmpdir(), 'strata-image-update-')));
   const remote = redactUrl(options.repoUrl);
   const identity = options.identity ?? DEFAULT_IDENTITY;
-  const git = new Git(workDir, {
+  const git = imageGit(workDir, {
     label: remote,
     identity,
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),

@@ -5,7 +5,8 @@
  * changed → nothing written, no commit.
  */
 import path from 'node:path';
-import { Git, type GitCredentials, type GitIdentity } from './_git.ts';
+import type { Git, GitCredentials, GitIdentity } from '../git/index.ts';
+import { changedPaths, commitPaths, imageGit, isRepository } from './_git.ts';
 import { ImageGitError } from './errors.ts';
 import { writeImageLock } from './lock-file.ts';
 import { recompileClusters, type Recompile } from './recompile.ts';
@@ -110,7 +111,7 @@ export async function updateImages(options: UpdateOptions = {}): Promise<UpdateR
 }
 
 function gitFor(root: string, options: UpdateOptions): Git {
-  return new Git(root, { ...(options.identity === undefined ? {} : { identity: options.identity }), ...(options.gitCredentials === undefined ? {} : { credentials: options.gitCredentials }) });
+  return imageGit(root, { ...(options.identity === undefined ? {} : { identity: options.identity }), ...(options.gitCredentials === undefined ? {} : { credentials: options.gitCredentials }) });
 }
 
 /** Scan, rewrite, recompile and (with `commit`) commit once. */
@@ -121,12 +122,12 @@ async function updateOnce(root: string, options: UpdateOptions, commit: boolean)
     .map((result) => ({ environment: result.environment, component: result.component, from: result.current, to: result.latest as string }));
   if (changes.length === 0) return { changes, scan, files: [], pushed: false };
   const git = gitFor(root, options);
-  if (commit && !(await git.isRepository())) throw new ImageGitError(root, 'not a git work tree; cannot commit the image update');
+  if (commit && !(await isRepository(git))) throw new ImageGitError(root, 'not a git work tree; cannot commit the image update');
 
   if (commit) {
     // Never sweep someone's uncommitted edits into the automation's commit.
     const envs = [...new Set(changes.map((change) => change.environment))];
-    const dirty = await git.changedPaths(envs.flatMap((env) => [path.join('clusters', env, 'images.json'), path.join('deploy', env)]));
+    const dirty = await changedPaths(git, envs.flatMap((env) => [path.join('clusters', env, 'images.json'), path.join('deploy', env)]));
     if (dirty.length > 0) throw new ImageGitError(root, `uncommitted changes in ${dirty.join(', ')}; commit or stash them before \`images update --commit\``);
   }
   const files: string[] = [];
@@ -142,5 +143,5 @@ async function updateOnce(root: string, options: UpdateOptions, commit: boolean)
   const recompile = options.recompile ?? recompileClusters;
   if (recompile !== false) files.push(...(await recompile({ root, clusters: changed })));
   if (!commit) return { changes, scan, files, pushed: false };
-  return { changes, scan, files, commit: await git.commitPaths(files, commitMessage(changes)), pushed: false };
+  return { changes, scan, files, commit: await commitPaths(git, files, commitMessage(changes)), pushed: false };
 }

@@ -4,7 +4,6 @@
  * ref, none when the remote head has not moved) and reads a folder of the
  * checkout safely: no path may leave the checkout, no file may exceed the cap.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, realpath, rm, lstat, stat, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +11,7 @@ import path from 'node:path';
 import semver from 'semver';
 import type { ManifestFile } from '../manifest/index.ts';
 import type { GitRef } from '../api/index.ts';
+import { Git, credentialEnv, formatRevision, redactUrl } from '../git/index.ts';
 
 /** Credentials read from the Sync's secretRef. Never logged, never put in a URL. */
 export type GitAuth =
@@ -87,11 +87,6 @@ export class FileTooLargeError extends Error {
   }
 }
 
-/** Replaces any userinfo in a URL (`https://user:token@host`) so it can be logged. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
-}
-
 /** The commit a ref resolves to on the remote, and the name used in the revision. */
 export interface ResolvedRef {
   readonly name: string;
@@ -121,15 +116,6 @@ export function parseLsRemote(output: string): Map<string, string> {
     else if (!refs.has(ref)) refs.set(ref, sha);
   }
   return refs;
-}
-
-export function formatRevision(name: string, commit: string): string {
-  return name === '' ? `sha1:${commit}` : `${name}@sha1:${commit}`;
-}
-
-/** Reads the commit back out of a revision string. */
-export function commitOf(revision: string): string | undefined {
-  return /sha1:([0-9a-f]{40})$/.exec(revision)?.[1];
 }
 
 interface CacheEntry {
@@ -215,7 +201,7 @@ export class GitSource {
       const fetches = (entry?.fetches ?? 0) + 1;
       this.entries.set(key, { commit, artifact, checkouts, fetches });
       // Each shallow fetch leaves the previous commit unreachable: collect it now and then.
-      if (fetches % GC_EVERY === 0) await this.run(['gc', '--quiet', '--prune=now'], { env: { ...baseEnv(), GIT_DIR: path.join(keyDir, 'repo.git') } }).catch(() => undefined);
+      if (fetches % GC_EVERY === 0) await this.run(['gc', '--quiet', '--prune=now'], { env: { GIT_DIR: path.join(keyDir, 'repo.git') } }).catch(() => undefined);
       return artifact;
     } finally {
       await env.cleanup();
@@ -275,21 +261,17 @@ export class GitSource {
     const index = `${dir}.index`;
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    const env = { ...baseEnv(), GIT_DIR: gitDir, GIT_INDEX_FILE: index, GIT_WORK_TREE: dir };
+    const env = { GIT_DIR: gitDir, GIT_INDEX_FILE: index, GIT_WORK_TREE: dir };
     await this.run(['read-tree', commit], { env, signal });
     await this.run(['checkout-index', '--all', '--force'], { env, signal });
     await rm(index, { force: true });
   }
 
   private async authEnv(auth: GitAuth | undefined, keyDir: string): Promise<{ vars: NodeJS.ProcessEnv; cleanup: () => Promise<void> }> {
-    const vars = baseEnv();
+    const vars: NodeJS.ProcessEnv = {};
     if (!auth) return { vars, cleanup: async () => {} };
-    if (auth.kind === 'basic') {
-      // The header goes through the environment, not argv or the URL, so no process listing or error shows it.
-      const token = Buffer.from(`${auth.username}:${auth.password}`).toString('base64');
-      Object.assign(vars, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: Basic ${token}` });
-      return { vars, cleanup: async () => {} };
-    }
+    // The header goes through the environment, not argv or the URL, so no process listing or error shows it.
+    if (auth.kind === 'basic') return { vars: credentialEnv(auth), cleanup: async () => {} };
     const secretDir = await mkdtemp(path.join(keyDir, 'ssh-'));
     const keyFile = path.join(secretDir, 'identity');
     await writeFile(keyFile, auth.identity.endsWith('\n') ? auth.identity : `${auth.identity}\n`, { mode: 0o600 });
@@ -301,34 +283,18 @@ export class GitSource {
     return { vars, cleanup: () => rm(secretDir, { recursive: true, force: true }) };
   }
 
+  /** Runs git with only the environment given (no host configuration) and the Sync's URL in errors, credentials redacted. */
   private run(args: string[], options: { env: NodeJS.ProcessEnv; signal?: AbortSignal; url?: string }): Promise<string> {
-    return new Promise((resolve, reject) => {
-      execFile(this.git, args, { env: options.env, signal: options.signal, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 }, (error, stdout, stderr) => {
-        if (!error) return resolve(stdout);
-        const url = options.url ?? '';
-        const detail = redactText(String(stderr).trim() || error.message, url).split('\n').slice(-3).join(' ');
-        reject(new FetchError(url, `git ${args[0]} failed: ${detail}`));
-      });
+    const url = options.url ?? '';
+    const git = new Git(process.cwd(), {
+      inheritEnv: false,
+      executable: this.git,
+      env: options.env,
+      label: redactUrl(url),
+      wrapError: (error) => new FetchError(url, `git ${args[0]} failed: ${error.tail(3, ' ')}`),
     });
+    return git.run(args, options.signal ? { signal: options.signal } : {});
   }
-}
-
-function baseEnv(): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME ?? tmpdir(),
-    GIT_TERMINAL_PROMPT: '0',
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_ASKPASS: 'true',
-    SSH_ASKPASS: 'true',
-    LANG: 'C',
-  };
-}
-
-function redactText(text: string, url: string): string {
-  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1***@').replace(/Authorization: \S+ \S+/gi, 'Authorization: ***');
-  if (url !== '') out = out.split(url).join(redactUrl(url));
-  return out;
 }
 
 function cacheKey(url: string, ref: GitRef): string {

@@ -8,12 +8,11 @@ import {
   FileTooLargeError,
   GitSource,
   UnsafePathError,
-  commitOf,
   parseLsRemote,
   pickSemverTag,
   readSourceFiles,
-  redactUrl,
 } from '../../src/reconciler/source.ts';
+import { commitOf, redactUrl } from '../../src/git/index.ts';
 import { LocalRepo } from './_local-git.ts';
 
 const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: default\ndata:\n  a: "1"\n`;

@@ -1,6 +1,7 @@
 /**
- * Revisions as the agent writes them (`main@sha1:<hash>`, Flux's format) and as
- * people type them (a commit, a short hash, a tag, `HEAD~2`).
+ * The one revision format: as the agent writes it (Flux's: `main@sha1:<hash>`,
+ * `v1.2.0@sha1:<hash>`, `sha1:<hash>` for a bare commit), and revisions as people
+ * type them (a commit, a short hash, a tag, `HEAD~2`).
  */
 
 export interface ParsedRevision {
@@ -18,9 +19,14 @@ export function parseRevision(text: string): ParsedRevision {
   return { commit: bare ? (bare[1] ?? '') : text };
 }
 
-/** `main@sha1:<hash>`: how the agent names the revision it applied. */
-export function formatRevision(branch: string, commit: string): string {
-  return `${branch}@sha1:${commit}`;
+/** `main@sha1:<hash>` (`sha1:<hash>` when `name` is empty): how the agent names the revision it applied. */
+export function formatRevision(name: string, commit: string): string {
+  return name === '' ? `sha1:${commit}` : `${name}@sha1:${commit}`;
+}
+
+/** The full commit of a revision, or undefined when it names none. */
+export function commitOf(revision: string): string | undefined {
+  return /sha1:([0-9a-f]{40})$/.exec(revision)?.[1];
 }
 
 /** The short form of a commit hash used in messages. */

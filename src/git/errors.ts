@@ -1,0 +1,19 @@
+/** A git command failed: names the command and where it ran, keeps git's own message (credentials redacted). */
+export class GitCommandError extends Error {
+  override readonly name = 'GitCommandError';
+  constructor(
+    readonly args: readonly string[],
+    /** The work tree, or the label the runner was given (a remote URL without credentials). */
+    readonly dir: string,
+    /** git's stderr (or the spawn error), credentials redacted. */
+    readonly stderr: string,
+    options?: ErrorOptions,
+  ) {
+    super(`git ${args.slice(0, 2).join(' ')} failed (in ${dir}): ${stderr.split('\n').slice(-6).join('\n')}`, options);
+  }
+
+  /** The last `lines` lines of git's message. */
+  tail(lines: number, separator = '\n'): string {
+    return this.stderr.split('\n').slice(-lines).join(separator);
+  }
+}
