@@ -118,8 +118,10 @@ export class ObjectError extends Error {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(`${describeRef(ref)}: ${message}`, options);
-    this.subject = describeRef(ref);
+    const subject = describeRef(ref);
+    // A cause that already names the object (the client's errors do) is not prefixed twice.
+    super(message.startsWith(`${subject}: `) ? message : `${subject}: ${message}`, options);
+    this.subject = subject;
   }
 }
 
