@@ -135,7 +135,8 @@ async function main(): Promise<void> {
   const kustomize = TABLES.has('b') ? await kustomizeBinary() : undefined;
   const version = kustomize ? spawnSync(kustomize, ['version'], { encoding: 'utf8' }).stdout.trim() : '(not run)';
   console.log(`strata bench:synth: node ${process.version}, kustomize ${version}, sizes ${SIZES.join(', ')}; ${new Date().toISOString()}, ${cpus().length} cores, load ${loadAverage()}`);
-  console.log(`Each cell: CPU time (per object, wall time, peak RSS). (a) to (c): measured inside each child process, start-up excluded;`);
+  console.log(`Each cell: CPU time (per object, wall time, peak RSS). (a) to (c): measured inside each child process, start-up excluded`);
+  console.log(`(the CPU time of (c) includes the native type-checker's process);`);
   console.log(`ratios on CPU time, which a busy machine disturbs least, and on wall time. Best of ${RUNS} runs. Output: ${WORK}\n`);
   if (TABLES.has('a')) tableA();
   if (kustomize) await tableB(kustomize);
