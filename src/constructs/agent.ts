@@ -109,7 +109,8 @@ export class StrataAgent extends Construct {
     const args = [
       'agent',
       `--namespace=${namespace}`,
-      `--default-service-account=${namespace}/${APPLIER_NAME}`,
+      // Unless extraArgs name another (a lockdown choice): yargs would make a flag given twice a list.
+      ...((props.extraArgs ?? []).some((arg) => arg.startsWith('--default-service-account')) ? [] : [`--default-service-account=${namespace}/${APPLIER_NAME}`]),
       '--cache-dir=/cache',
       ...(props.alertUrls ?? []).map((url) => `--alert-url=${url}`),
       ...(props.alertUrls?.length ? [`--alert-format=${props.alertFormat ?? 'json'}`] : []),
