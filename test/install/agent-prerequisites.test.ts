@@ -42,7 +42,8 @@ describe('a cluster without Strata', { timeout: 180_000 }, () => {
     expect(report.ok).toBe(false);
     const rights = report.checks.find((check) => check.name === 'rights');
     expect(rights?.ok).toBe(false);
-    expect(rights?.message).toContain('may not create customresourcedefinitions.apiextensions.k8s.io');
+    expect(rights?.message).toMatch(/^missing rights to install the agent: may not /);
+    expect(rights?.message).toContain(', create customresourcedefinitions.apiextensions.k8s.io, ');
   });
 
   it('strata agent names what is missing once, waits quietly, and starts after strata install', async () => {
