@@ -288,6 +288,7 @@ export function helloApi(scope: Construct, environment: Environment): BackendSer
     resources: settings.resources,
     env: settings.env,
     probes: { readiness: { path: '/' }, liveness: { path: '/' } },
+    autoscaling: settings.features.autoscaling ? { maxReplicas: settings.maxReplicas(replicas) } : false,
     disruptionBudget: settings.features.podDisruptionBudgets ? { maxUnavailable: 1 } : false,
     networkPolicy: settings.features.networkPolicies ? { allowFrom: [{ namespace: NAMESPACES.apps }] } : false,
   });
