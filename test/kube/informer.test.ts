@@ -2,13 +2,13 @@
 // PodTemplates for the 410): a watch cut by the network or expired (410 Gone, from a real etcd
 // compaction) ends in a relist, and what was deleted meanwhile is forgotten; a collection whose
 // CRD is missing is reported once.
-import net from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { compactEtcd, createTestNamespace, eventually, type TestNamespace } from '../cluster/index.ts';
 import { testEtcdUrl, testKubeConfig } from '../cluster/context.ts';
+import { startApiProxy } from '../cluster/proxy.ts';
 import { AgentApi } from '../../src/kube/agent-api.ts';
 import type { ResourceInfo } from '../../src/kube/client.ts';
 import { Informer, type InformedObject, type InformerEventType } from '../../src/kube/informer.ts';
@@ -49,41 +49,6 @@ function capturingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
     },
   });
   return { log: pino({ level: 'debug' }, stream), lines };
-}
-
-/** A TCP proxy to the API server that the test can take down (cutting open watches) and bring back. */
-async function startProxy(target: URL): Promise<{ port: number; down(): void; up(): void; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  let refusing = false;
-  const server = net.createServer((client) => {
-    if (refusing) return client.destroy();
-    const upstream = net.connect(Number(target.port || 443), target.hostname);
-    sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
-    const drop = (): void => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    down() {
-      refusing = true;
-      for (const socket of sockets) socket.destroy();
-    },
-    up() {
-      refusing = false;
-    },
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
-  };
 }
 
 let kc: KubeConfig;
@@ -146,16 +111,9 @@ describe('Informer', () => {
   });
 
   it('relists after the connection is cut, and forgets what was deleted meanwhile', async () => {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('the test kubeconfig has no current cluster');
-    const proxy = await startProxy(new URL(cluster.server));
+    const proxy = await startApiProxy(kc);
     stops.push(proxy.close);
-    const proxied = new KubeConfig();
-    proxied.loadFromString(kc.exportConfig());
-    const server = new URL(cluster.server);
-    server.port = String(proxy.port);
-    proxied.clusters = proxied.clusters.map((entry) => (entry.name === cluster.name ? { ...entry, server: server.origin } : entry));
-    const proxiedApi = new AgentApi(proxied);
+    const proxiedApi = new AgentApi(proxy.kubeConfig);
     stops.push(() => proxiedApi.close());
 
     await createConfigMap('stays');
