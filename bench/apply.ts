@@ -243,9 +243,14 @@ async function main(): Promise<void> {
     const watcher = new DriftWatcher(client, {
       ownerLabels: owner,
       onDrift: (events: readonly DriftEvent[]) => {
-        void applyAll(client, events.map((event) => set.get(event.ref)!.object), { ownerLabels: owner }).then(() => pendingCorrection?.(Date.now()));
+        void applyAll(client, events.map((event) => set.get(event.ref)!.object), { ownerLabels: owner }).then((corrected) => {
+          watcher.record(corrected.entries, set);
+          pendingCorrection?.(Date.now());
+        });
       },
     });
+    // What the no-op apply found is what the watch must see before it vouches for an object.
+    watcher.record(again.entries, set);
     started = Date.now();
     await watcher.watch(set);
     const watchMs = Date.now() - started;
@@ -281,8 +286,8 @@ async function main(): Promise<void> {
     log(`                 load average (1 min) at each round ${loads.map((value) => value.toFixed(1)).join(', ')}, now ${loadavg().map((value) => value.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
     log(`                 ratio ${ratio.toFixed(2)}x (target ≤ 0.50x) ${ratio <= 0.5 ? 'PASS' : 'FAIL'}`);
     log(`                 requests ${firstStats.requests} (GET ${firstStats.byMethod['GET'] ?? 0}, dry-runs ${firstStats.dryRuns}, writes ${firstStats.writes})`);
-    log(`  no-op apply    ${seconds(noopMs)}, ${unchanged}/${COUNT} unchanged, requests ${noop.requests} (GET/LIST ${noop.byMethod['GET'] ?? 0}, dry-runs ${noop.dryRuns}), writes ${noop.writes} (target 0) ${noop.writes === 0 ? 'PASS' : 'FAIL'}`);
-    log(`  no-op apply    with the drift watch: ${seconds(watchedNoopMs)}, ${watchedUnchanged}/${COUNT} unchanged, requests ${watchedNoop.requests}, writes ${watchedNoop.writes}`);
+    log(`  no-op apply    full (every object read and dry-run: \`strata reconcile\`, every fullCheckEvery-th interval): ${seconds(noopMs)}, ${unchanged}/${COUNT} unchanged, requests ${noop.requests} (GET/LIST ${noop.byMethod['GET'] ?? 0}, dry-runs ${noop.dryRuns}), writes ${noop.writes} (target 0) ${noop.writes === 0 ? 'PASS' : 'FAIL'}`);
+    log(`  no-op apply    watched (skips what the drift watch vouches for: drift, webhook and other runs): ${seconds(watchedNoopMs)}, ${watchedUnchanged}/${COUNT} unchanged, requests ${watchedNoop.requests}, writes ${watchedNoop.writes}`);
     log(`  drift          ${streams} watch streams set up in ${seconds(watchMs)}; correction latency over ${latencies.length} edits/deletions: median ${percentile(latencies, 0.5)} ms, max ${Math.max(...latencies)} ms (target < 2000 ms) ${Math.max(...latencies) < 2000 ? 'PASS' : 'FAIL'}`);
   } finally {
     client.close();

@@ -60,4 +60,4 @@ export {
   ssaPolicyOf,
   type SsaPolicy,
 } from './annotations.ts';
-export { OWNER_NAMESPACE_LABEL, OWNER_NAME_LABEL, hasOwnerLabels, ownerLabels, ownerSelector, withOwnerLabels } from './owner.ts';
+export { OWNER_NAMESPACE_LABEL, OWNER_NAME_LABEL, hasOwnerLabels, ownedByAnother, ownerLabels, ownerSelector, withOwnerLabels } from './owner.ts';

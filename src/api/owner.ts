@@ -26,6 +26,18 @@ export function hasOwnerLabels(live: KubeObject, labels: Readonly<Record<string,
   return Object.entries(labels).every(([key, value]) => actual[key] === value);
 }
 
+/**
+ * `namespace/name` of the other Sync whose owner labels the live object carries, when
+ * `labels` (this Sync's) name another one; undefined when it carries none or ours.
+ */
+export function ownedByAnother(live: KubeObject, labels: Readonly<Record<string, string>> | undefined): string | undefined {
+  const name = live.metadata.labels?.[OWNER_NAME_LABEL];
+  const namespace = live.metadata.labels?.[OWNER_NAMESPACE_LABEL];
+  if (labels === undefined || name === undefined || namespace === undefined) return undefined;
+  if (labels[OWNER_NAME_LABEL] === undefined || labels[OWNER_NAMESPACE_LABEL] === undefined) return undefined;
+  return name === labels[OWNER_NAME_LABEL] && namespace === labels[OWNER_NAMESPACE_LABEL] ? undefined : `${namespace}/${name}`;
+}
+
 /** A label selector (`a=b,c=d`, sorted) matching objects with `labels`; undefined when there are none. */
 export function ownerSelector(labels: Readonly<Record<string, string>> | undefined): string | undefined {
   if (labels === undefined) return undefined;

@@ -53,6 +53,13 @@ export type DriftMode = 'correct' | 'report' | 'disabled';
 export interface DriftDetection {
   /** @default 'correct' */
   readonly mode?: DriftMode;
+  /**
+   * Every Nth interval reconcile compares every object with Git by server-side dry-run,
+   * whatever the drift watch vouches for (a `strata reconcile` always does); the others
+   * skip what the watch has seen unchanged since Strata applied it.
+   * @default 1 (every interval reconcile is a full comparison)
+   */
+  readonly fullCheckEvery?: number;
 }
 
 export interface SyncSpec {
@@ -69,7 +76,7 @@ export interface SyncSpec {
   readonly path?: string;
   /** How often to reconcile (Go duration: `30s`, `5m`, `1h`), with ±10 % jitter. @default '5m' */
   readonly interval?: string;
-  /** How soon to retry after a failure. @default the interval */
+  /** How soon to retry after a failure. @default backing off: 2 s, doubling after each failure in a row, up to the interval */
   readonly retryInterval?: string;
   /** Time limit for one fetch, apply and health check. @default '5m' */
   readonly timeout?: string;
@@ -191,6 +198,7 @@ export const SYNC_DEFAULTS = {
   wait: false,
   historyLimit: 5,
   driftMode: 'correct' as DriftMode,
+  fullCheckEvery: 1,
 } as const;
 
 export interface ResolvedSpec {
@@ -203,6 +211,9 @@ export interface ResolvedSpec {
   readonly wait: boolean;
   readonly historyLimit: number;
   readonly driftMode: DriftMode;
+  readonly fullCheckEvery: number;
+  /** True when `retryInterval` was set: failures retry at it, instead of backing off from seconds. */
+  readonly retryIntervalSet: boolean;
 }
 
 export function resolveSpec(spec: SyncSpec): ResolvedSpec {
@@ -217,6 +228,8 @@ export function resolveSpec(spec: SyncSpec): ResolvedSpec {
     wait: spec.wait ?? SYNC_DEFAULTS.wait,
     historyLimit: spec.historyLimit ?? SYNC_DEFAULTS.historyLimit,
     driftMode: spec.driftDetection?.mode ?? SYNC_DEFAULTS.driftMode,
+    fullCheckEvery: spec.driftDetection?.fullCheckEvery ?? SYNC_DEFAULTS.fullCheckEvery,
+    retryIntervalSet: spec.retryInterval !== undefined,
   };
 }
 
@@ -279,7 +292,7 @@ export const SYNC_CRD: KubeObject = {
                   force: { type: 'boolean' },
                   allowEmpty: { type: 'boolean' },
                   decryption: { type: 'object', required: ['provider'], properties: { provider: { type: 'string', enum: ['sops'] }, secretRef: nameRef } },
-                  driftDetection: { type: 'object', properties: { mode: { type: 'string', enum: ['correct', 'report', 'disabled'] } } },
+                  driftDetection: { type: 'object', properties: { mode: { type: 'string', enum: ['correct', 'report', 'disabled'] }, fullCheckEvery: { type: 'integer', minimum: 1 } } },
                   historyLimit: { type: 'integer', minimum: 1, maximum: 50 },
                 },
               },

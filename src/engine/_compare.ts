@@ -113,3 +113,26 @@ export function pathsOf(fieldsV1: unknown): Set<string> {
 export function readablePath(path: string): string {
   return path.replace(/(^|\.)f:/g, '$1');
 }
+
+/**
+ * What Strata left of one object when it last wrote it or found it in sync by dry-run: the
+ * drift watch vouches for the object only once it has seen this state (drift.ts).
+ */
+export interface AppliedState {
+  readonly resourceVersion: string;
+  readonly uid: string;
+  /** The `time` of the field manager's Apply entry; undefined when it owns nothing. */
+  readonly time: string | undefined;
+  /** The field manager's Apply `fieldsV1`, as canonical JSON; '' when it owns nothing. */
+  readonly fields: string;
+}
+
+/** The {@link AppliedState} of a live object for one field manager. */
+export function appliedStateOf(object: KubeObject, fieldManager: string): AppliedState {
+  return {
+    resourceVersion: String(object.metadata.resourceVersion ?? ''),
+    uid: String(object.metadata.uid ?? ''),
+    time: appliedTime(object, fieldManager),
+    fields: appliedFields(object, fieldManager) ?? '',
+  };
+}

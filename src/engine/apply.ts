@@ -24,8 +24,8 @@
  */
 import pLimit from 'p-limit';
 import { APPLY_STAGES, compareApplyOrder, describeRef, kindRank, refOf, stageOf, type ApplyStage, type KubeObject, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
-import { FIELD_MANAGER, forceEnabled, ssaPolicyOf, withOwnerLabels } from '../api/index.ts';
-import { appliedFields, changedPaths, comparable, jsonEqual } from './_compare.ts';
+import { FIELD_MANAGER, forceEnabled, ownedByAnother, ssaPolicyOf, withOwnerLabels } from '../api/index.ts';
+import { appliedFields, appliedStateOf, changedPaths, comparable, jsonEqual, type AppliedState } from './_compare.ts';
 import { NoKindMatchError, isImmutableError, type FieldValidation, type KubeClient, type ResourceInfo } from '../kube/index.ts';
 import type { ApplyAction } from './action.ts';
 import { computeHealth } from './health.ts';
@@ -74,8 +74,9 @@ export interface ApplyOptions {
   readonly fieldValidation?: FieldValidation;
   /**
    * Objects (of `applyAllStaged`) for which this answers true are reported unchanged
-   * without a request. Pass `driftWatcher.inSync` (drift.ts): objects watched without a
-   * change since Strata last wrote them then cost nothing on a no-op reconcile.
+   * without a request. Pass `driftWatcher.inSync` (drift.ts) with the owner the apply is
+   * for: objects the watch saw as this owner last applied them, without a change since,
+   * then cost nothing on a no-op reconcile. Leave it out for a full comparison.
    * @default every object is read and dry-run
    */
   readonly inSync?: (ref: ObjectRef, sha256: string) => boolean;
@@ -103,6 +104,12 @@ export interface ChangeSetEntry {
   readonly action: ApplyAction;
   /** Why: the changed fields, why it was skipped or recreated. */
   readonly message?: string;
+  /**
+   * The object as this apply left it (written) or found it (unchanged by dry-run, or skipped
+   * as present): what the drift watch must see before it vouches for the object
+   * (`DriftWatcher.record`). Absent for objects vouched for without a request.
+   */
+  readonly applied?: AppliedState;
 }
 
 export interface ChangeSet {
@@ -225,7 +232,7 @@ export async function applyAll(client: KubeClient, objects: readonly KubeObject[
                   const result = await api.apply(object, { fieldManager, force: true, fieldValidation, signal });
                   // 200 instead of 201: someone created it since it was read; it was updated, and is not ours to delete.
                   const uid = result.created ? (result.object.metadata.uid as string | undefined) : undefined;
-                  plans[index] = { kind: 'direct', entry: entryOf(ref, result.created ? 'created' : 'configured'), uid };
+                  plans[index] = { kind: 'direct', entry: entryOf(ref, result.created ? 'created' : 'configured', undefined, appliedStateOf(result.object, fieldManager)), uid };
                 } else {
                   plans[index] = await plan(api, object, found, options);
                 }
@@ -274,8 +281,8 @@ export async function applyAll(client: KubeClient, objects: readonly KubeObject[
           signal?.throwIfAborted();
           try {
             if (step.kind === 'recreate') await recreateDelete(api, step.ref, step.uid, options);
-            await api.apply(step.object, { fieldManager, force: true, fieldValidation, signal });
-            return entryOf(step.ref, step.kind === 'recreate' ? 'created' : step.action, step.message);
+            const written = await api.apply(step.object, { fieldManager, force: true, fieldValidation, signal });
+            return entryOf(step.ref, step.kind === 'recreate' ? 'created' : step.action, step.message, appliedStateOf(written.object, fieldManager));
           } catch (error) {
             return asObjectError(step.ref, error, signal);
           }
@@ -364,7 +371,8 @@ async function plan(api: KubeClient, object: KubeObject, known: KubeObject | nul
   const fieldManager = options.fieldManager ?? DEFAULT_APPLY_OPTIONS.fieldManager;
   const signal = options.signal;
   const skip = skipReason(object, known);
-  if (skip) return { kind: 'done', entry: entryOf(ref, 'skipped', skip) };
+  if (skip) return { kind: 'done', entry: entryOf(ref, 'skipped', skip, known ? appliedStateOf(known, fieldManager) : undefined) };
+  refuseOwnedByAnother(ref, known, options);
 
   let dryRun: { object: KubeObject; created: boolean };
   try {
@@ -375,6 +383,7 @@ async function plan(api: KubeClient, object: KubeObject, known: KubeObject | nul
       throw new ObjectError(ref, `immutable field changed; set force or annotate strata.dev/force: enabled to recreate: ${messageOf(error)}`, { cause: error });
     }
     const live = known ?? (await api.get(ref, signal));
+    if (known === undefined) refuseOwnedByAnother(ref, live, options);
     return { kind: 'recreate', object, ref, uid: live?.metadata.uid as string | undefined, message: `recreated: ${messageOf(error)}` };
   }
   if (dryRun.created) return { kind: 'write', object, ref, action: 'created' };
@@ -386,7 +395,8 @@ async function plan(api: KubeClient, object: KubeObject, known: KubeObject | nul
   if (known && live && dryRun.object.metadata.resourceVersion !== live.metadata.resourceVersion) live = await api.get(ref, signal);
   if (!live) return { kind: 'write', object, ref, action: 'created' };
   const lateSkip = known === undefined ? skipReason(object, live) : undefined;
-  if (lateSkip) return { kind: 'done', entry: entryOf(ref, 'skipped', lateSkip) };
+  if (lateSkip) return { kind: 'done', entry: entryOf(ref, 'skipped', lateSkip, appliedStateOf(live, fieldManager)) };
+  if (known === undefined) refuseOwnedByAnother(ref, live, options);
 
   const before = comparable(live);
   const after = comparable(dryRun.object);
@@ -394,7 +404,17 @@ async function plan(api: KubeClient, object: KubeObject, known: KubeObject | nul
   if (appliedFields(live, fieldManager) !== appliedFields(dryRun.object, fieldManager)) {
     return { kind: 'write', object, ref, action: 'configured', message: 'field ownership changed' };
   }
-  return { kind: 'done', entry: entryOf(ref, 'unchanged') };
+  return { kind: 'done', entry: entryOf(ref, 'unchanged', undefined, appliedStateOf(live, fieldManager)) };
+}
+
+/** One object belongs to one Sync: another Sync's owner labels on the live object refuse the apply. */
+function refuseOwnedByAnother(ref: ObjectRef, live: KubeObject | null | undefined, options: ApplyOptions): void {
+  const other = live ? ownedByAnother(live, options.ownerLabels) : undefined;
+  if (other === undefined) return;
+  throw new ObjectError(
+    ref,
+    `already owned by Sync ${other} (its owner labels are on the object); an object belongs to one Sync: remove it from ${other} first, or remove the labels strata.dev/name and strata.dev/namespace from the object to hand it over`,
+  );
 }
 
 /** Why an object is not applied: Ignore on either side, or IfNotPresent and present. */
@@ -467,8 +487,8 @@ async function waitForEstablished(client: KubeClient, objects: readonly KubeObje
   }
 }
 
-function entryOf(ref: ObjectRef, action: ApplyAction, message?: string): ChangeSetEntry {
-  return { ref, subject: describeRef(ref), action, ...(message === undefined ? {} : { message }) };
+function entryOf(ref: ObjectRef, action: ApplyAction, message?: string, applied?: AppliedState): ChangeSetEntry {
+  return { ref, subject: describeRef(ref), action, ...(message === undefined ? {} : { message }), ...(applied === undefined ? {} : { applied }) };
 }
 
 /** The error about one object; an abort is rethrown, not blamed on the object. */

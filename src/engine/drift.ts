@@ -10,16 +10,32 @@
  * changes one of Strata's fields (`kubectl edit`, `kubectl patch`, a forced apply),
  * the field moves to that manager, so Strata's Apply entry loses it while its
  * `time` stays; when Strata itself applies, its entry's `time` or the object's uid
- * changes. So: our entry's field set changed with the same time and uid → drift;
+ * changes. So: our entry's field set lost a field with the same time and uid → drift;
+ * a change of our entry's time or the uid with our entry present → Strata's own write;
  * anything else (status updates, other managers' own fields) → not drift.
  * Objects annotated `strata.dev/ssa: IfNotPresent` report only deletion; objects
  * whose reconcile is disabled are not watched.
+ *
+ * No window after Strata's write: `record` takes what each apply left of every object
+ * (its resourceVersion and Strata's managed fields, from the write or the dry-run), even
+ * before the object is watched. A watch that starts later compares what it lists with
+ * that, and a state seen later than a record is checked against it, so an edit made in
+ * the moment between Strata's write and the watch is drift like any other.
+ *
+ * What `inSync` vouches for: an object whose last record (same digest, same owner: the
+ * Sync and the identity that applied it) the watch has seen, by resourceVersion, with
+ * its stream unbroken and no change since that it could not attribute to another
+ * manager's own fields. A relist, a 410, a reconnect, a restarted stream, Strata's own
+ * write, or a change it cannot attribute withdraws that until the next record at or
+ * after what the watch saw (the next apply's dry-run). It compares resourceVersions as
+ * numbers (etcd revisions); where they are not numbers it vouches for nothing.
  *
  * The caller corrects (re-applies the objects) or only reports, as it chooses.
  */
 import { describeRef, refKey, refOf, type KubeObject, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
 import { FIELD_MANAGER, ownerSelector, ssaPolicyOf, type SsaPolicy } from '../api/index.ts';
-import { appliedPaths, appliedTime, pathsOf, readablePath } from './_compare.ts';
+import { appliedStateOf, pathsOf, readablePath, type AppliedState } from './_compare.ts';
+import type { ChangeSetEntry } from './apply.ts';
 import { KubeApiError, type KubeClient, type ResourceInfo, type WatchEvent } from '../kube/index.ts';
 import { sleep } from './_util.ts';
 
@@ -82,14 +98,31 @@ export interface WatchEntry {
   readonly sha256: string;
 }
 
+/** A state of an object, as Strata left it or as the watch saw it. */
+interface State {
+  /** The resourceVersion as a number; undefined when it is not one. */
+  readonly rv: bigint | undefined;
+  readonly uid: string;
+  readonly time: string | undefined;
+  readonly fields: string;
+}
+
+/** What Strata last wrote or dry-ran of an object, for whom, with which desired digest. */
+interface Applied extends State {
+  readonly sha256: string;
+  readonly owner: string;
+}
+
 interface Watched {
   readonly ref: ObjectRef;
   readonly policy: SsaPolicy;
-  /** What was last seen of our ownership; undefined before the first read. */
-  /** `paths`: our fieldsV1 paths, sorted and joined by newlines (one string per object keeps memory small). */
-  baseline?: { readonly uid: string; readonly time: string | undefined; readonly paths: string };
-  /** Drift was reported and Strata has not written the object since. */
-  dirty?: boolean;
+  /** The last state the stream saw; undefined before the first list and while deleted. */
+  seen?: State;
+  /**
+   * The resourceVersion from which the stream has seen every change of the object and could
+   * attribute each one; a record older than this is not vouched for.
+   */
+  cleanSince?: bigint;
   /** Deleted (or missing) since last seen. */
   gone?: boolean;
 }
@@ -110,15 +143,16 @@ interface Stream {
 
 /**
  * Watches a set of applied objects. `watch(set)` replaces what is watched (streams whose
- * objects did not change keep running); `stop()` ends every watch.
+ * objects did not change keep running); `record(…)` takes what an apply left; `stop()`
+ * ends every watch.
  */
 export class DriftWatcher {
   private streams = new Map<string, Stream>();
   private pending = new Map<string, DriftEvent>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  /** refKey → sha256 of the desired object last given to `watch`. */
-  private digests = new Map<string, string>();
+  /** refKey → what Strata last wrote or dry-ran of it. */
+  private records = new Map<string, Applied>();
 
   constructor(
     private readonly client: KubeClient,
@@ -136,14 +170,11 @@ export class DriftWatcher {
    */
   async watch(objects: ManifestSet | readonly WatchEntry[] | readonly KubeObject[]): Promise<void> {
     this.stopped = false;
-    // Only entries carry digests, and only objects with a digest can be vouched for by `inSync`.
-    const entries: readonly WatchEntry[] | undefined = !Array.isArray(objects)
-      ? (objects as ManifestSet).entries
+    const list: readonly KubeObject[] = !Array.isArray(objects)
+      ? (objects as ManifestSet).entries.map((entry) => entry.object)
       : objects.length > 0 && isWatchEntry(objects[0])
-        ? (objects as readonly WatchEntry[])
-        : undefined;
-    const list: readonly KubeObject[] = entries ? entries.map((entry) => entry.object) : (objects as readonly KubeObject[]);
-    this.digests = new Map((entries ?? []).map((entry) => [refKey(entry.ref), entry.sha256]));
+        ? (objects as readonly WatchEntry[]).map((entry) => entry.object)
+        : (objects as readonly KubeObject[]);
     const wanted = await this.plan(list);
     for (const [key, stream] of this.streams) {
       if (wanted.get(key)?.signature !== stream.signature) {
@@ -161,20 +192,45 @@ export class DriftWatcher {
   }
 
   /**
-   * True when applying the object (desired digest `sha256`) would change nothing, as far
-   * as the watch knows: it was given to `watch` with this digest, its stream has listed and
-   * watched it without a gap, and since it was last seen written by Strata nobody deleted
-   * it or took a field from it. Pass it as `ApplyOptions.inSync` to skip such objects
-   * without a request (a no-op reconcile then reads nothing).
+   * Takes what an apply left of each object (`ChangeSetEntry.applied`: the state after
+   * Strata's write, or the live state its dry-run found in sync), with the digest of the
+   * desired object from `set` and the `owner` it was applied for (the Sync and identity).
+   * Objects need not be watched yet: a watch that starts later compares with this. A state
+   * the watch already saw after it is checked against it at once.
    */
-  inSync(ref: ObjectRef, sha256: string): boolean {
+  record(changes: readonly ChangeSetEntry[], set: ManifestSet, owner = ''): void {
+    for (const change of changes) {
+      if (change.applied === undefined) continue;
+      const sha256 = set.get(change.ref)?.sha256;
+      if (sha256 === undefined) continue;
+      const record: Applied = { ...stateOf(change.applied), sha256, owner };
+      const key = refKey(change.ref);
+      this.records.set(key, record);
+      for (const stream of this.streams.values()) {
+        const watched = stream.objects.get(key) ?? stream.objects.get(refKey({ ...change.ref, namespace: '' }));
+        // Seen later than written: what happened in between must be attributable.
+        if (watched?.seen && isAfter(watched.seen.rv, record.rv)) this.compare(watched, record, watched.seen, 'changed after Strata applied it');
+      }
+    }
+  }
+
+  /**
+   * True when applying the object (desired digest `sha256`, for `owner`) would change
+   * nothing, as far as the watch knows: Strata last applied (or dry-ran) it with this digest
+   * for this owner, its stream has seen that state and watched it without a gap since, and
+   * every change since was another manager's own fields. Pass it as `ApplyOptions.inSync`
+   * to skip such objects without a request (a no-op reconcile then reads nothing).
+   */
+  inSync(ref: ObjectRef, sha256: string, owner = ''): boolean {
     const key = refKey(ref);
-    if (this.stopped || this.digests.get(key) !== sha256) return false;
+    const record = this.records.get(key);
+    if (this.stopped || record === undefined || record.sha256 !== sha256 || record.owner !== owner || record.rv === undefined) return false;
     for (const stream of this.streams.values()) {
-      const watched = stream.objects.get(key);
+      const watched = stream.objects.get(key) ?? stream.objects.get(refKey({ ...ref, namespace: '' }));
       if (!watched) continue;
-      // IfNotPresent objects are watched for deletion only: present means in sync.
-      return stream.synced && watched.baseline !== undefined && !watched.gone && !watched.dirty && !this.pending.has(describeRef(watched.ref));
+      const { seen, cleanSince } = watched;
+      if (!stream.synced || watched.gone || seen?.rv === undefined || cleanSince === undefined) return false;
+      return cleanSince <= record.rv && record.rv <= seen.rv && !this.pending.has(describeRef(watched.ref));
     }
     return false;
   }
@@ -185,6 +241,7 @@ export class DriftWatcher {
    */
   forget(refs: Iterable<ObjectRef>): void {
     const keys = new Set(Array.from(refs, (ref) => refKey(ref)));
+    for (const key of keys) this.records.delete(key);
     for (const stream of this.streams.values()) {
       let changed = false;
       for (const key of [...stream.objects.keys()]) {
@@ -295,18 +352,32 @@ export class DriftWatcher {
     });
   }
 
-  /** After a (re-)list: objects missing are deleted; others are compared with their baseline. */
+  /**
+   * After a (re-)list: objects missing are deleted; others are compared with the newer of
+   * what the stream saw before and what Strata last applied, and vouched for again only
+   * from this state on.
+   */
   private reconcileList(stream: Stream, items: readonly KubeObject[], first: boolean): void {
     const seen = new Set<string>();
     for (const item of items) {
       const key = refKey(stream.info.namespaced ? refOf(item) : { ...refOf(item), namespace: '' });
-      if (!stream.objects.has(key)) continue;
+      const watched = stream.objects.get(key);
+      if (!watched) continue;
       seen.add(key);
-      this.observe(stream, key, item, first);
+      const now = stateOf(appliedStateOf(item, this.fieldManager));
+      const record = this.records.get(refKey(watched.ref));
+      const before = newer(watched.gone ? undefined : watched.seen, record);
+      watched.seen = now;
+      watched.gone = false;
+      watched.cleanSince = now.rv;
+      if (item.metadata.deletionTimestamp) this.report(watched, 'deleted', 'being deleted');
+      else if (before) this.compare(watched, before, now, first ? 'changed after Strata applied it, before the watch started' : 'changed while the watch was down', item);
     }
     for (const [key, watched] of stream.objects) {
       if (seen.has(key)) continue;
       watched.gone = true;
+      watched.seen = undefined;
+      watched.cleanSince = undefined;
       this.report(watched, 'deleted', first ? 'missing when the watch started' : 'deleted while the watch was down');
     }
   }
@@ -319,48 +390,64 @@ export class DriftWatcher {
     if (!watched) return;
     if (event.type === 'DELETED') {
       watched.gone = true;
+      watched.seen = undefined;
+      watched.cleanSince = undefined;
       const selected = this.options.ownerLabels !== undefined;
       this.report(watched, 'deleted', selected ? 'deleted, or its owner labels were removed' : 'deleted');
       return;
     }
-    this.observe(stream, key, event.object, false);
-  }
-
-  private observe(stream: Stream, key: string, live: KubeObject, first: boolean): void {
-    const watched = stream.objects.get(key);
-    if (!watched) return;
-    const fieldManager = this.options.fieldManager ?? DEFAULT_DRIFT_OPTIONS.fieldManager;
-    const now = { uid: String(live.metadata.uid ?? ''), time: appliedTime(live, fieldManager), paths: [...(appliedPaths(live, fieldManager) ?? [])].sort().join('\n') };
-    const before = watched.baseline;
-    watched.baseline = now;
-    if (live.metadata.deletionTimestamp) {
+    const now = stateOf(appliedStateOf(event.object, this.fieldManager));
+    const before = watched.gone ? undefined : watched.seen;
+    watched.seen = now;
+    watched.gone = false;
+    if (event.object.metadata.deletionTimestamp) {
+      watched.cleanSince = now.rv;
       this.report(watched, 'deleted', 'being deleted');
       return;
     }
-    if (watched.gone) {
-      // Back after a deletion: in sync again only when Strata created it.
-      watched.gone = false;
-      if (now.time === undefined) watched.dirty = true;
-      else if (before === undefined || before.uid !== now.uid) watched.dirty = false;
+    if (before === undefined) {
+      // Back after a deletion (or first seen by an event): Strata's if it holds our fields.
+      watched.cleanSince = now.rv;
+      if (now.time === undefined && watched.policy !== 'IfNotPresent') this.report(watched, 'modified', 'created again by another manager');
       return;
     }
-    if (first || before === undefined || watched.policy === 'IfNotPresent') return;
+    this.compare(watched, before, now, undefined, event.object);
+  }
+
+  /**
+   * Attributes the change from `before` to `now`: another manager's own fields (nothing to
+   * do), Strata's own write (vouched for from here once recorded), or drift (reported).
+   */
+  private compare(watched: Watched, before: State, now: State, context: string | undefined, live?: KubeObject): void {
+    if (before.rv !== undefined && before.rv === now.rv) return;
+    if (watched.policy === 'IfNotPresent') return; // only its deletion is drift
+    const withdraw = (): void => {
+      if (now.rv !== undefined && (watched.cleanSince === undefined || now.rv > watched.cleanSince)) watched.cleanSince = now.rv;
+    };
+    if (now.time === undefined) {
+      withdraw();
+      this.report(watched, 'modified', withContext('every field Strata applied was taken or removed', context));
+      return;
+    }
     if (before.uid !== now.uid || before.time !== now.time) {
-      // Recreated, or written by Strata (which re-asserts every field it applies).
-      if (now.time !== undefined) watched.dirty = false;
+      withdraw(); // Strata wrote it (re-asserting every field it applies): vouched for again once recorded
       return;
     }
+    if (before.fields === now.fields) return;
+    const current = pathsOf(now.fields === '' ? {} : JSON.parse(now.fields));
+    const lost = [...pathsOf(before.fields === '' ? {} : JSON.parse(before.fields))].filter((path) => !current.has(path));
     // Our own apply within the same second may add fields; only fields taken from us are drift.
-    if (before.paths === now.paths) return;
-    const current = new Set(now.paths.split('\n'));
-    const lost = before.paths === '' ? [] : before.paths.split('\n').filter((path) => !current.has(path));
     if (lost.length === 0) return;
-    this.report(watched, 'modified', describeLoss(live, fieldManager, lost));
+    withdraw();
+    this.report(watched, 'modified', withContext(live ? describeLoss(live, this.fieldManager, lost) : describeLost(lost), context));
+  }
+
+  private get fieldManager(): string {
+    return this.options.fieldManager ?? DEFAULT_DRIFT_OPTIONS.fieldManager;
   }
 
   private report(watched: Watched, reason: DriftReason, message: string): void {
     if (this.stopped) return;
-    watched.dirty = true;
     const subject = describeRef(watched.ref);
     this.pending.set(subject, { ref: watched.ref, subject, reason, message, seenAt: Date.now() });
     if (this.timer) return;
@@ -371,6 +458,32 @@ export class DriftWatcher {
       if (events.length > 0 && !this.stopped) this.options.onDrift(events);
     }, this.options.debounceMs ?? DEFAULT_DRIFT_OPTIONS.debounceMs);
   }
+}
+
+function stateOf(applied: AppliedState): State {
+  return { rv: /^[0-9]+$/.test(applied.resourceVersion) ? BigInt(applied.resourceVersion) : undefined, uid: applied.uid, time: applied.time, fields: applied.fields };
+}
+
+/** True when `a` is a later resourceVersion than `b`. */
+function isAfter(a: bigint | undefined, b: bigint | undefined): boolean {
+  return a !== undefined && b !== undefined && a > b;
+}
+
+/** The later of two states (by resourceVersion); either when only one is known. */
+function newer(a: State | undefined, b: State | undefined): State | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return isAfter(b.rv, a.rv) ? b : a;
+}
+
+function withContext(message: string, context: string | undefined): string {
+  return context === undefined ? message : `${message} (${context})`;
+}
+
+/** `data.level changed or removed by another manager`: the fields taken, when who took them is not known. */
+function describeLost(lost: readonly string[]): string {
+  const leaves = lost.filter((path) => !lost.some((other) => other.startsWith(`${path}.`)));
+  return `${leaves.slice(0, 5).map(readablePath).join(', ')}${leaves.length > 5 ? ', …' : ''} changed or removed by another manager`;
 }
 
 function isWatchEntry(value: unknown): value is WatchEntry {

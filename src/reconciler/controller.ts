@@ -39,16 +39,33 @@ export interface SyncControllerProps {
   readonly concurrency?: number;
   /** Fraction of the interval added or taken at random. @default DEFAULT_SYNC_CONTROLLER_OPTIONS.jitter (0.1) */
   readonly jitter?: number;
+  /**
+   * The first retry after a failure, for Syncs without `retryInterval`: it doubles with each
+   * failure in a row, up to the interval.
+   * @default DEFAULT_SYNC_CONTROLLER_OPTIONS.retryBaseMs (2 s)
+   */
+  readonly retryBaseMs?: number;
 }
 
-export const DEFAULT_SYNC_CONTROLLER_OPTIONS = { concurrency: 8, jitter: 0.1 } as const;
+export const DEFAULT_SYNC_CONTROLLER_OPTIONS = { concurrency: 8, jitter: 0.1, retryBaseMs: 2_000 } as const;
 
 interface SyncState {
   sync: Sync;
   healthRevision?: string;
   healthAbort?: AbortController;
   lastResult?: ReconcileResult;
+  /** Why the next run was asked for (triggers since the last run started). */
+  reasons: Set<TriggerReason>;
+  /** Why the run scheduled after the last one is due: the interval, or a retry. */
+  scheduled?: TriggerReason;
+  /** Interval runs so far: every `fullCheckEvery`th is a full comparison. */
+  intervalRuns: number;
+  /** Failed runs in a row, for the retry back-off. */
+  failures: number;
 }
+
+/** Runs that compare every object by dry-run whatever the drift watch vouches for: first sight, and asked for. */
+const FULL_CHECK_REASONS: ReadonlySet<TriggerReason> = new Set(['added', 'annotation', 'manual']);
 
 export type TriggerReason = 'added' | 'deleted' | 'interval' | 'spec' | 'annotation' | 'webhook' | 'dependency' | 'drift' | 'retry' | 'manual';
 
@@ -116,6 +133,7 @@ export class SyncController {
     if (!state) return false;
     this.props.log.debug({ sync: key, event: 'trigger', reason }, `reconcile requested (${reason})`);
     this.maybePreemptHealth(key, state);
+    state.reasons.add(reason);
     this.enqueue(key);
     return true;
   }
@@ -137,7 +155,7 @@ export class SyncController {
     if (type === 'DELETED') return this.forget(key);
     const state = this.states.get(key);
     if (!state) {
-      this.states.set(key, { sync });
+      this.states.set(key, { sync, reasons: new Set(['added']), intervalRuns: 0, failures: 0 });
       this.enqueue(key);
       return;
     }
@@ -197,7 +215,11 @@ export class SyncController {
       if (!fresh) return this.forget(key);
       state.sync = fresh;
       state.healthAbort = new AbortController();
+      // A run nothing asked for is the scheduled one.
+      const reasons: ReadonlySet<TriggerReason> = state.reasons.size > 0 ? state.reasons : new Set([state.scheduled ?? 'interval']);
+      state.reasons = new Set();
       result = await this.props.reconciler.reconcile(fresh, signal, {
+        fullCheck: this.isFullCheck(state, reasons),
         healthSignal: state.healthAbort.signal,
         onHealthWait: (revision) => {
           state.healthRevision = revision;
@@ -206,7 +228,7 @@ export class SyncController {
     } catch (error) {
       if (signal.aborted) return;
       this.props.log.error({ sync: key, event: 'reconcile-error', err: errorText(error) }, 'reconcile crashed');
-      this.schedule(key, state, 5000);
+      this.schedule(key, state, 5000, 'retry');
       return;
     } finally {
       state.healthRevision = undefined;
@@ -215,6 +237,7 @@ export class SyncController {
     // Keep the outcome, not the applied set: the drift watcher holds what it needs.
     state.lastResult = { ...result, applied: undefined, changes: [] };
     if (result.outcome.kind === 'superseded') {
+      state.reasons.add('retry');
       this.queue.add(key); // runs again when this run ends
       return;
     }
@@ -246,7 +269,44 @@ export class SyncController {
           }
         });
     }
-    if (result.outcome.kind !== 'gone') this.schedule(key, state, result.requeueAfterMs);
+    if (result.outcome.kind === 'gone') return;
+    if (result.outcome.kind !== 'failed') {
+      state.failures = 0;
+      this.schedule(key, state, result.requeueAfterMs, 'interval');
+      return;
+    }
+    state.failures += 1;
+    this.schedule(key, state, this.retryDelay(state, result.requeueAfterMs), 'retry');
+  }
+
+  /**
+   * Whether this run compares every object by dry-run: on first sight, when asked for
+   * (`strata reconcile`), and every `fullCheckEvery`th interval run; other runs (drift,
+   * webhook, dependency, retry) skip what the drift watch vouches for.
+   */
+  private isFullCheck(state: SyncState, reasons: ReadonlySet<TriggerReason>): boolean {
+    if ([...reasons].some((reason) => FULL_CHECK_REASONS.has(reason))) return true;
+    if (!reasons.has('interval')) return false;
+    state.intervalRuns += 1;
+    let every = 1;
+    try {
+      every = resolveSpec(state.sync.spec).fullCheckEvery;
+    } catch {
+      // invalid spec: reported by the reconciler
+    }
+    return state.intervalRuns % every === 0;
+  }
+
+  /** After a failure: the Sync's retryInterval when set, else `retryBaseMs` doubling with each failure in a row, up to the interval. */
+  private retryDelay(state: SyncState, requeueAfterMs: number): number {
+    try {
+      const spec = resolveSpec(state.sync.spec);
+      if (spec.retryIntervalSet) return spec.retryIntervalMs;
+      const base = this.props.retryBaseMs ?? DEFAULT_SYNC_CONTROLLER_OPTIONS.retryBaseMs;
+      return Math.min(spec.intervalMs, base * 2 ** Math.min(state.failures - 1, 30));
+    } catch {
+      return requeueAfterMs;
+    }
   }
 
   private onDrift(key: string, refs: readonly ObjectRef[], detail: string): void {
@@ -268,8 +328,9 @@ export class SyncController {
     }
   }
 
-  private schedule(key: string, state: SyncState, delayMs: number): void {
+  private schedule(key: string, state: SyncState, delayMs: number, reason: TriggerReason): void {
     if (this.abort.signal.aborted || this.states.get(key) !== state) return;
+    state.scheduled = reason;
     this.queue.addAfter(key, Math.max(0, delayMs * (1 + (Math.random() * 2 - 1) * this.jitter)));
   }
 

@@ -2,19 +2,23 @@
  * Connects the reconciler and controller to the apply engine of this folder:
  * one KubeClient (created lazily, shared by every Sync), `applyAllStaged`,
  * `pruneStale`, `waitForHealthy`, and one DriftWatcher shared by all Syncs.
+ *
+ * Every apply records what it left with the watcher, for the Sync and the identity it
+ * applied as (its owner), before the reconcile goes on; a later apply skips an object
+ * only when the watch vouches for it for that same owner, and a full check skips nothing.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { refKey, type ManifestEntry, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
 import { FIELD_MANAGER } from '../api/index.ts';
-import { DEFAULT_APPLY_OPTIONS, DriftWatcher, PruneError, applyAllStaged, inventoryOf, pruneStale, staleOf, waitForHealthy, type DriftEvent } from '../engine/index.ts';
-import { KubeClient } from '../kube/index.ts';
+import { ApplyError, DEFAULT_APPLY_OPTIONS, DriftWatcher, PruneError, applyAllStaged, inventoryOf, pruneStale, staleOf, waitForHealthy, type DriftEvent } from '../engine/index.ts';
+import { KubeApiError, KubeClient } from '../kube/index.ts';
 import type { DriftPort } from './controller.ts';
 import type { ReconcileEngine } from './sync-reconciler.ts';
 
 // Gathers the Syncs finishing together into one re-plan of the drift watches (each re-plan may
-// restart streams, which then list again).
-const DRIFT_REFRESH_MS = 300;
+// restart streams, which then list again); short, since a new object is watched only after it.
+const DRIFT_REFRESH_MS = 150;
 
 export interface EngineBindingOptions {
   /** Requests at once within one apply stage. @default DEFAULT_APPLY_OPTIONS.concurrency (16) */
@@ -40,21 +44,29 @@ export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptio
 
   const engine: ReconcileEngine = {
     async apply(set, call) {
-      const changeSet = await applyAllStaged(await client(), set, {
-        fieldManager,
-        concurrency,
-        force: call.force,
-        ownerLabels: call.ownerLabels,
-        signal: call.signal,
-        ...(call.impersonate ? { impersonate: call.impersonate } : {}),
-        // What the drift watch vouches for (watched, unchanged since Strata wrote it) costs no request.
-        inSync: (ref, sha256) => watcher?.inSync(ref, sha256) ?? false,
-      });
-      return changeSet.entries;
+      const drift = await watcherOf();
+      const owner = ownerOf(call.sync, call.impersonate);
+      try {
+        const changeSet = await applyAllStaged(await client(), set, {
+          fieldManager,
+          concurrency,
+          force: call.force,
+          ownerLabels: call.ownerLabels,
+          signal: call.signal,
+          ...(call.impersonate ? { impersonate: call.impersonate } : {}),
+          // What the drift watch vouches for this Sync and identity costs no request; a full check reads everything.
+          ...(call.fullCheck ? {} : { inSync: (ref: ObjectRef, sha256: string) => drift.inSync(ref, sha256, owner) }),
+        });
+        drift.record(changeSet.entries, set, owner);
+        return changeSet.entries;
+      } catch (error) {
+        if (error instanceof ApplyError) drift.record(error.changeSet.entries, set, owner);
+        throw error;
+      }
     },
     async prune(stale, call) {
       // Deleting watched objects must not come back as drift (a stray reconcile that re-creates nothing).
-      watcher?.forget(stale);
+      (await watcherOf()).forget(stale);
       try {
         const changeSet = await pruneStale(await client(), stale, {
           ownerLabels: call.ownerLabels,
@@ -63,7 +75,10 @@ export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptio
         });
         return { entries: changeSet.entries, failed: [] };
       } catch (error) {
-        if (error instanceof PruneError) return { entries: error.changeSet.entries, failed: error.failed, error };
+        if (error instanceof PruneError) {
+          const forbidden = error.errors.filter((failure) => failure.cause instanceof KubeApiError && failure.cause.status === 403).map((failure) => failure.ref);
+          return { entries: error.changeSet.entries, failed: error.failed, forbidden, error };
+        }
         return { entries: [], failed: [...stale], error: error as Error };
       }
     },
@@ -82,14 +97,25 @@ export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptio
   // Sync), on a client of its own so long-lived watches never take the apply pool's sockets.
   const sets = new Map<string, ManifestSet>();
   const callbacks = new Map<string, (refs: readonly ObjectRef[], detail: string) => void>();
-  const ownerOf = new Map<string, string>();
+  const syncOf = new Map<string, string>();
   let driftClient: Promise<KubeClient> | undefined;
-  let watcher: DriftWatcher | undefined;
+  let watcher: Promise<DriftWatcher> | undefined;
   let pending: NodeJS.Timeout | undefined;
+  const watcherOf = (): Promise<DriftWatcher> => {
+    driftClient ??= KubeClient.fromKubeConfig(kubeConfig, { maxSockets: 1024 });
+    return (watcher ??= driftClient.then(
+      (shared) =>
+        new DriftWatcher(shared, {
+          fieldManager,
+          onDrift: dispatch,
+          onError: (error) => options.log?.debug({ event: 'drift-watch-error', err: error.message }, 'drift watch failed; retrying'),
+        }),
+    ));
+  };
   const dispatch = (events: readonly DriftEvent[]): void => {
     const bySync = new Map<string, DriftEvent[]>();
     for (const event of events) {
-      const key = ownerOf.get(refKey(event.ref));
+      const key = syncOf.get(refKey(event.ref));
       if (key !== undefined) bySync.set(key, [...(bySync.get(key) ?? []), event]);
     }
     for (const [key, list] of bySync) {
@@ -103,25 +129,17 @@ export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptio
     if (pending) return;
     pending = setTimeout(() => {
       pending = undefined;
-      ownerOf.clear();
+      syncOf.clear();
       const entries: ManifestEntry[] = [];
       for (const [key, set] of sets) {
         for (const entry of set.entries) {
-          if (ownerOf.has(refKey(entry.ref))) continue;
-          ownerOf.set(refKey(entry.ref), key);
+          if (syncOf.has(refKey(entry.ref))) continue;
+          syncOf.set(refKey(entry.ref), key);
           entries.push(entry);
         }
       }
-      driftClient ??= KubeClient.fromKubeConfig(kubeConfig, { maxSockets: 1024 });
-      void driftClient
-        .then((shared) => {
-          watcher ??= new DriftWatcher(shared, {
-            fieldManager,
-            onDrift: dispatch,
-            onError: (error) => options.log?.debug({ event: 'drift-watch-error', err: error.message }, 'drift watch failed; retrying'),
-          });
-          return watcher.watch(entries);
-        })
+      void watcherOf()
+        .then((shared) => shared.watch(entries))
         .catch((error: unknown) => options.log?.warn({ event: 'drift-watch-error', err: (error as Error).message }, 'could not watch for drift'));
     }, DRIFT_REFRESH_MS);
   };
@@ -139,7 +157,7 @@ export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptio
     async stop(): Promise<void> {
       if (pending) clearTimeout(pending);
       pending = undefined;
-      watcher?.stop();
+      if (watcher) (await watcher).stop();
       watcher = undefined;
       sets.clear();
       callbacks.clear();
@@ -157,4 +175,9 @@ export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptio
       if (clientPromise) (await clientPromise).close();
     },
   };
+}
+
+/** Whom an apply was for: the Sync and the identity it applied as; the watch vouches for nothing across owners. */
+function ownerOf(sync: string, impersonate: string | undefined): string {
+  return `${sync} as ${impersonate ?? 'the agent'}`;
 }

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { setMaxListeners } from 'node:events';
-import { describeRef, parseManifestFiles, setDigest, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
+import { describeRef, parseManifestFiles, refKey, setDigest, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
 import { KubeApiError, type AgentApi, type EventRecorder } from '../kube/index.ts';
 import { sopsDecryptHook } from '../secrets/decrypt-manifests.ts';
 import { refuseEncrypted, type DecryptHook } from './decrypt.ts';
@@ -23,13 +23,31 @@ export interface EngineCallOptions {
   readonly impersonate?: string;
 }
 
+export interface ApplyCallOptions {
+  readonly force: boolean;
+  readonly ownerLabels: Readonly<Record<string, string>>;
+  /** The Sync applying (`namespace/name`): with the identity, whom the drift watch may vouch to. */
+  readonly sync: string;
+  /** Compare every object by dry-run, whatever the drift watch vouches for (the backstop). */
+  readonly fullCheck: boolean;
+}
+
+export interface PruneResult {
+  readonly entries: readonly ChangeSetEntry[];
+  /** Objects not deleted; they stay in the inventory. */
+  readonly failed: readonly ObjectRef[];
+  /** Those of `failed` the identity may not delete (403 Forbidden): retrying cannot help. */
+  readonly forbidden?: readonly ObjectRef[];
+  readonly error?: Error;
+}
+
 /**
  * What the reconciler needs from the apply engine (`apply.ts`, `prune.ts`,
  * `inventory.ts`, `wait.ts`); `engine-binding.ts` connects the real one.
  */
 export interface ReconcileEngine {
-  apply(set: ManifestSet, options: EngineCallOptions & { readonly force: boolean; readonly ownerLabels: Readonly<Record<string, string>> }): Promise<readonly ChangeSetEntry[]>;
-  prune(stale: readonly ObjectRef[], options: EngineCallOptions & { readonly ownerLabels: Readonly<Record<string, string>> }): Promise<{ readonly entries: readonly ChangeSetEntry[]; readonly failed: readonly ObjectRef[]; readonly error?: Error }>;
+  apply(set: ManifestSet, options: EngineCallOptions & ApplyCallOptions): Promise<readonly ChangeSetEntry[]>;
+  prune(stale: readonly ObjectRef[], options: EngineCallOptions & { readonly ownerLabels: Readonly<Record<string, string>> }): Promise<PruneResult>;
   inventoryOf(set: ManifestSet): InventoryEntry[];
   staleOf(previous: readonly InventoryEntry[], next: readonly InventoryEntry[]): ObjectRef[];
   waitForHealthy(refs: readonly ObjectRef[], options: EngineCallOptions & { readonly timeoutMs: number }): Promise<void>;
@@ -50,6 +68,19 @@ export interface SyncReconcilerProps {
   /** Most aliases one YAML file may expand. @default 100 */
   readonly maxAliasCount?: number;
   readonly now?: () => Date;
+}
+
+/** How the controller runs one reconcile. */
+export interface ReconcileHooks {
+  /**
+   * Compare every object with Git by dry-run, whatever the drift watch vouches for
+   * (`strata reconcile` asks for this too, through the request annotation).
+   * @default false
+   */
+  readonly fullCheck?: boolean;
+  /** Aborts only the health wait (a newer revision arrived). */
+  readonly healthSignal?: AbortSignal;
+  readonly onHealthWait?: (revision: string) => void;
 }
 
 /** What one run decided. */
@@ -104,7 +135,7 @@ export class SyncReconciler {
    * Reconciles `sync` once. `signal` aborts everything (agent stopping);
    * `healthSignal` aborts only the health wait (a newer revision arrived).
    */
-  async reconcile(sync: Sync, signal: AbortSignal, hooks: { healthSignal?: AbortSignal; onHealthWait?: (revision: string) => void } = {}): Promise<ReconcileResult> {
+  async reconcile(sync: Sync, signal: AbortSignal, hooks: ReconcileHooks = {}): Promise<ReconcileResult> {
     const started = performance.now();
     const namespace = sync.metadata.namespace ?? 'default';
     const name = sync.metadata.name;
@@ -138,10 +169,17 @@ export class SyncReconciler {
       // 1. Source
       const auth = await this.readAuth(sync, run);
       let artifact;
+      // Set when the source did not answer and the last fetched revision is applied again.
+      let sourceFailure: string | undefined;
       try {
         artifact = await this.props.source.fetch({ url: sync.spec.url, ref: spec.ref, auth, signal: run });
       } catch (error) {
-        throw new StepError('ArtifactFailed', `fetch failed: ${(error as Error).message}`);
+        // Correcting drift must not need the source: re-apply what was last fetched, and say the source failed.
+        const last = run.aborted ? undefined : this.props.source.last(sync.spec.url, spec.ref);
+        if (last === undefined) throw new StepError('ArtifactFailed', `fetch failed: ${(error as Error).message}`);
+        sourceFailure = `fetch failed: ${(error as Error).message}`;
+        log.warn({ event: 'source-failed', revision: last.revision, err: sourceFailure }, `${sourceFailure}; applying the last fetched revision ${last.revision} again`);
+        artifact = last;
       }
       revision = artifact.revision;
 
@@ -175,7 +213,9 @@ export class SyncReconciler {
       const ownerLabels = ownerLabelsOf(sync);
       let changes: readonly ChangeSetEntry[];
       try {
-        changes = await this.props.engine.apply(set, { force: sync.spec.force ?? false, ownerLabels, signal: run, impersonate });
+        // An explicit `strata reconcile` trusts no watch: every object is compared with Git.
+        const fullCheck = (hooks.fullCheck ?? false) || (requestedAt !== undefined && requestedAt !== sync.status?.lastHandledReconcileAt);
+        changes = await this.props.engine.apply(set, { force: sync.spec.force ?? false, ownerLabels, signal: run, impersonate, sync: `${namespace}/${name}`, fullCheck });
       } catch (error) {
         throw new StepError('ReconciliationFailed', `apply of revision ${revision} failed: ${errorText(error)}`);
       }
@@ -242,9 +282,13 @@ export class SyncReconciler {
           });
         }
       }
-      return this.finish(sync, { kind: 'succeeded', revision, digest, healthChecked: spec.wait }, {
+      const outcome: Outcome =
+        sourceFailure === undefined
+          ? { kind: 'succeeded', revision, digest, healthChecked: spec.wait }
+          : { kind: 'failed', reason: 'ArtifactFailed', message: `${sourceFailure}; the last fetched revision ${revision} was applied again`, revision, digest };
+      return this.finish(sync, outcome, {
         started,
-        requeueAfterMs: spec.intervalMs,
+        requeueAfterMs: sourceFailure === undefined ? spec.intervalMs : spec.retryIntervalMs,
         log,
         inventory: finalInventory,
         requestedAt,
@@ -281,11 +325,20 @@ export class SyncReconciler {
       const result = await this.props.engine.prune(stale, { ownerLabels: ownerLabelsOf(sync), signal, impersonate: this.impersonationOf(sync) });
       const deleted = result.entries.filter((entry) => entry.action === 'deleted');
       this.props.metrics?.objectsPruned.inc({ namespace, name: sync.metadata.name }, deleted.length);
-      if (result.failed.length > 0 || result.error) {
-        const message = `could not delete the objects of the deleted Sync: ${result.error ? errorText(result.error) : result.failed.map(describeRef).join(', ')}`;
+      // What the Sync's identity may not delete (403) is left in place: retrying cannot help, and the Sync must not hang.
+      const forbidden = new Set((result.forbidden ?? []).map(refKey));
+      const retryable = result.failed.filter((ref) => !forbidden.has(refKey(ref)));
+      if (retryable.length > 0 || (result.error && result.failed.length === 0)) {
+        const message = `could not delete the objects of the deleted Sync: ${result.error ? errorText(result.error) : retryable.map(describeRef).join(', ')}`;
         log.warn({ event: 'finalize-failed', message }, message);
         void this.props.events?.record(sync, { type: 'Warning', reason: 'PruneFailed', lines: [message] });
         return { outcome: { kind: 'failed', reason: 'PruneFailed', message }, requeueAfterMs: 10_000 };
+      }
+      if (forbidden.size > 0) {
+        const left = result.failed.map(describeRef);
+        const message = `left ${left.length} object(s) the Sync's identity may not delete: ${left.join(', ')}`;
+        log.warn({ event: 'finalize-left', objects: left }, message);
+        void this.props.events?.record(sync, { type: 'Warning', reason: 'PruneFailed', lines: [message] });
       }
       log.info({ event: 'finalized', deleted: deleted.length }, `Sync deleted: pruned ${deleted.length} object(s)`);
     }

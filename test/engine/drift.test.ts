@@ -151,11 +151,14 @@ describe('DriftWatcher', () => {
 
   it('lets a no-op apply skip, without a request, what was watched unchanged since it was last applied', async () => {
     const set = manifestSet(yaml, engine.ns.name);
-    await applyAllStaged(engine.client, set, { ownerLabels: OWNER });
+    const first = await applyAllStaged(engine.client, set, { ownerLabels: OWNER });
     const events: DriftEvent[] = [];
     watcher = new DriftWatcher(engine.client, { ownerLabels: OWNER, onDrift: (drifted) => events.push(...drifted) });
+    watcher.record(first.entries, set, 'sync-a');
     await watcher.watch(set);
-    const inSync = (ref: ObjectRef, sha256: string): boolean => watcher!.inSync(ref, sha256);
+    const inSync = (ref: ObjectRef, sha256: string): boolean => watcher!.inSync(ref, sha256, 'sync-a');
+    // Only for whom it was applied: another Sync or identity is read and dry-run as usual.
+    expect(set.entries.map((entry) => watcher!.inSync(entry.ref, entry.sha256, 'sync-b'))).toEqual([false, false, false]);
 
     engine.client.resetStats();
     const noop = await applyAllStaged(engine.client, set, { ownerLabels: OWNER, inSync });
@@ -169,9 +172,10 @@ describe('DriftWatcher', () => {
     const corrected = await applyAllStaged(engine.client, set, { ownerLabels: OWNER, inSync });
     expect(corrected.entries.find((entry) => entry.ref.name === 'settings')?.action).toBe('configured');
     expect(engine.client.stats).toMatchObject({ writes: 1, dryRuns: 1 });
+    watcher.record(corrected.entries, set, 'sync-a');
     // Once the watch has seen Strata's write, it is in sync again.
     const settings = set.entries.find((entry) => entry.ref.name === 'settings')!;
-    await eventually(async () => watcher!.inSync(settings.ref, settings.sha256), { timeoutMs: 5_000, intervalMs: 20, what: 'in sync again' });
+    await eventually(async () => inSync(settings.ref, settings.sha256), { timeoutMs: 5_000, intervalMs: 20, what: 'in sync again' });
 
     // A new desired state is never in sync, whatever the watch saw.
     const changed = manifestSet(yaml.replace('level: info', 'level: warn'), engine.ns.name);
@@ -179,10 +183,11 @@ describe('DriftWatcher', () => {
     const next = await applyAllStaged(engine.client, changed, { ownerLabels: OWNER, inSync });
     expect(next.entries.find((entry) => entry.ref.name === 'settings')?.action).toBe('configured');
     expect(engine.client.stats.writes).toBe(1);
+    watcher.record(next.entries, changed, 'sync-a');
 
     // Deleted: not in sync until Strata has created it again.
     await engine.client.request('DELETE', path('configmaps', 'settings'));
-    await eventually(async () => !watcher!.inSync(settings.ref, settings.sha256) && events.some((event) => event.reason === 'deleted'), { timeoutMs: 5_000, intervalMs: 20 });
+    await eventually(async () => !inSync(settings.ref, settings.sha256) && events.some((event) => event.reason === 'deleted'), { timeoutMs: 5_000, intervalMs: 20 });
     const recreated = await applyAllStaged(engine.client, set, { ownerLabels: OWNER, inSync });
     expect(recreated.entries.find((entry) => entry.ref.name === 'settings')?.action).toBe('created');
   });

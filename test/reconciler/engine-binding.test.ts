@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 const configMap = (name: string, value: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns.name }, data: { value } });
-const call = () => ({ signal: AbortSignal.timeout(30_000), force: false, ownerLabels: OWNER });
+const call = () => ({ signal: AbortSignal.timeout(30_000), force: false, ownerLabels: OWNER, sync: 'ns/sync', fullCheck: false });
 
 describe('engine binding', { timeout: 90_000 }, () => {
   it('a second reconcile with nothing changed sends no request; a changed object is still applied', async () => {
