@@ -291,7 +291,7 @@ export class GitSource {
       executable: this.git,
       env: options.env,
       label: redactUrl(url),
-      wrapError: (error) => new FetchError(url, `git ${args[0]} failed: ${error.tail(3, ' ')}`),
+      wrapError: (error) => new FetchError(url, `git ${args[0]} failed: ${error.summary()}`),
     });
     return git.run(args, options.signal ? { signal: options.signal } : {});
   }

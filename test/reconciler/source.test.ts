@@ -106,6 +106,16 @@ describe('GitSource', () => {
     expect(error).toBeInstanceOf(FetchError);
     expect(String((error as Error).message)).not.toContain('hunter2');
   });
+
+  it("keeps git's first error line (the cause), not only its closing advice", async () => {
+    const missing = path.join(tmpdir(), `strata-missing-${process.pid}-${Date.now()}`);
+    const error = (await source.fetch({ url: `file://${missing}`, ref: { branch: 'main' } }).catch((caught: unknown) => caught)) as Error;
+    expect(error).toBeInstanceOf(FetchError);
+    // git says: fatal: '<path>' does not appear to be a git repository / fatal: Could not read from remote
+    // repository. / (blank) / Please make sure you have the correct access rights / and the repository exists.
+    expect(error.message).toContain(`'${missing}' does not appear to be a git repository`);
+    expect(error.message).toContain('Please make sure you have the correct access rights and the repository exists.');
+  });
 });
 
 describe('readSourceFiles safety', () => {
