@@ -28,6 +28,11 @@ export const commandTable: readonly CommandEntry[] = [
     load: async () => (await import('./bootstrap.ts')).bootstrapCommand,
   },
   {
+    command: 'charts',
+    describe: 'Helm charts pinned in charts/lock.json: pull what the lock names, update within semver ranges',
+    load: async () => (await import('./charts.ts')).chartsCommand,
+  },
+  {
     command: 'check [clusters..]',
     describe: 'Compile to a temporary folder and compare with the committed deploy/ (for CI); --pre checks a cluster before install',
     load: async () => (await import('./check.ts')).checkCommand,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { chartInputFiles } from '../charts/index.ts';
 
 /** sha256 over the given files' paths and contents (a missing file counts as empty), plus `extra` strings. */
 export function fingerprintFiles(files: readonly string[], extra: readonly string[] = []): string {
@@ -14,7 +15,10 @@ export function fingerprintFiles(files: readonly string[], extra: readonly strin
   return hash.digest('hex');
 }
 
-/** Files outside the sources that change what a compile produces: the lock file and the TypeScript config. */
+/**
+ * Files outside the sources that change what a compile produces: the package lock, the
+ * TypeScript config, the chart lock and every file of the charts it vendors.
+ */
 export function environmentFiles(root: string): string[] {
-  return ['package-lock.json', 'package.json', 'tsconfig.json'].map((name) => join(root, name));
+  return [...['package-lock.json', 'package.json', 'tsconfig.json'].map((name) => join(root, name)), ...chartInputFiles(root)];
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { register } from 'node:module';
 import { relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { withChartsRoot } from '../charts/index.ts';
 import { isClusterSource, type ClusterSource } from '../constructs/cluster-source.ts';
 import type { ManifestSetEntryInput } from '../manifest/index.ts';
 import { ClusterLoadError } from './errors.ts';
@@ -142,7 +143,8 @@ function denoEntryUrl(entry: string): string {
 /** Runs a cluster's synthesis, wrapping any failure with the cluster and its entry file. */
 export async function synthesizeCluster(layout: ProjectLayout, source: ClusterSource): Promise<readonly ManifestSetEntryInput[]> {
   try {
-    return await source.synthesize();
+    // Charts (HelmChart) resolve against this project's charts/lock.json.
+    return await withChartsRoot(layout.root, () => source.synthesize());
   } catch (error) {
     const message = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
     throw new ClusterLoadError(source.name, relative(layout.root, clusterEntry(layout, source.name)), message, { cause: error });

@@ -1,0 +1,54 @@
+/**
+ * What Helm means by its annotations, mapped onto Strata's (a rule table, applied to every
+ * rendered object):
+ *
+ * | Helm                                               | Strata                                              |
+ * | -------------------------------------------------- | --------------------------------------------------- |
+ * | `helm.sh/resource-policy: keep`                    | `strata.dev/prune: disabled` (never pruned)         |
+ * | `helm.sh/hook: pre-install` / `pre-upgrade`        | `strata.dev/hook: pre-apply` (applied, waited for, before the rest) |
+ * | `helm.sh/hook: post-install` / `post-upgrade`      | `strata.dev/hook: post-apply` (after the rest is ready) |
+ * | `helm.sh/hook: test` (`test-success`, `test-failure`) | dropped: `helm test` has no place in GitOps       |
+ * | `helm.sh/hook: pre-/post-delete`, `-rollback` only | dropped: a Sync neither uninstalls nor rolls back a release |
+ *
+ * `lookup` renders empty (`helm template` has no cluster), so a chart that reuses a live
+ * Secret through it generates a new one on every render: give such values explicitly.
+ */
+export const HOOK_ANNOTATION = 'strata.dev/hook';
+export const PRUNE_ANNOTATION = 'strata.dev/prune';
+const HELM_HOOK = 'helm.sh/hook';
+const HELM_RESOURCE_POLICY = 'helm.sh/resource-policy';
+
+type Mapping = 'pre-apply' | 'post-apply' | 'drop';
+
+/** Helm hook → what becomes of the object; the first hook of an object that maps wins. */
+const HOOKS: Readonly<Record<string, Mapping>> = {
+  'pre-install': 'pre-apply',
+  'pre-upgrade': 'pre-apply',
+  'post-install': 'post-apply',
+  'post-upgrade': 'post-apply',
+  test: 'drop',
+  'test-success': 'drop',
+  'test-failure': 'drop',
+  'pre-delete': 'drop',
+  'post-delete': 'drop',
+  'pre-rollback': 'drop',
+  'post-rollback': 'drop',
+};
+
+const ORDER: readonly Mapping[] = ['pre-apply', 'post-apply', 'drop'];
+
+/** The object with Strata's annotations added, or undefined when it is dropped. */
+export function mapHelmSemantics<T extends { metadata?: Record<string, unknown> }>(object: T): T | undefined {
+  const annotations = (object.metadata?.['annotations'] ?? {}) as Record<string, unknown>;
+  const added: Record<string, string> = {};
+  const hook = annotations[HELM_HOOK];
+  if (typeof hook === 'string') {
+    const mappings = hook.split(',').map((h) => HOOKS[h.trim()] ?? 'drop');
+    const mapping = ORDER.find((m) => mappings.includes(m))!;
+    if (mapping === 'drop') return undefined;
+    added[HOOK_ANNOTATION] = mapping;
+  }
+  if (annotations[HELM_RESOURCE_POLICY] === 'keep') added[PRUNE_ANNOTATION] = 'disabled';
+  if (Object.keys(added).length === 0) return object;
+  return { ...object, metadata: { ...object.metadata, annotations: { ...annotations, ...added } } };
+}

@@ -1,0 +1,97 @@
+// HelmChart from a chart folder vendored in the project: rendered by the pinned Helm,
+// verified against charts/lock.json, Helm's semantics mapped, renders cached, values typed.
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChartDigestError, HelmChart, helmBinary, pullCharts, readChartLock, renderStats, treeDigest, withChartsRoot } from '../../src/charts/index.ts';
+import { compile } from '../../src/compiler/index.ts';
+import { Testing } from '../../src/constructs/index.ts';
+import type { KubeObject } from '../../src/manifest/index.ts';
+import type { FixtureProject } from '../compiler/_project.ts';
+import { HELLO, chartProject, helloCluster, isolateRenderCache } from './_charts.ts';
+
+let project: FixtureProject;
+
+beforeAll(async () => {
+  isolateRenderCache();
+  helmBinary(); // built once per machine and pin (minutes cold), before the timed tests
+  project = chartProject({ dev: helloCluster('dev', ['hello'], { replicaCount: 2, greeting: 'hi' }) }, { charts: { hello: { chart: 'hello', version: '1.0.0', path: 'charts/hello' } } });
+  cpSync(HELLO, project.path('charts', 'hello'), { recursive: true });
+  const results = await pullCharts({ root: project.root });
+  expect(results.map((r) => r.action)).toEqual(['pinned']);
+}, 600_000);
+
+afterAll(() => project?.remove());
+
+const find = (objects: readonly KubeObject[], kind: string, name: string) => Testing.find(objects, kind, name) as Record<string, any>;
+
+describe('HelmChart (a chart folder vendored in the project)', () => {
+  it('pull pins the folder by its tree digest and generates typed values from values.schema.json', () => {
+    expect(readChartLock(project.path('charts', 'lock.json')).charts.get('hello')?.digest).toBe(treeDigest(project.path('charts', 'hello')));
+    const types = readFileSync(project.path('charts', 'types', 'hello.ts'), 'utf8');
+    expect(types).toContain('export interface HelloValues');
+    expect(types).toMatch(/replicaCount\?: number/);
+    expect(types).toMatch(/greeting\?: 'hello' \| 'hi' \| 'welcome'/);
+  });
+
+  it('compiles the rendered objects like any other: release name and namespace, values, kube version, lookup empty', async () => {
+    const [dev] = await compile({ root: project.root, clusters: ['dev'], typecheck: false, cache: false });
+    const objects = dev!.set.entries.map((e) => e.object);
+    const deployment = find(objects, 'Deployment', 'hello');
+    expect(deployment.metadata.namespace).toBe('apps');
+    expect(deployment.spec.replicas).toBe(2);
+    const config = find(objects, 'ConfigMap', 'hello-config');
+    expect(config.data).toMatchObject({ GREETING: 'hi', KUBE_VERSION: 'v1.30.0', HAS_MONITORING: 'false', LOOKUP: '{}' });
+    // The CRD from crds/ is there (and sorts first on apply), cluster-scoped.
+    expect(find(objects, 'CustomResourceDefinition', 'greetings.hello.strata.dev').metadata.namespace).toBeUndefined();
+    // Construct paths run through the HelmChart.
+    expect(dev!.set.entries.find((e) => e.object.kind === 'Deployment')?.source).toBe('dev/base/hello/Deployment-hello');
+  });
+
+  it("maps Helm's semantics: hooks, resource-policy keep, test hooks dropped", () => {
+    const objects = withChartsRoot(project.root, () => Testing.objects((scope) => new HelmChart(scope, 'web', { chart: 'hello', namespace: 'web' })));
+    expect(find(objects, 'Job', 'web-migrate').metadata.annotations).toMatchObject({ 'strata.dev/hook': 'pre-apply', 'helm.sh/hook': 'pre-install,pre-upgrade' });
+    expect(find(objects, 'PersistentVolumeClaim', 'web-data').metadata.annotations['strata.dev/prune']).toBe('disabled');
+    expect(objects.filter((o) => o.kind === 'Pod')).toEqual([]);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
+      ['ConfigMap/web-config', 'CustomResourceDefinition/greetings.hello.strata.dev', 'Deployment/web', 'Job/web-migrate', 'PersistentVolumeClaim/web-data', 'Service/web'].sort(),
+    );
+  });
+
+  it('passes the kube version and API versions to .Capabilities', () => {
+    const objects = withChartsRoot(project.root, () =>
+      Testing.objects((scope) => new HelmChart(scope, 'caps', { chart: 'hello', kubeVersion: '1.34.2', apiVersions: ['monitoring.coreos.com/v1'] })),
+    );
+    expect(find(objects, 'ConfigMap', 'caps-config').data).toMatchObject({ KUBE_VERSION: 'v1.34.2', HAS_MONITORING: 'true' });
+    expect(find(objects, 'Deployment', 'caps').metadata.namespace).toBe('default');
+  });
+
+  it('renders unchanged chart + values once: the second construct comes from the render cache', () => {
+    const build = (replicaCount: number) =>
+      withChartsRoot(project.root, () => {
+        let chart: HelmChart | undefined;
+        Testing.objects((scope) => (chart = new HelmChart(scope, 'cached', { chart: 'hello', values: { replicaCount } })));
+        return chart!;
+      });
+    const before = renderStats().rendered;
+    expect(build(3).cached).toBe(false);
+    expect(build(3).cached).toBe(true);
+    expect(build(4).cached).toBe(false);
+    expect(renderStats().rendered - before).toBe(2);
+  });
+
+  it('refuses a vendored chart whose bytes differ from the lock, naming the chart', async () => {
+    const file = project.path('charts', 'hello', 'values.yaml');
+    const original = readFileSync(file, 'utf8');
+    writeFileSync(file, original.replace('greeting: hello', 'greeting: welcome'));
+    try {
+      expect(() => withChartsRoot(project.root, () => Testing.objects((scope) => new HelmChart(scope, 'x', { chart: 'hello' })))).toThrow(ChartDigestError);
+      await expect(compile({ root: project.root, clusters: ['dev'], typecheck: false, cache: false })).rejects.toThrow(/chart hello: charts\/hello has digest sha256:[0-9a-f]{64}, the lock pins sha256:/);
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+
+  it('names the lock and the chart when a construct asks for a chart the lock does not have', () => {
+    expect(() => withChartsRoot(project.root, () => Testing.objects((scope) => new HelmChart(scope, 'x', { chart: 'nginx' })))).toThrow(/charts\/lock.json: no chart "nginx" \(locked: hello\)/);
+  });
+});
