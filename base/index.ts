@@ -8,9 +8,10 @@ import { dataPipelines } from '../apps/data-pipelines/index.ts';
 import { frontendApps } from '../apps/frontend-apps/index.ts';
 import { monitoring } from './monitoring/index.ts';
 import { networking } from './networking/index.ts';
+import { scheduling } from './scheduling/index.ts';
 import { security } from './security/index.ts';
 
 export const layers: Readonly<Record<string, readonly ComponentBuilder[]>> = {
-  base: [security, networking, monitoring],
+  base: [security, networking, monitoring, scheduling],
   apps: [...backendServices, ...frontendApps, ...dataPipelines],
 };

@@ -124,7 +124,7 @@ export const commandTable: readonly CommandEntry[] = [
   },
   {
     command: 'validate [clusters..]',
-    describe: 'Validate every compiled object against the Kubernetes 1.30 OpenAPI schemas and the imported CRD schemas (offline)',
+    describe: 'Validate every compiled object against the Kubernetes 1.30 OpenAPI schemas and the imported CRD schemas, and every name it refers to (offline)',
     load: async () => (await import('./validate.ts')).validateCommand,
   },
   {

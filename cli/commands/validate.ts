@@ -1,6 +1,6 @@
 import { join, relative, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { LIBRARY_CRD_DIR, SchemaValidator, compile, describeProblem, projectLayout, type ObjectProblem } from '../../src/compiler/index.ts';
+import { LIBRARY_CRD_DIR, SchemaValidator, checkReferences, compile, describeProblem, projectLayout, type ObjectProblem } from '../../src/compiler/index.ts';
 import { describeRef } from '../../src/manifest/index.ts';
 import { ExitError } from '../errors.ts';
 import { withOutputOption, withProjectOptions } from '../options.ts';
@@ -10,7 +10,7 @@ import { defineCommand } from '../command.ts';
 
 export const validateCommand = defineCommand({
   command: 'validate [clusters..]',
-  describe: 'Validate every compiled object against the Kubernetes 1.30 OpenAPI schemas and the imported CRD schemas (offline)',
+  describe: 'Validate every compiled object against the Kubernetes 1.30 OpenAPI schemas and the imported CRD schemas, and every name it refers to (offline)',
   builder: (yargs: Argv) =>
     withOutputOption(withProjectOptions(yargs))
       .positional('clusters', { type: 'string', array: true, default: [], describe: 'Clusters to validate; all when omitted' })
@@ -42,6 +42,11 @@ export const validateCommand = defineCommand({
       );
       objects = targets.length;
       problems = await validator.validate(targets);
+      // Every name an object uses must resolve within its cluster's output (or what the cluster provides).
+      for (const cluster of compiled) {
+        const prefix = relative(layout.root, join(layout.root, 'deploy', cluster.name));
+        problems.push(...checkReferences(targets.filter((t) => t.file.startsWith(`${prefix}/`)), cluster.provides ?? []));
+      }
     } finally {
       progress.done();
     }

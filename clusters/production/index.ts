@@ -2,6 +2,7 @@
 // profile (full replicas, medium resources, Flagger canaries) and the overlays below.
 import { Cluster, Overlays } from 'strata-gitops';
 import { layers } from '../../base/index.ts';
+import { BUSINESS_CRITICAL } from '../../base/scheduling/index.ts';
 import { production } from './profile.ts';
 
 export default new Cluster({
@@ -20,7 +21,7 @@ export default new Cluster({
     // Checkout is the last pod to be evicted under node pressure.
     Overlays.patch('Deployment', 'checkout-api', (deployment) => {
       const pod = deployment.spec?.template.spec;
-      if (pod) pod.priorityClassName = 'business-critical';
+      if (pod) pod.priorityClassName = BUSINESS_CRITICAL;
     }),
   ],
 });

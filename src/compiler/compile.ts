@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import type { ProvidedObject } from '../constructs/cluster-source.ts';
 import { INDEX_FILE, ManifestSet, refOf, serializeIndex, type ManifestSetEntryInput } from '../manifest/index.ts';
 import { findPlaintextSecrets, plaintextSecretMessage } from '../secrets/plaintext-secrets.ts';
 import { ClusterLoadError, ObjectValidationError, type ObjectProblem } from './errors.ts';
@@ -12,6 +13,8 @@ export interface CompiledCluster {
   readonly set: ManifestSet;
   /** Path relative to `deploy/<cluster>/` → file text, index.json included. */
   readonly files: ReadonlyMap<string, string>;
+  /** Names the cluster provides itself (its source's `provides`). @default none */
+  readonly provides?: readonly ProvidedObject[];
 }
 
 /**
@@ -31,7 +34,7 @@ export async function compileCluster(layout: ProjectLayout, name: string): Promi
     const message = error instanceof Error ? error.message : String(error);
     throw new ClusterLoadError(name, relative(layout.root, clusterEntry(layout, name)), message, { cause: error });
   }
-  return { name, set, files: filesOf(name, set) };
+  return { name, set, files: filesOf(name, set), provides: source.provides ?? [] };
 }
 
 /** What the compiler checks of every object before writing it: names and metadata, and no plaintext Secret. */

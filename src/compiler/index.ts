@@ -9,3 +9,4 @@ export { checkOutput, compareDirectories, type CheckOptions, type CheckResult, t
 export { LIBRARY_CRD_DIR, SchemaValidator, jsonPath, type SchemaTarget, type SchemaValidatorOptions } from './schema.ts';
 export { commitOutput, type ClusterChangeSummary, type CommitOptions, type CommitResult, type CommittedChange } from './commit.ts';
 export { compareEnvironments, type FieldDifference, type ObjectParity, type ObjectSummary, type ParityResult } from './parity.ts';
+export { checkReferences, type ReferenceTarget } from './references.ts';

@@ -5,6 +5,14 @@ import type { ManifestSetEntryInput } from '../manifest/index.ts';
  * between the construct library and the compiler. The compiler knows nothing
  * of constructs beyond this; the construct library knows nothing of files.
  */
+/** An object the cluster has without the compiled output holding it (a cloud's StorageClass, a Secret an operator creates). */
+export interface ProvidedObject {
+  readonly kind: string;
+  readonly name: string;
+  /** For namespaced kinds; omitted: every namespace. */
+  readonly namespace?: string;
+}
+
 export interface ClusterSource {
   /** The cluster's name; also the folder under `deploy/`. */
   readonly name: string;
@@ -14,6 +22,11 @@ export interface ClusterSource {
    * (`source`, e.g. `production/apps/checkout-api/Deployment`), which errors quote.
    */
   synthesize(): readonly ManifestSetEntryInput[] | Promise<readonly ManifestSetEntryInput[]>;
+  /**
+   * Names the cluster provides itself, which `strata validate`'s reference checks accept.
+   * @default none
+   */
+  readonly provides?: readonly ProvidedObject[];
 }
 
 export function isClusterSource(value: unknown): value is ClusterSource {

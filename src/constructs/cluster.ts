@@ -2,7 +2,7 @@ import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { ManifestSetEntryInput } from '../manifest/index.ts';
 import { synthesizeTree } from './_synthesize.ts';
-import type { ClusterSource } from './cluster-source.ts';
+import type { ClusterSource, ProvidedObject } from './cluster-source.ts';
 import type { Environment } from './environment.ts';
 import { ConstructValidationError, type ConstructProblem } from './errors.ts';
 import { applyOverlays, type Overlay } from './overlays/overlay.ts';
@@ -28,6 +28,12 @@ export interface ClusterProps {
    * @default none
    */
   readonly overlays?: readonly Overlay[];
+  /**
+   * Names the cluster has without the compiled output holding them (a cloud's StorageClass,
+   * a Secret an operator creates at run time): `strata validate` accepts references to them.
+   * @default none
+   */
+  readonly provides?: readonly ProvidedObject[];
 }
 
 /**
@@ -37,12 +43,14 @@ export interface ClusterProps {
 export class Cluster implements ClusterSource {
   readonly name: string;
   readonly environment: Environment;
+  readonly provides: readonly ProvidedObject[];
   private readonly props: ClusterProps;
 
   constructor(props: ClusterProps) {
     this.props = props;
     this.environment = props.environment;
     this.name = props.name ?? props.environment.name;
+    this.provides = props.provides ?? [];
   }
 
   /**
