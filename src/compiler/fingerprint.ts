@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chartInputFiles } from '../charts/index.ts';
+import { chartInputFiles } from '../charts/vendored.ts';
 
 /** sha256 over the given files' paths and contents (a missing file counts as empty), plus `extra` strings. */
 export function fingerprintFiles(files: readonly string[], extra: readonly string[] = []): string {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { register } from 'node:module';
 import { relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { withChartsRoot } from '../charts/index.ts';
+import { withChartsRoot } from '../charts/context.ts';
 import { isClusterSource, type ClusterSource } from '../constructs/cluster-source.ts';
 import type { ManifestSetEntryInput } from '../manifest/index.ts';
 import { ClusterLoadError } from './errors.ts';

@@ -61,7 +61,7 @@ describe('strata --help (the real binary; commands load lazily)', () => {
     expect(top.code).toBe(0);
     for (const entry of commandTable) expect(top.stdout, entry.command).toContain(`strata ${entry.command}`);
 
-    const groups = ['secrets', 'images', 'imageupdate'];
+    const groups = ['secrets', 'images', 'imageupdate', 'charts'];
     const limit = pLimit(4);
     const [groupHelps, commandHelps] = await Promise.all([
       Promise.all(groups.map((group) => limit(() => strata([group, '--help'])))),
@@ -101,8 +101,9 @@ describe('strata --help (the real binary; commands load lazily)', () => {
   });
 
   it('a command group without its subcommand exits 2 and says where the list is', async () => {
-    const results = await Promise.all(['images', 'imageupdate', 'secrets'].map((group) => strata([group])));
-    for (const [index, group] of ['images', 'imageupdate', 'secrets'].entries()) {
+    const groups = ['images', 'imageupdate', 'secrets', 'charts'];
+    const results = await Promise.all(groups.map((group) => strata([group])));
+    for (const [index, group] of groups.entries()) {
       expect(results[index]?.code, group).toBe(2);
       expect(results[index]?.stderr, group).toContain(`command; \`strata ${group} --help\` lists them.`);
     }
