@@ -13,7 +13,7 @@ export class ChartLockError extends Error {
   }
 }
 
-/** A vendored chart's bytes are not the ones the lock pins. */
+/** A vendored chart's (or vendored YAML's) bytes are not the ones pinned. */
 export class ChartDigestError extends Error {
   override readonly name = 'ChartDigestError';
   constructor(
@@ -21,8 +21,9 @@ export class ChartDigestError extends Error {
     readonly file: string,
     readonly expected: string,
     readonly actual: string,
+    hint = '(run `strata charts pull` to fetch what the lock names, or `strata charts update` to move the pin)',
   ) {
-    super(`chart ${chart}: ${file} has digest ${actual}, the lock pins ${expected} (run \`strata charts pull\` to fetch what the lock names, or \`strata charts update\` to move the pin)`);
+    super(`chart ${chart}: ${file} has digest ${actual}, the lock pins ${expected} ${hint}`);
   }
 }
 

@@ -1,5 +1,6 @@
-import { ApiObject } from 'cdk8s';
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { addObjects, type PlainObject } from './_children.ts';
 import { CLUSTER_SCOPED, groupKind } from './_scope.ts';
 import { chartsRoot } from './context.ts';
 import { mapHelmSemantics } from './helm-semantics.ts';
@@ -83,27 +84,16 @@ export class HelmChart<V extends object = HelmValues> extends Construct {
       const spec = (object as { spec?: { group?: string; names?: { kind?: string }; scope?: string } }).spec;
       if (object.kind === 'CustomResourceDefinition' && spec?.scope === 'Cluster') clusterScoped.add(`${spec.group}/${spec.names?.kind}`);
     }
-    const ids = new Set<string>();
-    const objects: ApiObject[] = [];
+    const objects: PlainObject[] = [];
     for (const rendered of result.objects) {
       const object = mapHelmSemantics(withNamespace(rendered.object, this.namespace, clusterScoped));
-      if (object === undefined) continue;
-      objects.push(new ApiObject(this, uniqueId(ids, rendered), object as never));
+      if (object !== undefined) objects.push(object);
     }
-    this.apiObjects = objects;
+    this.apiObjects = addObjects(this, objects);
   }
 }
 
 function withNamespace(object: RenderedObject['object'], namespace: string, clusterScoped: ReadonlySet<string>): RenderedObject['object'] {
   if (clusterScoped.has(groupKind(object.apiVersion, object.kind)) || typeof object.metadata?.['namespace'] === 'string') return object;
   return { ...object, metadata: { ...object.metadata, namespace } };
-}
-
-function uniqueId(ids: Set<string>, rendered: RenderedObject): string {
-  const { kind, metadata } = rendered.object;
-  const base = `${kind}-${String(metadata?.['name'] ?? metadata?.['generateName'] ?? 'unnamed')}`;
-  let id = base;
-  for (let n = 2; ids.has(id); n++) id = `${base}-${n}`;
-  ids.add(id);
-  return id;
 }

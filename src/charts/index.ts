@@ -16,3 +16,5 @@ export { listChartVersions, type ChartVersion } from './repository.ts';
 export { rangeOf, updateCharts, type ChartChange, type ChartUpdatePolicy, type UpdateChartsOptions } from './update.ts';
 export { valuesTypeName, valuesTypesPath, writeValuesTypes } from './values-types.ts';
 export { chartInputFiles, vendoredChart, type VendoredChart } from './vendored.ts';
+export { Kustomization, kustomizeBinary, type KustomizationProps } from './kustomization.ts';
+export { Manifests, type ManifestsProps } from './manifests.ts';

@@ -4,7 +4,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChartDigestError, HelmChart, helmBinary, pullCharts, readChartLock, renderStats, treeDigest, withChartsRoot } from '../../src/charts/index.ts';
 import { compile } from '../../src/compiler/index.ts';
-import { Testing } from '../../src/constructs/index.ts';
+import { Testing, type ConstructValidationError } from '../../src/constructs/index.ts';
 import type { KubeObject } from '../../src/manifest/index.ts';
 import type { FixtureProject } from '../compiler/_project.ts';
 import { HELLO, chartProject, helloCluster, isolateRenderCache } from './_charts.ts';
@@ -84,7 +84,12 @@ describe('HelmChart (a chart folder vendored in the project)', () => {
     const original = readFileSync(file, 'utf8');
     writeFileSync(file, original.replace('greeting: hello', 'greeting: welcome'));
     try {
-      expect(() => withChartsRoot(project.root, () => Testing.objects((scope) => new HelmChart(scope, 'x', { chart: 'hello' })))).toThrow(ChartDigestError);
+      try {
+        withChartsRoot(project.root, () => Testing.objects((scope) => new HelmChart(scope, 'x', { chart: 'hello' })));
+        expect.unreachable();
+      } catch (error) {
+        expect((error as ConstructValidationError).problems[0]?.cause).toBeInstanceOf(ChartDigestError);
+      }
       await expect(compile({ root: project.root, clusters: ['dev'], typecheck: false, cache: false })).rejects.toThrow(/chart hello: charts\/hello has digest sha256:[0-9a-f]{64}, the lock pins sha256:/);
     } finally {
       writeFileSync(file, original);
