@@ -2,10 +2,11 @@
 // chart (fixtures/hello) copied or packaged at a version, and a real Helm chart repository
 // (index.yaml + archives over HTTP) on 127.0.0.1.
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runHelm } from '../../src/charts/index.ts';
+import { freePorts, isListening } from '../cluster/ports.ts';
 import { FixtureProject } from '../compiler/_project.ts';
 
 export const HELLO = join(import.meta.dirname, 'fixtures', 'hello');
@@ -39,31 +40,32 @@ export function packageChart(chartDir: string, dest: string): string {
   return m[1]!.trim();
 }
 
-/** A Helm chart repository: a folder of archives and its index.yaml (`helm repo index`), served over HTTP. */
+/**
+ * A Helm chart repository: a folder of archives and its index.yaml (`helm repo index`), served
+ * over HTTP on 127.0.0.1 by a separate Node process (the CLI and Helm are run synchronously
+ * from the test process, whose own event loop could not answer them meanwhile).
+ */
 export class ChartRepository {
   readonly dir = mkdtempSync(join(tmpdir(), 'strata-chart-repo-'));
-  private server?: Server;
+  private child?: ChildProcess;
+  private log = '';
   url = '';
-  /** Requests served, e.g. `GET /index.yaml`. */
-  readonly requests: string[] = [];
+
+  /** Requests served so far, e.g. `GET /index.yaml`. */
+  get requests(): string[] {
+    return this.log.split('\n').filter((line) => line !== '');
+  }
 
   async start(): Promise<void> {
-    const server = createServer((request, response) => {
-      this.requests.push(`${request.method} ${request.url}`);
-      const name = decodeURIComponent((request.url ?? '/').split('?')[0]!.slice(1));
-      if (name.includes('/') || name.startsWith('.')) return void response.writeHead(404).end();
-      try {
-        const body = readFileSync(join(this.dir, name));
-        response.writeHead(200, { 'content-type': name.endsWith('.yaml') ? 'text/yaml' : 'application/gzip' }).end(body);
-      } catch {
-        response.writeHead(404).end();
-      }
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('no address');
-    this.server = server;
-    this.url = `http://127.0.0.1:${address.port}`;
+    const [port] = await freePorts(1);
+    const child = spawn(process.execPath, ['-e', SERVER, this.dir, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (this.log += chunk));
+    this.child = child;
+    this.url = `http://127.0.0.1:${port}`;
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+      if (await isListening(port!)) return;
+    }
+    throw new Error(`chart repository did not start on ${this.url}`);
   }
 
   /** Packages a chart folder into the repository and re-indexes it. */
@@ -75,13 +77,34 @@ export class ChartRepository {
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    if (server === undefined) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    this.server = undefined;
+    const child = this.child;
+    if (child === undefined || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+    this.child = undefined;
   }
 }
+
+/** The repository's server: static files of one folder, one log line per request on stdout. */
+const SERVER = `
+const { createServer } = require('node:http');
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const [dir, port] = process.argv.slice(1);
+createServer((request, response) => {
+  process.stdout.write(request.method + ' ' + request.url + '\\n');
+  const name = decodeURIComponent((request.url || '/').split('?')[0].slice(1));
+  if (name.includes('/') || name.startsWith('.')) return void response.writeHead(404).end();
+  try {
+    const body = readFileSync(join(dir, name));
+    response.writeHead(200, { 'content-type': name.endsWith('.yaml') ? 'text/yaml' : 'application/gzip' }).end(body);
+  } catch {
+    response.writeHead(404).end();
+  }
+}).listen(Number(port), '127.0.0.1');
+`;
 
 /** A project whose cluster `name` is `body` (TypeScript), with `lock` as charts/lock.json. */
 export function chartProject(clusters: Readonly<Record<string, string>>, lock: object): FixtureProject {
@@ -102,7 +125,8 @@ export function helloCluster(name: string, charts: readonly string[], values: ob
     `  name: ${JSON.stringify(name)},`,
     `  environment: Testing.environment({ name: ${JSON.stringify(name)} }),`,
     '  layers: {',
-    `    base: [${charts.map((chart) => `(scope) => new HelmChart(scope, ${JSON.stringify(chart)}, { chart: ${JSON.stringify(chart)}, namespace: 'apps', values: ${JSON.stringify(values)} })`).join(', ')}],`,
+    // Releases after the first leave the chart's CRDs out: one cluster holds each CRD once.
+    `    base: [${charts.map((chart, i) => `(scope) => new HelmChart(scope, ${JSON.stringify(chart)}, { chart: ${JSON.stringify(chart)}, namespace: 'apps', includeCrds: ${i === 0}, values: ${JSON.stringify(values)} })`).join(', ')}],`,
     '  },',
     '});',
     '',

@@ -11,6 +11,7 @@ import { startCluster } from './cluster.ts';
 import './provided.ts';
 import { assertGitTools } from '../git/git-server.ts';
 import { registryV3Binary } from '../registry/tools.ts';
+import { helmBinary } from '../../src/charts/index.ts';
 import { ALL_TOOLS, assertToolsBuilt, buildTools, goVersion, missingTools } from './tools.ts';
 
 const log = (line: string): void => void process.stderr.write(`[test cluster] ${line}\n`);
@@ -38,6 +39,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   assertGitTools();
   // The image tests' registry: built here once rather than by each test file that starts one.
   await registryV3Binary(log);
+  // The pinned Helm the chart tests render with (tools/helm/go.mod), built once per machine.
+  helmBinary(log);
   const cluster = await startCluster({ workloads: true, log: process.env['STRATA_CLUSTER_VERBOSE'] ? log : undefined });
   log(`started at ${cluster.server} (kubeconfig ${cluster.kubeconfigPath})`);
   project.provide('strataCluster', {
