@@ -1,15 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Construct } from 'constructs';
 import { addObjects } from './_children.ts';
-import { chartsRoot } from './context.ts';
-import { treeDigest } from './digest.ts';
-import { ChartDigestError, HelmError, HelmToolError } from './errors.ts';
+import { HelmError, HelmToolError } from './errors.ts';
 import { toolsCache } from './helm-tool.ts';
 import { readObjects } from './manifests.ts';
+import { pinnedPath } from './vendored.ts';
 
 export interface KustomizationProps {
   /** The kustomize folder (holding kustomization.yaml), relative to the project root. */
@@ -29,10 +28,7 @@ export class Kustomization extends Construct {
 
   constructor(scope: Construct, id: string, props: KustomizationProps) {
     super(scope, id);
-    const root = chartsRoot();
-    const dir = isAbsolute(props.path) ? props.path : join(root, props.path);
-    const actual = treeDigest(dir);
-    if (actual !== props.digest) throw new ChartDigestError(this.node.path, relative(root, dir) || props.path, props.digest, actual, '(kustomize folder: check the change, then pin the new digest in the Kustomization props)');
+    const dir = pinnedPath(this.node.path, props.path, props.digest, '(kustomize folder: check the change, then pin the new digest in the Kustomization props)');
     const result = spawnSync(kustomizeBinary(), ['build', dir], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     if (result.status !== 0) throw new HelmError(this.node.path, `kustomize build ${props.path} failed: ${result.stderr.trim()}`);
     this.apiObjects = addObjects(this, readObjects(props.path, result.stdout));

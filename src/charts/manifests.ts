@@ -1,12 +1,13 @@
 import { readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { Construct } from 'constructs';
 import { parseAllDocuments } from 'yaml';
 import { addObjects, type PlainObject } from './_children.ts';
 import { CLUSTER_SCOPED, groupKind } from './_scope.ts';
 import { chartsRoot } from './context.ts';
-import { chartDigest, treeFiles } from './digest.ts';
-import { ChartDigestError, ChartLockError } from './errors.ts';
+import { treeFiles } from './digest.ts';
+import { ChartLockError } from './errors.ts';
+import { pinnedPath } from './vendored.ts';
 
 export interface ManifestsProps {
   /** A YAML file or a folder of them (`.yaml`/`.yml`, sorted by path), relative to the project root. */
@@ -31,9 +32,7 @@ export class Manifests extends Construct {
   constructor(scope: Construct, id: string, props: ManifestsProps) {
     super(scope, id);
     const root = chartsRoot();
-    const path = isAbsolute(props.path) ? props.path : join(root, props.path);
-    const actual = chartDigest(path);
-    if (actual !== props.digest) throw new ChartDigestError(this.node.path, relative(root, path) || props.path, props.digest, actual, '(vendored YAML: check the change, then pin the new digest in the Manifests props)');
+    const path = pinnedPath(this.node.path, props.path, props.digest, '(vendored YAML: check the change, then pin the new digest in the Manifests props)');
     const files = statSync(path).isDirectory() ? treeFiles(path).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(path, f)) : [path];
     this.apiObjects = addObjects(this, files.flatMap((file) => readObjects(relative(root, file), readFileSync(file, 'utf8'), props.namespace)));
   }

@@ -1,6 +1,7 @@
 // A locked chart's vendored copy, checked against the lock before anything renders it.
 import { existsSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
+import { chartsRoot } from './context.ts';
 import { chartDigest, treeFiles } from './digest.ts';
 import { ChartDigestError, ChartLockError } from './errors.ts';
 import { chartLockPath, readChartLock, type ChartLockEntry } from './lock-file.ts';
@@ -57,4 +58,16 @@ export function chartInputFiles(root: string): string[] {
     else files.push(path);
   }
   return files;
+}
+
+/**
+ * The absolute path of vendored YAML or a kustomize folder (relative to the charts root),
+ * after checking it hashes to `digest`; a mismatch names `owner` (a construct path).
+ */
+export function pinnedPath(owner: string, path: string, digest: string, hint: string): string {
+  const root = chartsRoot();
+  const absolute = isAbsolute(path) ? path : join(root, path);
+  const actual = chartDigest(absolute);
+  if (actual !== digest) throw new ChartDigestError(owner, relative(root, absolute) || path, digest, actual, hint);
+  return absolute;
 }
