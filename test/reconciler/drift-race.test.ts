@@ -208,3 +208,29 @@ async function etcdPut(key: string, value: string): Promise<void> {
   });
   if (!response.ok) throw new Error(`etcd put ${key}: HTTP ${response.status}: ${await response.text()}`);
 }
+
+describe('drift while Git is unreachable', { timeout: 120_000 }, () => {
+  it('is corrected from the last fetched revision, says the source failed, and follows Git again within seconds', async () => {
+    const ns = await namespace(env, 'race-gitdown');
+    const { url, secret } = await repo(env, ns, 'down');
+    const sha = await env.git.push('down', { files: { 'app/cm.yaml': stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: ns }, data: { v: 'git' } }) } });
+    await agent(env, ns);
+    await createSync(env, ns, 'down', { url, secretRef: { name: secret }, path: 'app' });
+    await waitForSync(env, ns, 'down', readyAt(sha));
+    await env.git.stop();
+    try {
+      await kube.request('DELETE', configMapPath(ns, 'cm'));
+      await eventually(async () => ((await kube.get({ group: '', version: 'v1', kind: 'ConfigMap', namespace: ns, name: 'cm' })) as { data?: { v?: string } } | undefined)?.data?.v === 'git', {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+        what: 'the deleted ConfigMap created again while Git is down',
+      });
+      const failed = await waitForSync(env, ns, 'down', (sync) => sync.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.reason === 'ArtifactFailed') === true, 10_000);
+      expect(failed.status?.conditions?.find((condition) => condition.type === 'Ready')?.message).toContain(`the last fetched revision main@sha1:${sha} was applied again`);
+    } finally {
+      await env.git.start();
+    }
+    // Retries back off from seconds, not from the 10 m interval.
+    await waitForSync(env, ns, 'down', readyAt(sha), 20_000);
+  });
+});
