@@ -7,6 +7,7 @@
  * | `helm.sh/resource-policy: keep`                    | `strata.dev/prune: disabled` (never pruned)         |
  * | `helm.sh/hook: pre-install` / `pre-upgrade`        | `strata.dev/hook: pre-apply` (applied, waited for, before the rest) |
  * | `helm.sh/hook: post-install` / `post-upgrade`      | `strata.dev/hook: post-apply` (after the rest is ready) |
+ * | `helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded,hook-failed` | `strata.dev/hook-delete-policy: before-creation,succeeded,failed` |
  * | `helm.sh/hook: test` (`test-success`, `test-failure`) | dropped: `helm test` has no place in GitOps       |
  * | `helm.sh/hook: pre-/post-delete`, `-rollback` only | dropped: a Sync neither uninstalls nor rolls back a release |
  *
@@ -17,6 +18,11 @@ export const HOOK_ANNOTATION = 'strata.dev/hook';
 export const PRUNE_ANNOTATION = 'strata.dev/prune';
 const HELM_HOOK = 'helm.sh/hook';
 const HELM_RESOURCE_POLICY = 'helm.sh/resource-policy';
+const HELM_DELETE_POLICY = 'helm.sh/hook-delete-policy';
+export const HOOK_DELETE_POLICY_ANNOTATION = 'strata.dev/hook-delete-policy';
+
+/** Helm hook delete policy → the agent's. */
+const DELETE_POLICIES: Readonly<Record<string, string>> = { 'before-hook-creation': 'before-creation', 'hook-succeeded': 'succeeded', 'hook-failed': 'failed' };
 
 type Mapping = 'pre-apply' | 'post-apply' | 'drop';
 
@@ -47,6 +53,11 @@ export function mapHelmSemantics<T extends { metadata?: Record<string, unknown> 
     const mapping = ORDER.find((m) => mappings.includes(m))!;
     if (mapping === 'drop') return undefined;
     added[HOOK_ANNOTATION] = mapping;
+    const policy = annotations[HELM_DELETE_POLICY];
+    if (typeof policy === 'string') {
+      const mapped = policy.split(',').flatMap((p) => DELETE_POLICIES[p.trim()] ?? []);
+      if (mapped.length > 0) added[HOOK_DELETE_POLICY_ANNOTATION] = mapped.join(',');
+    }
   }
   if (annotations[HELM_RESOURCE_POLICY] === 'keep') added[PRUNE_ANNOTATION] = 'disabled';
   if (Object.keys(added).length === 0) return object;

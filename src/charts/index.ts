@@ -6,7 +6,7 @@ export { chartsRoot, withChartsRoot } from './context.ts';
 export { chartDigest, fileDigest, treeDigest } from './digest.ts';
 export { ChartDigestError, ChartLockError, ChartSourceError, HelmError, HelmToolError } from './errors.ts';
 export { DEFAULT_KUBE_VERSION, HelmChart, type HelmChartProps } from './helm-chart.ts';
-export { HOOK_ANNOTATION, PRUNE_ANNOTATION, mapHelmSemantics } from './helm-semantics.ts';
+export { HOOK_ANNOTATION, HOOK_DELETE_POLICY_ANNOTATION, PRUNE_ANNOTATION, mapHelmSemantics } from './helm-semantics.ts';
 export { helmBinary, helmIdentity, helmPath, pinnedHelmVersion, runHelm, type HelmRun, type RunHelmOptions } from './helm-tool.ts';
 export { CHART_LOCK_FILE, chartLockPath, parseChartLock, readChartLock, serializeChartLock, writeChartLock, type ChartLock, type ChartLockEntry } from './lock-file.ts';
 export { pullCharts, type PullAction, type PullOptions, type PullResult } from './pull.ts';

@@ -49,7 +49,7 @@ describe('HelmChart (a chart folder vendored in the project)', () => {
 
   it("maps Helm's semantics: hooks, resource-policy keep, test hooks dropped", () => {
     const objects = withChartsRoot(project.root, () => Testing.objects((scope) => new HelmChart(scope, 'web', { chart: 'hello', namespace: 'web' })));
-    expect(find(objects, 'Job', 'web-migrate').metadata.annotations).toMatchObject({ 'strata.dev/hook': 'pre-apply', 'helm.sh/hook': 'pre-install,pre-upgrade' });
+    expect(find(objects, 'Job', 'web-migrate').metadata.annotations).toMatchObject({ 'strata.dev/hook': 'pre-apply', 'strata.dev/hook-delete-policy': 'before-creation,succeeded', 'helm.sh/hook': 'pre-install,pre-upgrade' });
     expect(find(objects, 'PersistentVolumeClaim', 'web-data').metadata.annotations['strata.dev/prune']).toBe('disabled');
     expect(objects.filter((o) => o.kind === 'Pod')).toEqual([]);
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
