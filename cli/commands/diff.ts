@@ -1,4 +1,4 @@
-// `strata diff --live <cluster>`: server-side dry-run diff of deploy/<cluster>/ against the cluster,
+// `strata diff <cluster>`: server-side dry-run diff of deploy/<cluster>/ against the cluster,
 // with what would be pruned. Exit 0 no difference, 1 difference, 2 error.
 import path from 'node:path';
 import { parseManifestFiles } from '../../src/manifest/index.ts';
@@ -18,13 +18,13 @@ export const diffCommand = defineCommand({
   builder: (yargs) =>
     yargs
       .positional('cluster', { type: 'string', demandOption: true, describe: 'Cluster name: reads <dir>/<cluster>/' })
-      .option('live', { type: 'boolean', demandOption: true, describe: 'Compare against the live cluster (required)' })
+      .option('live', { type: 'boolean', default: true, describe: 'Compare against the live cluster: the default and only mode (--live is still accepted)' })
       .option('dir', { type: 'string', default: 'deploy', describe: 'Folder of compiled clusters' })
       .option('kubeconfig', { type: 'string', describe: 'Kubeconfig file (default: $KUBECONFIG, ~/.kube/config)' })
       .option('sync', { type: 'string', describe: 'name or namespace/name of the Sync applying it: adds its owner labels and lists what it would prune' })
       .option('namespace', { alias: 'n', type: 'string', default: 'default', describe: 'Namespace of --sync' }),
   handler: async (args) => {
-    if (!args.live) throw new ExitError('only --live is supported: pass --live to compare with the cluster', 2);
+    if (!args.live) throw new ExitError('--no-live: the live cluster is the only thing strata diff compares with', 2);
     const files = await readSourceFiles(path.resolve(args.dir), args.cluster);
     const set = parseManifestFiles(files);
     const kubeConfig = loadKubeConfig(args.kubeconfig);

@@ -1,9 +1,10 @@
 // `strata get syncs|imageupdates`: Syncs with Ready, revision, age and message; ImageUpdates with Ready, reason, last push and run.
-import { stringify } from 'yaml';
 import { ImageUpdateClient, imageUpdateReady } from '../../src/images/index.ts';
 import type { ImageUpdate, Sync } from '../../src/api/index.ts';
 import { SyncClient, findCondition } from '../../src/reconciler/index.ts';
 import { withClusterFlags } from './_cluster-flags.ts';
+import { withOutputOption } from '../options.ts';
+import { printData } from '../output.ts';
 import { defineCommand } from '../command.ts';
 
 const RESOURCES = ['syncs', 'sync', 'imageupdates', 'imageupdate'] as const;
@@ -12,19 +13,19 @@ export const getCommand = defineCommand({
   command: 'get <resource>',
   describe: 'List Syncs (revision, age) or ImageUpdates (reason, last push, last run) with their Ready condition and message',
   builder: (yargs) =>
-    withClusterFlags(yargs, 'Sync or ImageUpdate')
+    withOutputOption(withClusterFlags(yargs, 'Sync or ImageUpdate'))
       .positional('resource', { choices: RESOURCES, describe: 'What to list' })
       .option('all-namespaces', { alias: 'A', type: 'boolean', default: false, describe: 'List the objects of every namespace' })
-      .option('output', { alias: 'o', choices: ['table', 'json', 'yaml'] as const, default: 'table' as const, describe: 'Output format' })
       .example('$0 get syncs -A', 'every Sync: READY, REVISION, AGE, MESSAGE')
       .example('$0 get imageupdates -n strata-system', 'READY, REASON, LAST PUSH (short commit), LAST RUN (age), MESSAGE'),
   handler: async (args) => {
     const namespace = args['all-namespaces'] ? undefined : args.namespace;
     const imageUpdates = args.resource === 'imageupdates' || args.resource === 'imageupdate';
     const items = imageUpdates ? await new ImageUpdateClient(args.kubeconfig).list(namespace) : await new SyncClient(args.kubeconfig).list(namespace);
-    if (args.output === 'json') process.stdout.write(`${JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 2)}\n`);
-    else if (args.output === 'yaml') process.stdout.write(stringify({ apiVersion: 'v1', kind: 'List', items }));
-    else process.stdout.write(imageUpdates ? imageUpdateTable(items as ImageUpdate[], new Date()) : syncTable(items as Sync[], new Date()));
+    // text is the table; json and yaml are a kubectl-style List.
+    printData(args.output, { apiVersion: 'v1', kind: 'List', items }, () =>
+      imageUpdates ? imageUpdateTable(items as ImageUpdate[], new Date()) : syncTable(items as Sync[], new Date()),
+    );
   },
 });
 

@@ -1,22 +1,21 @@
 // Shared flags of the `strata images` subcommands and how they become options.
 import { existsSync } from 'node:fs';
 import type { Argv } from 'yargs';
+import { withOutputOption, type OutputArgs } from '../options.ts';
 import { defaultCredentialsFile, readCredentialsFile, RegistryClient, type ImageScanResult } from '../../src/images/index.ts';
 
-export interface ImagesFlags {
+export interface ImagesFlags extends OutputArgs {
   env?: string[];
   'registry-config'?: string;
-  output: 'text' | 'json';
 }
 
 export function withImagesFlags<T>(yargs: Argv<T>): Argv<T & ImagesFlags> {
-  return yargs
+  return withOutputOption(yargs)
     .option('env', { type: 'string', array: true, describe: 'environment (folder of clusters/); repeat for several. Default: every one with an images.json' })
     .option('registry-config', {
       type: 'string',
       describe: 'docker config.json with registry credentials (auths, credHelpers, credsStore). Default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json (when present)',
-    })
-    .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' }) as Argv<T & ImagesFlags>;
+    }) as Argv<T & ImagesFlags>;
 }
 
 /** The registry client for the flags: credentials from --registry-config (required to exist) or the default file (optional). */

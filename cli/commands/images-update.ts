@@ -2,6 +2,7 @@
 // clusters, and optionally commit (one commit listing each image old → new) and push.
 import { commitMessage, updateImages } from '../../src/images/index.ts';
 import { ExitError } from '../errors.ts';
+import { printData } from '../output.ts';
 import { clientFor, environmentsOf, resultJson, withImagesFlags } from './images-flags.ts';
 import { defineCommand } from '../command.ts';
 
@@ -24,16 +25,11 @@ export const imagesUpdateCommand = defineCommand({
       ...(flags.push ? { push: { remote: flags.remote, ...(flags.branch === undefined ? {} : { branch: flags.branch }) } } : {}),
       ...(flags.compile ? {} : { recompile: false as const }),
     });
-    if (flags.output === 'json') {
-      process.stdout.write(
-        `${JSON.stringify({ changes: result.changes, files: result.files, commit: result.commit ?? null, pushed: result.pushed, results: result.scan.results.map(resultJson) }, null, 2)}\n`,
-      );
-    } else if (result.changes.length === 0) {
-      process.stdout.write('Every image is at its policy\'s pick; nothing to update.\n');
-    } else {
-      process.stdout.write(commitMessage(result.changes));
-      if (result.commit !== undefined) process.stdout.write(`\n${result.pushed ? 'Pushed' : 'Committed'} ${result.commit}\n`);
-    }
+    const data = { changes: result.changes, files: result.files, commit: result.commit ?? null, pushed: result.pushed, results: result.scan.results.map(resultJson) };
+    printData(flags.output, data, () => {
+      if (result.changes.length === 0) return 'Every image is at its policy\'s pick; nothing to update.\n';
+      return commitMessage(result.changes) + (result.commit === undefined ? '' : `\n${result.pushed ? 'Pushed' : 'Committed'} ${result.commit}\n`);
+    });
     for (const error of result.scan.errors) process.stderr.write(`Error: ${error.message}\n`);
     if (result.scan.errors.length > 0) throw new ExitError('', 2);
   },

@@ -10,7 +10,7 @@ export const secretsEncryptCommand = defineCommand({
     withRecipientFlags(yargs)
       .positional('file', { type: 'string', demandOption: true })
       .option('in-place', { alias: 'i', type: 'boolean', describe: 'replace the file with its encrypted form' })
-      .option('output', { alias: 'o', type: 'string', describe: 'write the encrypted file here' })
+      .option('output', { type: 'string', describe: 'write the encrypted file here (sops\'s --output; -o is kept for output formats)' })
       .conflicts('in-place', 'output'),
   handler: async (args) => {
     const text = readText(args.file);

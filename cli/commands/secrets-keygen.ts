@@ -8,7 +8,6 @@ export const secretsKeygenCommand = defineCommand({
   describe: 'Create an age identity; prints where it is stored and its public recipient (never the secret key)',
   builder: (yargs) =>
     yargs.option('out', {
-      alias: 'o',
       type: 'string',
       describe: 'keys file to add the identity to (created 0600). Default: $SOPS_AGE_KEY_FILE, else ~/.config/sops/age/keys.txt (where sops looks)',
     }),

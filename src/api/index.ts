@@ -8,6 +8,7 @@ export {
   SYNC_KIND,
   SYNC_PLURAL,
   SYNC_VERSION,
+  formatDuration,
   parseDuration,
   resolveSpec,
   type Condition,

@@ -189,6 +189,19 @@ export function parseDuration(text: string): number {
   return total;
 }
 
+/**
+ * Writes milliseconds as a Go-style duration a person reads and `parseDuration` reads back:
+ * `250ms`, `1.5s`, `2m58s`, `1h5m`. Under a minute it keeps a tenth of a second, above it whole seconds.
+ */
+export function formatDuration(ms: number): string {
+  if (Math.round(ms) < 1000) return `${Math.round(ms)}ms`;
+  const tenths = Math.round(ms / 100);
+  if (tenths < 600) return `${tenths / 10}s`;
+  const seconds = Math.round(ms / 1000);
+  const [h, m, s] = [Math.floor(seconds / 3600), Math.floor((seconds % 3600) / 60), seconds % 60];
+  return `${h > 0 ? `${h}h` : ''}${m > 0 ? `${m}m` : ''}${s > 0 ? `${s}s` : ''}`;
+}
+
 /** The defaults applied in one place; `resolveSpec` returns a spec with every optional timing filled in. */
 export const SYNC_DEFAULTS = {
   ref: { branch: 'main' } as GitRef,

@@ -24,7 +24,7 @@
  */
 import pLimit from 'p-limit';
 import { APPLY_STAGES, compareApplyOrder, describeRef, kindRank, refOf, stageOf, type ApplyStage, type KubeObject, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
-import { FIELD_MANAGER, forceEnabled, ownedByAnother, ssaPolicyOf, withOwnerLabels } from '../api/index.ts';
+import { FIELD_MANAGER, forceEnabled, formatDuration, ownedByAnother, ssaPolicyOf, withOwnerLabels } from '../api/index.ts';
 import { appliedFields, appliedStateOf, changedPaths, comparable, jsonEqual, type AppliedState } from './_compare.ts';
 import { NoKindMatchError, isImmutableError, type FieldValidation, type KubeClient, type ResourceInfo } from '../kube/index.ts';
 import type { ApplyAction } from './action.ts';
@@ -432,7 +432,7 @@ async function recreateDelete(api: KubeClient, ref: ObjectRef, uid: string | und
   for (;;) {
     const live = await api.get(ref, options.signal);
     if (!live || (uid !== undefined && live.metadata.uid !== uid)) return;
-    if (Date.now() > deadline) throw new Error(`deleted for recreation but still present after ${timeoutMs} ms (finalizers: ${JSON.stringify(live.metadata.finalizers ?? [])})`);
+    if (Date.now() > deadline) throw new Error(`deleted for recreation but still present after ${formatDuration(timeoutMs)} (finalizers: ${JSON.stringify(live.metadata.finalizers ?? [])})`);
     await sleep(100, options.signal);
   }
 }
@@ -461,7 +461,7 @@ async function waitForEstablished(client: KubeClient, objects: readonly KubeObje
     if (pending.length === 0) break;
     if (Date.now() > deadline) {
       throw new ApplyError(
-        pending.map((ref) => new ObjectError(ref, `not Established after ${timeoutMs} ms: ${last.get(describeRef(ref)) ?? ''}`)),
+        pending.map((ref) => new ObjectError(ref, `not Established after ${formatDuration(timeoutMs)}: ${last.get(describeRef(ref)) ?? ''}`)),
         { entries: [] },
       );
     }

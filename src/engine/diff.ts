@@ -1,5 +1,5 @@
 /**
- * Live diff, for `strata diff --live`: what applying a set would change, found the
+ * Live diff, for `strata diff`: what applying a set would change, found the
  * way apply finds it (a server-side dry-run apply compared with the live object),
  * without writing anything. With the last inventory it also lists what prune would
  * delete. Secret values never appear: changed values show as `*** (before)` /

@@ -7,6 +7,7 @@
  */
 import pLimit from 'p-limit';
 import { describeRef, type ObjectRef } from '../manifest/index.ts';
+import { formatDuration } from '../api/index.ts';
 import { ObjectError } from './apply.ts';
 import type { KubeClient } from '../kube/index.ts';
 import { computeHealth, type HealthStatus } from './health.ts';
@@ -99,7 +100,7 @@ export async function waitForHealthy(client: KubeClient, refs: readonly ObjectRe
       const notReady = checked.filter((entry) => entry.status !== 'Current');
       throw new HealthCheckError(
         'Timeout',
-        notReady.map((entry) => new ObjectError(entry.ref, `not ready after ${options.timeoutMs} ms: ${entry.status}: ${entry.message}`)),
+        notReady.map((entry) => new ObjectError(entry.ref, `not ready after ${formatDuration(options.timeoutMs)}: ${entry.status}: ${entry.message}`)),
         report(),
       );
     }

@@ -15,6 +15,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { FIELD_MANAGER } from '../api/index.ts';
 import { apiVersionOf, describeRef, refOf, splitApiVersion, type KubeObject, type ObjectRef } from '../manifest/index.ts';
+import { formatDuration } from '../api/index.ts';
 import { KubeApiError, NoKindMatchError, errorOf } from './errors.ts';
 import { countRequest, headersOf, readAll, retryAfterMs } from './_http.ts';
 
@@ -477,7 +478,7 @@ export class KubeClient {
       });
       if (timeout) {
         request.setTimeout(transport.options.requestTimeoutMs, () => {
-          request.destroy(new KubeApiError(method, path, 0, 'Timeout', `${method} ${path}: no answer after ${transport.options.requestTimeoutMs} ms`));
+          request.destroy(new KubeApiError(method, path, 0, 'Timeout', `${method} ${path}: no answer after ${formatDuration(transport.options.requestTimeoutMs)}`));
         });
       }
       request.on('response', resolve);

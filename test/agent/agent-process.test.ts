@@ -106,7 +106,7 @@ describe('strata agent (the binary)', () => {
     expect((await strata(['resume', 'web', ...kube])).code).toBe(0);
     expect((await env.client.get(ns, 'web')).spec.suspend).toBe(false);
 
-    // diff --live: the same objects → exit 0; a change and a removal → exit 1 with a prune line.
+    // diff (live is the default, --live still accepted): the same objects → exit 0; a change and a removal → exit 1 with a prune line.
     const dir = mkdtempSync(path.join(tmpdir(), 'strata-diff-'));
     mkdirSync(path.join(dir, 'prod'));
     writeFileSync(path.join(dir, 'prod', 'a.yaml'), configMap(ns, 'a'));
@@ -114,10 +114,11 @@ describe('strata agent (the binary)', () => {
     const changedDir = mkdtempSync(path.join(tmpdir(), 'strata-diff-'));
     mkdirSync(path.join(changedDir, 'prod'));
     writeFileSync(path.join(changedDir, 'prod', 'a.yaml'), configMap(ns, 'a', { key: 'changed' }));
-    const [same, changed, broken] = await Promise.all([
-      strata(['diff', 'prod', '--live', '--dir', dir, '--kubeconfig', testCluster().kubeconfigPath, '--sync', `${ns}/web`]),
+    const [same, changed, broken, notLive] = await Promise.all([
+      strata(['diff', 'prod', '--dir', dir, '--kubeconfig', testCluster().kubeconfigPath, '--sync', `${ns}/web`]),
       strata(['diff', 'prod', '--live', '--dir', changedDir, '--kubeconfig', testCluster().kubeconfigPath, '--sync', `${ns}/web`]),
       strata(['diff', 'prod', '--live', '--dir', dir, '--kubeconfig', '/nonexistent']),
+      strata(['diff', 'prod', '--no-live', '--dir', dir, '--kubeconfig', testCluster().kubeconfigPath]),
     ]);
     expect(same.stderr).toContain('0 to create, 0 to update, 0 to prune');
     expect(same.code).toBe(0);
@@ -125,5 +126,7 @@ describe('strata agent (the binary)', () => {
     expect(changed.stdout).toContain(`- ConfigMap/${ns}/b delete`);
     expect(changed.code).toBe(1);
     expect(broken.code).toBe(2);
+    expect(notLive.stderr).toContain('--no-live: the live cluster is the only thing strata diff compares with');
+    expect(notLive.code).toBe(2);
   }, 240_000);
 });

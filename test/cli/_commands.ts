@@ -15,6 +15,8 @@ export interface CommandInfo {
   /** Every option, each as all of its names (`['output', 'o']`); positionals, help and version left out. */
   readonly options: readonly (readonly string[])[];
   readonly flags: Flags;
+  /** The allowed values of each option that has a fixed set (`output: ['text', 'json', 'yaml']`). */
+  readonly choices: Readonly<Record<string, readonly unknown[]>>;
   readonly subcommands: readonly string[];
   readonly epilogue?: string;
 }
@@ -38,7 +40,7 @@ async function inspect(path: readonly string[], module: CommandModule): Promise<
   };
   if (typeof module.builder === 'function') await module.builder(parser);
   else if (module.builder) parser.options(module.builder);
-  const declared = (parser as unknown as { getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]> } }).getOptions();
+  const declared = (parser as unknown as { getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]>; choices: Record<string, unknown[]> } }).getOptions();
   const positionals = new Set([...String(module.command).matchAll(/[<[]([\w-]+)(?:\.\.)?[>\]]/g)].map((match) => match[1] as string));
   const seen = new Set<string>();
   const options: string[][] = [];
@@ -50,7 +52,7 @@ async function inspect(path: readonly string[], module: CommandModule): Promise<
   }
   const all = [...options.flat(), 'help', 'h'];
   const flags: Flags = { long: new Set(all.filter((name) => name.length > 1)), short: new Set(all.filter((name) => name.length === 1)) };
-  const info: CommandInfo = { path, options, flags, subcommands: nested.map((sub) => first(String(sub.command))), ...(epilogue === undefined ? {} : { epilogue }) };
+  const info: CommandInfo = { path, options, flags, choices: { ...declared.choices }, subcommands: nested.map((sub) => first(String(sub.command))), ...(epilogue === undefined ? {} : { epilogue }) };
   return { info, nested };
 }
 

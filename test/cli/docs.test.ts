@@ -110,6 +110,16 @@ describe('README.md and docs/ follow the command modules', () => {
     expect(checked).toBeGreaterThan(50);
   });
 
+  it('-o is the output format (text, json or yaml) wherever a command has it', () => {
+    const withShortO = commands.filter((command) => command.options.some((names) => names.includes('o')));
+    expect(withShortO.length).toBeGreaterThan(5);
+    for (const command of withShortO) {
+      const where = `strata ${command.path.join(' ')}`;
+      expect(command.options.find((names) => names.includes('o')), `${where}: -o is --output`).toContain('output');
+      expect(command.choices.output, `${where} -o`).toEqual(['text', 'json', 'yaml']);
+    }
+  });
+
   it('links in the Markdown, and docs/ and README paths in the code, lead to files and headings that exist', () => {
     const anchors = (file: string): Set<string> => anchorsOf(read(file));
     for (const file of MARKDOWN) {

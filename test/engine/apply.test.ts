@@ -144,6 +144,13 @@ metadata: { name: nothing, namespace: $NS }
     expect(error.errors[0]?.message).toMatch(new RegExp(`^Deployment/${engine.ns.name}/typo: dry-run failed: .*\\.spec\\.replicaz: field not declared in schema`));
   });
 
+  it('names the object once when the cause already names it (a namespaced kind without a namespace)', async () => {
+    const yaml = 'apiVersion: v1\nkind: ServiceAccount\nmetadata: { name: adservice }';
+    const error = (await applyAllStaged(engine.client, manifestSet(yaml, engine.ns.name), { ownerLabels: OWNER }).catch((caught: unknown) => caught)) as ApplyError;
+    expect(error).toBeInstanceOf(ApplyError);
+    expect(error.errors.map((each) => each.message)).toEqual(['ServiceAccount/adservice: ServiceAccount is namespaced but the object has no namespace']);
+  });
+
   describe('immutable fields', () => {
     const immutable = (value: string, annotations = ''): string => `
 apiVersion: v1

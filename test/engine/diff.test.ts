@@ -1,4 +1,4 @@
-// Live diff (`strata diff --live`) against the real kube-apiserver: dry-run only, nothing written.
+// Live diff (`strata diff`) against the real kube-apiserver: dry-run only, nothing written.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { applyAllStaged } from '../../src/engine/apply.ts';

@@ -62,7 +62,7 @@ describe('waitForHealthy', () => {
     const error = (await waitForHealthy(engine.client, [set.entries[0]!.ref], { timeoutMs: 1_000, intervalMs: 200 }).catch((caught: unknown) => caught)) as HealthCheckError;
     expect(error).toBeInstanceOf(HealthCheckError);
     expect(error.reason).toBe('Timeout');
-    expect(error.message).toBe(`PersistentVolumeClaim/${engine.ns.name}/data: not ready after 1000 ms: InProgress: PVC is not Bound. Phase: Pending`);
+    expect(error.message).toBe(`PersistentVolumeClaim/${engine.ns.name}/data: not ready after 1s: InProgress: PVC is not Bound. Phase: Pending`);
     expect(error.report.entries[0]?.status).toBe('InProgress');
   });
 
@@ -78,6 +78,6 @@ describe('waitForHealthy', () => {
   it('reports a missing object as NotFound', async () => {
     const ref = { group: '', version: 'v1', kind: 'ConfigMap', namespace: engine.ns.name, name: 'absent' };
     const error = (await waitForHealthy(engine.client, [ref], { timeoutMs: 300, intervalMs: 100 }).catch((caught: unknown) => caught)) as HealthCheckError;
-    expect(error.message).toBe(`ConfigMap/${engine.ns.name}/absent: not ready after 300 ms: NotFound: not found`);
+    expect(error.message).toBe(`ConfigMap/${engine.ns.name}/absent: not ready after 300ms: NotFound: not found`);
   });
 });
