@@ -72,7 +72,7 @@ describe('strata agent (the binary)', () => {
     console.log(`killed with ${partial}/400 objects applied; converged after restart`);
   }, 180_000);
 
-  it('CLI: get syncs, reconcile --wait, suspend/resume, tree, events, diff --live', async () => {
+  it('CLI: get syncs, reconcile --wait, suspend/resume, tree, events, diff', async () => {
     const ns = await namespace(env, 'agent-cli');
     const { url, secret } = await repo(env, ns, 'cli');
     const sha = await env.git.push('cli', { files: { 'deploy/prod/a.yaml': configMap(ns, 'a'), 'deploy/prod/b.yaml': configMap(ns, 'b') } });
