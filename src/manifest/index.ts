@@ -15,4 +15,4 @@ export {
   type ManifestSetEntryInput,
 } from './manifest-set.ts';
 export { isKubeObject, type KubeObject, type ObjectMeta } from './object.ts';
-export { ManifestParseError, parseManifestFiles, type ManifestFile, type ParseOptions } from './parse.ts';
+export { DEFAULT_PARSE_LIMITS, ManifestLimitError, ManifestParseError, parseManifestFiles, type ManifestFile, type ParseLimit, type ParseOptions } from './parse.ts';

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { setMaxListeners } from 'node:events';
-import { describeRef, parseManifestFiles, refKey, setDigest, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
+import { describeRef, parseManifestFiles, refKey, setDigest, type ManifestSet, type ObjectRef, type ParseOptions } from '../manifest/index.ts';
 import { KubeApiError, type AgentApi, type EventRecorder } from '../kube/index.ts';
 import { sopsDecryptHook } from '../secrets/decrypt-manifests.ts';
 import { refuseEncrypted, type DecryptHook } from './decrypt.ts';
@@ -65,8 +65,8 @@ export interface SyncReconcilerProps {
   /** `namespace/name` of the ServiceAccount to apply as when a Sync names none. @default the agent's own identity */
   readonly defaultServiceAccount?: string;
   readonly readOptions?: ReadOptions;
-  /** Most aliases one YAML file may expand. @default 100 */
-  readonly maxAliasCount?: number;
+  /** What one revision may cost to parse (documents, nodes, aliases). @default DEFAULT_PARSE_LIMITS */
+  readonly parseLimits?: ParseOptions;
   readonly now?: () => Date;
 }
 
@@ -187,7 +187,7 @@ export class SyncReconciler {
       let set: ManifestSet;
       try {
         const files = await readSourceFiles(artifact.dir, spec.path, this.props.readOptions);
-        set = parseManifestFiles(files, { maxAliasCount: this.props.maxAliasCount ?? 100 });
+        set = parseManifestFiles(files, this.props.parseLimits);
         // The digest of what Git holds (ciphertext, no target namespace), so it matches the committed index.json.
         digest = setDigest(set);
         set = await this.decrypt(set, sync, run);
