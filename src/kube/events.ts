@@ -26,9 +26,13 @@ export interface SyncEvent {
   readonly revision?: string;
 }
 
+/** kube-apiserver refuses a note of more than 1024 bytes (Go's len of the UTF-8 string), and the Event with it. */
 const NOTE_LIMIT = 1024;
 
-/** Joins lines into a note of at most 1 KiB, saying how many lines were left out. */
+/**
+ * Joins lines into a note of at most 1024 UTF-8 bytes, saying how many lines were left
+ * out; a first line too long on its own is cut at a character boundary and ends in `…`.
+ */
 export function eventNote(lines: readonly string[]): string {
   let note = '';
   for (let index = 0; index < lines.length; index += 1) {
@@ -36,13 +40,27 @@ export function eventNote(lines: readonly string[]): string {
     const next = note === '' ? line : `${note}\n${line}`;
     const rest = lines.length - index - 1;
     const suffix = rest > 0 ? `\n… and ${rest} more` : '';
-    if (next.length + suffix.length > NOTE_LIMIT) {
-      const more = `… and ${lines.length - index} more`;
-      return note === '' ? line.slice(0, NOTE_LIMIT - more.length - 1) + '\n' + more : `${note}\n${more}`;
+    if (byteLength(next) + byteLength(suffix) > NOTE_LIMIT) {
+      if (note !== '') return `${note}\n… and ${rest + 1} more`;
+      return `${cutToBytes(line, NOTE_LIMIT - byteLength('…') - byteLength(suffix))}…${suffix}`;
     }
     note = next;
   }
   return note;
+}
+
+function byteLength(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/** The longest start of `text` of at most `max` UTF-8 bytes that does not split a character. */
+function cutToBytes(text: string, max: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= max) return text;
+  let end = Math.max(0, max);
+  // A continuation byte (10xxxxxx) at the cut belongs to a character begun before it.
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end -= 1;
+  return bytes.subarray(0, end).toString('utf8');
 }
 
 export class EventRecorder {

@@ -6,6 +6,7 @@
 import { describeRef, ManifestSet, type KubeObject, type ManifestEntry } from '../manifest/index.ts';
 import { parseIdentities, type AgeIdentity } from './age-keys.ts';
 import { decryptObject, isSopsObject } from './document.ts';
+import { plaintextValues, type SecretMask } from './mask.ts';
 import { isSopsEnvelope, openEnvelope } from './sops-envelope.ts';
 
 /** One object that could not be decrypted; the cause says why (no plaintext). */
@@ -27,6 +28,8 @@ export function isEncryptedObject(object: Readonly<Record<string, unknown>>): bo
 export interface DecryptManifestsOptions {
   /** The age identities to try (e.g. from the Sync's decryption Secret). */
   readonly identities: readonly AgeIdentity[];
+  /** Told the plaintext values each decrypted object gained (for a SecretMask). @default none */
+  readonly onPlaintext?: (values: readonly string[]) => void;
 }
 
 /** Returns a new set with every encrypted object decrypted; throws one AggregateError of ObjectDecryptionError naming each failure. */
@@ -37,6 +40,7 @@ export async function decryptManifests(set: ManifestSet, options: DecryptManifes
   for (const entry of set.entries) {
     try {
       const decrypted = await decryptEntry(entry, options.identities);
+      if (decrypted !== entry.object) options.onPlaintext?.(plaintextValues(entry.object, decrypted));
       const object = decrypted !== entry.object ? foldStringData(decrypted) : decrypted;
       out.push({ object, ...(entry.source === undefined ? {} : { source: entry.source }) });
     } catch (error) {
@@ -74,7 +78,8 @@ async function decryptEntry(entry: ManifestEntry, identities: readonly AgeIdenti
       ...(Object.keys(stringData).length > 0 ? { stringData: { ...(rest.stringData as Record<string, string> | undefined), ...stringData } } : {}),
     } as KubeObject;
   }
-  if (isSopsObject(object)) return (await decryptObject(object, identities, entry.file)) as KubeObject;
+  // Errors name the file as it is in the Sync's folder, not its canonical path.
+  if (isSopsObject(object)) return (await decryptObject(object, identities, entry.source ?? entry.file)) as KubeObject;
   return object;
 }
 
@@ -101,6 +106,8 @@ export interface SopsDecryptHookProps<S extends SyncLike = SyncLike> {
   readonly readSecret: (namespace: string, name: string, signal?: AbortSignal) => Promise<{ readonly data?: Record<string, string> } | undefined>;
   /** Called for a set with encrypted objects when the Sync has no `spec.decryption` (it must refuse them). */
   readonly refuse: (set: ManifestSet, sync: S) => Promise<ManifestSet>;
+  /** Remembers each Sync's decrypted values (under `namespace/name`) so that the agent's messages mask them. @default none */
+  readonly mask?: SecretMask;
 }
 
 /** The agent's decrypt hook: `spec.decryption: {provider: sops, secretRef}` → age identities from that Secret's `*.agekey` entries. */
@@ -117,6 +124,7 @@ export function sopsDecryptHook<S extends SyncLike>(props: SopsDecryptHookProps<
     if (!secret) throw new Error(`Secret ${namespace}/${ref} (spec.decryption.secretRef) not found`);
     const identities = await identitiesFromSecret(secret, `Secret ${namespace}/${ref}`);
     if (identities.length === 0) throw new Error(`Secret ${namespace}/${ref} (spec.decryption.secretRef) has no *.agekey entry with an age identity`);
-    return decryptManifests(set, { identities });
+    const owner = `${namespace}/${sync.metadata.name}`;
+    return decryptManifests(set, { identities, ...(props.mask ? { onPlaintext: (values: readonly string[]) => props.mask?.remember(owner, values) } : {}) });
   };
 }

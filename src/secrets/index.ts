@@ -36,3 +36,4 @@ export {
 } from './decrypt-manifests.ts';
 export { assertNoPlaintextSecrets, findPlaintextSecrets, NON_SENSITIVE_ANNOTATION, PlaintextSecretError, plaintextSecretMessage, type EntryLike, type PlaintextSecret } from './plaintext-secrets.ts';
 export { ENVELOPE_VERSION, isSopsEnvelope, type KeyPaths, type SopsEnvelope } from './sops-envelope.ts';
+export { MASK, MIN_MASKED_LENGTH, SecretMask, plaintextValues } from './mask.ts';
