@@ -12,7 +12,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { AgentApi, EventRecorder, LeaderElector, loadKubeConfig } from '../kube/index.ts';
 import { AgentMetrics, AlertSender, GitSource, SyncController, SyncReconciler, createEngine, refuseEncrypted, type AlertTarget, type DecryptHook, type DriftPort, type ReadOptions, type ReconcileEngine } from '../reconciler/index.ts';
-import { sopsDecryptHook } from '../secrets/index.ts';
+import { SecretMask, sopsDecryptHook } from '../secrets/index.ts';
 import { ImageUpdateController, ImageUpdateMetrics, type Recompile } from '../images/index.ts';
 import type { Sync } from '../api/index.ts';
 import { waitForPrerequisites } from './prerequisites.ts';
@@ -89,7 +89,10 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
   const kubeConfig = props.kubeconfig instanceof KubeConfig ? props.kubeconfig : loadKubeConfig(props.kubeconfig);
   const namespace = props.namespace ?? 'strata-system';
   const identity = props.identity ?? process.env.POD_NAME ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
-  const log = (props.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'info', base: { component: 'strata-agent' } })).child({ instance: identity });
+  // Every value a decryption produced is masked in whatever leaves the agent: log lines, status, Events, alerts, /metrics.
+  const mask = new SecretMask();
+  const maskText = (text: string): string => mask.mask(text);
+  const log = maskedLogger(props.logger, maskText).child({ instance: identity });
   const api = new AgentApi(kubeConfig);
   const metrics = new AgentMetrics();
   const source = new GitSource(props.cacheDir === undefined ? {} : { cacheDir: props.cacheDir });
@@ -97,8 +100,8 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
   const engine = props.engine ?? bound?.engine;
   if (!engine) throw new Error('no apply engine');
   const drift = props.drift === null ? undefined : (props.drift ?? bound?.drift);
-  const events = new EventRecorder(api, identity);
-  const alerts = new AlertSender(props.alerts ?? []);
+  const events = new EventRecorder(api, identity, { mask: maskText });
+  const alerts = new AlertSender(props.alerts ?? [], { mask: maskText });
   const reconciler = new SyncReconciler({
     api,
     source,
@@ -111,7 +114,9 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
       sopsDecryptHook<Sync>({
         readSecret: (secretNamespace, name, signal) => api.find<{ data?: Record<string, string> }>(`/api/v1/namespaces/${secretNamespace}/secrets/${name}`, signal),
         refuse: refuseEncrypted,
+        mask,
       }),
+    mask,
     ...(props.defaultServiceAccount ? { defaultServiceAccount: props.defaultServiceAccount } : {}),
     ...(props.readOptions ? { readOptions: props.readOptions } : {}),
   });
@@ -190,7 +195,7 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
   const handle = async (request: http.IncomingMessage, response: http.ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? '/', 'http://agent');
     if (request.method === 'GET' && url.pathname === '/metrics') {
-      const text = await metrics.text();
+      const text = mask.mask(await metrics.text());
       response.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text);
       return;
     }
@@ -283,6 +288,17 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
       return stopping;
     },
   };
+}
+
+/**
+ * The agent's logger with `mask` applied to each serialised line: a new pino logger on the
+ * stream and level of the one given (pino's hooks cannot be added to a logger once made).
+ */
+function maskedLogger(given: Logger | undefined, mask: (text: string) => string): Logger {
+  const hooks = { streamWrite: mask };
+  if (!given) return pino({ level: process.env.LOG_LEVEL ?? 'info', base: { component: 'strata-agent' }, hooks });
+  const stream = (given as unknown as Record<symbol, pino.DestinationStream | undefined>)[pino.symbols.streamSym];
+  return stream ? pino({ level: given.level, base: given.bindings(), hooks }, stream) : given;
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {

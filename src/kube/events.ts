@@ -63,10 +63,16 @@ function cutToBytes(text: string, max: number): string {
   return bytes.subarray(0, end).toString('utf8');
 }
 
+export interface EventRecorderOptions {
+  /** Applied to every line of a note before it is cut (the agent masks decrypted values). @default none */
+  readonly mask?: (text: string) => string;
+}
+
 export class EventRecorder {
   constructor(
     private readonly api: AgentApi,
     private readonly instance: string,
+    private readonly options: EventRecorderOptions = {},
   ) {}
 
   /** Records an event on the object; failures are returned, never thrown (events are best effort). */
@@ -87,7 +93,7 @@ export class EventRecorder {
       action: 'Reconcile',
       reason: event.reason,
       type: event.type,
-      note: eventNote(event.lines),
+      note: eventNote(this.options.mask ? event.lines.map(this.options.mask) : event.lines),
       regarding: {
         apiVersion: sync.apiVersion,
         kind: sync.kind,

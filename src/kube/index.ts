@@ -16,6 +16,6 @@ export {
 } from './client.ts';
 export { AgentApi, loadKubeConfig } from './agent-api.ts';
 export { Informer, objectKey, type InformedObject, type InformerEventType, type InformerProps } from './informer.ts';
-export { EventRecorder, REPORTING_CONTROLLER, eventNote, type EventSubject, type EventType, type SyncEvent } from './events.ts';
+export { EventRecorder, REPORTING_CONTROLLER, eventNote, type EventRecorderOptions, type EventSubject, type EventType, type SyncEvent } from './events.ts';
 export { LeaderElector, type LeaderElectionOptions } from './leader.ts';
 export { WorkQueue, type WorkQueueOptions } from './work-queue.ts';

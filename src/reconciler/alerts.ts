@@ -30,6 +30,8 @@ export interface AlertOptions {
   readonly backoffMs?: number;
   /** Per-request time limit. @default 5000 */
   readonly timeoutMs?: number;
+  /** Applied to the message and reason before sending (the agent masks decrypted values). @default none */
+  readonly mask?: (text: string) => string;
 }
 
 /** The body sent for an event in a target's format. */
@@ -66,6 +68,7 @@ export class AlertSender {
   private readonly attempts: number;
   private readonly backoffMs: number;
   private readonly timeoutMs: number;
+  private readonly mask: ((text: string) => string) | undefined;
 
   constructor(
     readonly targets: readonly AlertTarget[],
@@ -74,6 +77,7 @@ export class AlertSender {
     this.attempts = options.attempts ?? 4;
     this.backoffMs = options.backoffMs ?? 500;
     this.timeoutMs = options.timeoutMs ?? 5000;
+    this.mask = options.mask;
   }
 
   /** Sends to every target in parallel; never throws. */
@@ -82,7 +86,8 @@ export class AlertSender {
   }
 
   private async deliver(target: AlertTarget, event: AlertEvent): Promise<AlertDelivery> {
-    const body = JSON.stringify(alertPayload(event, target.format ?? 'json'));
+    const mask = this.mask;
+    const body = JSON.stringify(alertPayload(mask ? { ...event, message: mask(event.message), reason: mask(event.reason) } : event, target.format ?? 'json'));
     let lastError = '';
     for (let attempt = 1; attempt <= this.attempts; attempt += 1) {
       try {

@@ -9,6 +9,7 @@ import { setMaxListeners } from 'node:events';
 import { describeRef, parseManifestFiles, refKey, setDigest, type ManifestSet, type ObjectRef, type ParseOptions } from '../manifest/index.ts';
 import { KubeApiError, type AgentApi, type EventRecorder } from '../kube/index.ts';
 import { sopsDecryptHook } from '../secrets/decrypt-manifests.ts';
+import type { SecretMask } from '../secrets/mask.ts';
 import { refuseEncrypted, type DecryptHook } from './decrypt.ts';
 import { RECONCILE_REQUESTED_AT, SYNC_API_VERSION, SYNC_PLURAL, ownerLabels, resolveSpec, type ConditionReason, type InventoryEntry, type Sync, type SyncStatus } from '../api/index.ts';
 import type { AgentMetrics } from './metrics.ts';
@@ -67,6 +68,8 @@ export interface SyncReconcilerProps {
   readonly readOptions?: ReadOptions;
   /** What one revision may cost to parse (documents, nodes, aliases). @default DEFAULT_PARSE_LIMITS */
   readonly parseLimits?: ParseOptions;
+  /** Masks decrypted values in the condition messages written. @default none */
+  readonly mask?: SecretMask;
   readonly now?: () => Date;
 }
 
@@ -485,7 +488,10 @@ export class SyncReconciler {
   /** Merge-patches the status subresource; returns the written status. */
   private async writeStatus(sync: Sync, status: SyncStatus, signal?: AbortSignal): Promise<SyncStatus | undefined> {
     try {
-      const updated = await this.props.api.mergePatch<Sync>(`${syncPath(sync.metadata.namespace ?? 'default', sync.metadata.name)}/status`, { status }, signal);
+      // Only condition messages carry text; inventory ids and revisions are kept as they are.
+      const mask = this.props.mask;
+      const masked = mask && status.conditions ? { ...status, conditions: status.conditions.map((condition) => ({ ...condition, message: mask.mask(condition.message) })) } : status;
+      const updated = await this.props.api.mergePatch<Sync>(`${syncPath(sync.metadata.namespace ?? 'default', sync.metadata.name)}/status`, { status: masked }, signal);
       return updated.status;
     } catch (error) {
       if (error instanceof KubeApiError && error.status === 404) return undefined;

@@ -45,12 +45,6 @@ export class SecretMask {
     return pattern ? text.replace(pattern, MASK) : text;
   }
 
-  /** A copy of `value` with every string in it masked (keys are kept). */
-  maskDeep<T>(value: T): T {
-    if (!this.compiled()) return value;
-    return walk(value, (text) => this.mask(text)) as T;
-  }
-
   private compiled(): RegExp | undefined {
     if (this.dirty) {
       const all = new Set<string>();
@@ -77,17 +71,6 @@ function variantsOf(value: string): string[] {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function walk(value: unknown, mask: (text: string) => string): unknown {
-  if (typeof value === 'string') return mask(value);
-  if (Array.isArray(value)) return value.map((item) => walk(item, mask));
-  if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = walk(item, mask);
-    return out;
-  }
-  return value;
 }
 
 const ENCRYPTED_VALUE = /^ENC\[[A-Z0-9_]+,data:/;

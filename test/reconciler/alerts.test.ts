@@ -73,6 +73,19 @@ describe('events and metrics', () => {
     expect(eventNote(['a created', 'b deleted'])).toBe('a created\nb deleted');
   });
 
+  it('event notes are cut by UTF-8 bytes, at a character boundary, to at most 1024', () => {
+    for (const line of ['x'.repeat(5000), 'é'.repeat(3000), '€'.repeat(2000), '😀'.repeat(1000), `a${'€'.repeat(700)}`]) {
+      for (const lines of [[line], [line, 'second'], ['first', line, 'third']]) {
+        const note = eventNote(lines);
+        expect(Buffer.byteLength(note, 'utf8'), note.slice(0, 20)).toBeLessThanOrEqual(1024);
+        expect(note).not.toContain('\ufffd');
+        expect(note.startsWith(lines[0]?.slice(0, 1) ?? '')).toBe(true);
+      }
+    }
+    expect(eventNote(['€'.repeat(2000)])).toBe(`${'€'.repeat(340)}…`);
+    expect(eventNote(['€'.repeat(2000), 'b'])).toBe(`${'€'.repeat(335)}…\n… and 1 more`);
+  });
+
   it('metrics are exposed in the Prometheus text format', async () => {
     const metrics = new AgentMetrics({ defaultMetrics: false });
     metrics.reconcileDuration.observe({ namespace: 'a', name: 'b', result: 'success' }, 0.3);
