@@ -157,6 +157,12 @@ export interface SyncStatus {
   /** The value of the reconcile-requested-at annotation last handled. */
   readonly lastHandledReconcileAt?: string;
   readonly inventory?: { readonly entries: readonly InventoryEntry[] };
+  /**
+   * Objects a reconcile recorded before applying them and that no inventory holds yet: set
+   * before an apply that creates objects, removed (null in a merge patch) once one succeeds.
+   * Prune and the finalizer treat them as part of the inventory.
+   */
+  readonly pendingInventory?: { readonly entries: readonly InventoryEntry[] } | null;
   readonly history?: readonly HistoryEntry[];
 }
 

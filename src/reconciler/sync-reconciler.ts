@@ -211,9 +211,20 @@ export class SyncReconciler {
         );
       }
 
-      // 5. Apply
+      // 5. Apply, after recording what it may create: an apply that fails or is killed part way
+      // leaves its objects in status.pendingInventory, where the next prune and the finalizer find them.
       const impersonate = this.impersonationOf(sync);
       const ownerLabels = ownerLabelsOf(sync);
+      const inventory = this.props.engine.inventoryOf(set);
+      const oldPending = sync.status?.pendingInventory?.entries ?? [];
+      const pending = unionOf(oldPending, withoutEntries(inventory, previous));
+      if (pending.length !== oldPending.length) {
+        try {
+          await this.writeStatus(sync, { pendingInventory: { entries: pending } }, run);
+        } catch (error) {
+          throw new StepError('ReconciliationFailed', `could not record the pending inventory before applying revision ${revision}: ${errorText(error)}`);
+        }
+      }
       let changes: readonly ChangeSetEntry[];
       try {
         // An explicit `strata reconcile` trusts no watch: every object is compared with Git.
@@ -222,17 +233,17 @@ export class SyncReconciler {
       } catch (error) {
         throw new StepError('ReconciliationFailed', `apply of revision ${revision} failed: ${errorText(error)}`);
       }
-      const inventory = this.props.engine.inventoryOf(set);
       for (const change of changes) {
         if (change.action === 'created' || change.action === 'configured') this.props.metrics?.objectsApplied.inc({ namespace, name, action: change.action });
       }
 
-      // 6. Prune (only after a successful apply)
+      // 6. Prune (only after a successful apply): what the last inventory or an unfinished apply held and this revision does not
+      const candidates = unionOf(previous, pending);
       let finalInventory = inventory;
       let pruneError: string | undefined;
       const pruned: ChangeSetEntry[] = [];
       if (spec.prune) {
-        const stale = this.props.engine.staleOf(previous, inventory);
+        const stale = this.props.engine.staleOf(candidates, inventory);
         if (stale.length > 0) {
           const result = await this.props.engine.prune(stale, { ownerLabels, signal: run, impersonate });
           pruned.push(...result.entries.filter((entry) => entry.action === 'deleted'));
@@ -240,14 +251,14 @@ export class SyncReconciler {
           if (result.failed.length > 0 || result.error) {
             const failedKeys = new Set(result.failed.map((ref) => `${ref.namespace}_${ref.name}_${ref.group}_${ref.kind}`));
             // A failed delete keeps the object in the inventory so the next run tries again.
-            finalInventory = [...inventory, ...previous.filter((entry) => failedKeys.has(entry.id))];
+            finalInventory = [...inventory, ...candidates.filter((entry) => failedKeys.has(entry.id))];
             pruneError = result.error ? errorText(result.error) : `could not delete ${result.failed.map(describeRef).join(', ')}`;
           }
         }
       }
       const allChanges = [...changes, ...pruned];
       if (pruneError !== undefined) {
-        await this.writeStatus(sync, { inventory: { entries: finalInventory } }, signal).catch(() => undefined);
+        await this.writeStatus(sync, { inventory: { entries: finalInventory }, pendingInventory: null }, signal).catch(() => undefined);
         return this.finish(sync, { kind: 'failed', reason: 'PruneFailed', message: `prune failed: ${pruneError}`, revision, digest }, {
           started,
           requeueAfterMs: spec.retryIntervalMs,
@@ -261,7 +272,7 @@ export class SyncReconciler {
 
       // 7. Health
       if (spec.wait) {
-        await this.writeStatus(sync, { inventory: { entries: finalInventory } }, signal).catch(() => undefined);
+        await this.writeStatus(sync, { inventory: { entries: finalInventory }, pendingInventory: null }, signal).catch(() => undefined);
         hooks.onHealthWait?.(revision);
         // The wait has its own deadline (what is left of the timeout) so that it reports what is not ready, not an abort.
         const healthAbort = hooks.healthSignal ? AbortSignal.any([signal, hooks.healthSignal]) : signal;
@@ -322,7 +333,8 @@ export class SyncReconciler {
     const namespace = sync.metadata.namespace ?? 'default';
     const finalizers = sync.metadata.finalizers ?? [];
     if (!finalizers.includes(SYNC_FINALIZER)) return { outcome: { kind: 'gone' }, requeueAfterMs: 0 };
-    const inventory = sync.status?.inventory?.entries ?? [];
+    // With what an unfinished apply may have created.
+    const inventory = unionOf(sync.status?.inventory?.entries ?? [], sync.status?.pendingInventory?.entries ?? []);
     if (prune && !sync.spec.suspend && inventory.length > 0) {
       const stale = this.props.engine.staleOf(inventory, []);
       const result = await this.props.engine.prune(stale, { ownerLabels: ownerLabelsOf(sync), signal, impersonate: this.impersonationOf(sync) });
@@ -436,9 +448,13 @@ export class SyncReconciler {
       ...(context.inventory === undefined ? {} : { inventory: context.inventory }),
       ...(context.requestedAt === undefined ? {} : { handledReconcileAt: context.requestedAt }),
     });
-    let written: SyncStatus = update.status;
+    // The pending inventory is the server's (written during this run): left out of the patch, or
+    // removed once an apply succeeded (the inventory then holds it, or prune removed it).
+    const { pendingInventory: _pending, ...rest } = update.status;
+    const toWrite: SyncStatus = context.inventory === undefined ? rest : { ...rest, pendingInventory: null };
+    let written: SyncStatus = toWrite;
     try {
-      written = (await this.writeStatus(sync, update.status)) ?? update.status;
+      written = (await this.writeStatus(sync, toWrite)) ?? toWrite;
     } catch (error) {
       context.log.warn({ event: 'status-write-failed', err: errorText(error) }, 'could not write status');
     }
@@ -498,6 +514,19 @@ export class SyncReconciler {
       throw error;
     }
   }
+}
+
+/** The entries of all lists, each id once, sorted by id. */
+function unionOf(...lists: readonly (readonly InventoryEntry[])[]): InventoryEntry[] {
+  const byId = new Map<string, InventoryEntry>();
+  for (const list of lists) for (const entry of list) if (!byId.has(entry.id)) byId.set(entry.id, entry);
+  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** The entries of `entries` that `other` does not hold. */
+function withoutEntries(entries: readonly InventoryEntry[], other: readonly InventoryEntry[]): InventoryEntry[] {
+  const ids = new Set(other.map((entry) => entry.id));
+  return entries.filter((entry) => !ids.has(entry.id));
 }
 
 function resolveHistoryLimit(sync: Sync): number {
