@@ -18,7 +18,11 @@ export const agentCommand = defineCommand({
       .option('alert-url', { type: 'string', array: true, default: [] as string[], describe: 'Webhook told when a Sync turns not-Ready or recovers (repeatable)' })
       .option('alert-format', { choices: ['json', 'slack'] as const, default: 'json' as const, describe: 'Payload of the alert webhooks' })
       .option('webhook-token-file', { type: 'string', describe: 'File holding the bearer token /hook requires' })
-      .option('default-service-account', { type: 'string', describe: 'namespace/name to apply as when a Sync names no serviceAccountName' })
+      .option('default-service-account', { type: 'string', describe: "namespace/name to apply as when a Sync names no serviceAccountName, or a bare name for that account in the Sync's own namespace" })
+      .option('no-cross-namespace-refs', { type: 'boolean', default: false, describe: 'Refuse Syncs whose dependsOn names another namespace' })
+      .option('local-source-namespace', { type: 'string', array: true, default: [] as string[], describe: "Namespace whose Syncs may use file:// repositories besides the agent's own (repeatable; * for all)" })
+      .option('bind-address', { type: 'string', default: '0.0.0.0', describe: 'Address the HTTP endpoints listen on' })
+      .option('hook-rate', { type: 'number', default: 10, describe: '/hook requests a second before 429 (bursts of twice as many)' })
       .option('cache-dir', { type: 'string', describe: 'Where Git checkouts are cached (default: a temporary folder)' })
       .option('image-updates', { type: 'boolean', default: true, describe: 'Run ImageUpdate objects: scan registries, update image locks, recompile and push (--image-updates=false to turn off)' }),
   handler: async (args) => {
@@ -33,6 +37,10 @@ export const agentCommand = defineCommand({
       alerts: args['alert-url'].map((url) => ({ url, format: args['alert-format'] })),
       ...(token ? { webhookToken: token } : {}),
       ...(args['default-service-account'] ? { defaultServiceAccount: args['default-service-account'] } : {}),
+      noCrossNamespaceRefs: args['no-cross-namespace-refs'],
+      ...(args['local-source-namespace'].length > 0 ? { localSourceNamespaces: args['local-source-namespace'] } : {}),
+      host: args['bind-address'],
+      hookRatePerSecond: args['hook-rate'],
       ...(args['cache-dir'] ? { cacheDir: args['cache-dir'] } : {}),
       imageUpdates: args['image-updates'],
     });

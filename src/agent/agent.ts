@@ -11,7 +11,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { AgentApi, EventRecorder, LeaderElector, loadKubeConfig } from '../kube/index.ts';
-import { AgentMetrics, AlertSender, GitSource, SyncController, SyncReconciler, createEngine, refuseEncrypted, type AlertTarget, type DecryptHook, type DriftPort, type ReadOptions, type ReconcileEngine } from '../reconciler/index.ts';
+import { AgentMetrics, AlertSender, GitSource, SyncController, SyncReconciler, createEngine, refuseEncrypted, type AlertTarget, type TenancyOptions, type DecryptHook, type DriftPort, type ReadOptions, type ReconcileEngine } from '../reconciler/index.ts';
 import { SecretMask, sopsDecryptHook } from '../secrets/index.ts';
 import { ImageUpdateController, ImageUpdateMetrics, type Recompile } from '../images/index.ts';
 import type { Sync } from '../api/index.ts';
@@ -46,8 +46,18 @@ export interface AgentProps {
   readonly alerts?: readonly AlertTarget[];
   /** Required as `Authorization: Bearer <token>` on /hook when set. @default no token */
   readonly webhookToken?: string;
-  /** `namespace/name` of the ServiceAccount Syncs without serviceAccountName apply as. @default the agent's identity */
+  /**
+   * The ServiceAccount Syncs without serviceAccountName apply as: `namespace/name`, or a bare
+   * `name` for that account in each Sync's own namespace (the locked-down install).
+   * @default the agent's identity
+   */
   readonly defaultServiceAccount?: string;
+  /** Refuse a Sync whose dependsOn names another namespace. @default false */
+  readonly noCrossNamespaceRefs?: boolean;
+  /** Namespaces besides the agent's own whose Syncs may read `file://` (or path) repositories; `'*'` for all. @default none */
+  readonly localSourceNamespaces?: readonly string[];
+  /** Most /hook requests a second (the bucket refills at this rate and holds twice as many); more get 429. @default 10 */
+  readonly hookRatePerSecond?: number;
   /** @default SOPS with age keys from `spec.decryption.secretRef`; encrypted objects of Syncs without it are refused */
   readonly decrypt?: DecryptHook;
   readonly readOptions?: ReadOptions;
@@ -100,6 +110,12 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
   const engine = props.engine ?? bound?.engine;
   if (!engine) throw new Error('no apply engine');
   const drift = props.drift === null ? undefined : (props.drift ?? bound?.drift);
+  const tenancy: TenancyOptions = {
+    agentNamespace: namespace,
+    ...(props.defaultServiceAccount ? { defaultServiceAccount: props.defaultServiceAccount } : {}),
+    ...(props.noCrossNamespaceRefs ? { noCrossNamespaceRefs: true } : {}),
+    ...(props.localSourceNamespaces ? { localSourceNamespaces: props.localSourceNamespaces } : {}),
+  };
   const events = new EventRecorder(api, identity, { mask: maskText });
   const alerts = new AlertSender(props.alerts ?? [], { mask: maskText });
   const reconciler = new SyncReconciler({
@@ -117,9 +133,10 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
         mask,
       }),
     mask,
-    ...(props.defaultServiceAccount ? { defaultServiceAccount: props.defaultServiceAccount } : {}),
+    tenancy,
     ...(props.readOptions ? { readOptions: props.readOptions } : {}),
   });
+  const hookBucket = new TokenBucket(props.hookRatePerSecond ?? 10);
 
   let controller: SyncController | undefined;
   let imageUpdates: ImageUpdateController | undefined;
@@ -213,6 +230,10 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
         response.writeHead(405, { Allow: 'POST' }).end();
         return;
       }
+      if (!hookBucket.take()) {
+        response.writeHead(429, { 'Retry-After': '1' }).end('too many requests\n');
+        return;
+      }
       if (props.webhookToken && !tokenMatches(request.headers.authorization, props.webhookToken)) {
         response.writeHead(401).end('unauthorized\n');
         return;
@@ -299,6 +320,23 @@ function maskedLogger(given: Logger | undefined, mask: (text: string) => string)
   if (!given) return pino({ level: process.env.LOG_LEVEL ?? 'info', base: { component: 'strata-agent' }, hooks });
   const stream = (given as unknown as Record<symbol, pino.DestinationStream | undefined>)[pino.symbols.streamSym];
   return stream ? pino({ level: given.level, base: given.bindings(), hooks }, stream) : given;
+}
+
+/** A token bucket: `rate` tokens a second, holding at most twice that. */
+class TokenBucket {
+  private tokens: number;
+  private last = performance.now();
+  constructor(private readonly rate: number) {
+    this.tokens = rate * 2;
+  }
+  take(): boolean {
+    const now = performance.now();
+    this.tokens = Math.min(this.rate * 2, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {

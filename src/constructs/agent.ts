@@ -34,10 +34,22 @@ export interface StrataAgentProps {
   readonly alertFormat?: 'json' | 'slack';
   /** Extra arguments of `strata agent`. @default none */
   readonly extraArgs?: readonly string[];
+  /**
+   * The locked-down install for a shared cluster (Flux's multi-tenancy lockdown): a Sync
+   * without `serviceAccountName` applies as `strata-applier` of its own namespace (which
+   * exists, bound to cluster-admin, only in the agent's namespace), `dependsOn` may not leave
+   * the Sync's namespace, and only the agent's namespace may use `file://` repositories.
+   * @default false
+   */
+  readonly lockedDown?: boolean;
 }
+
 
 export const AGENT_NAME = 'strata-agent';
 export const APPLIER_NAME = 'strata-applier';
+
+/** The `strata agent` flags of the locked-down install (StrataAgentProps.lockedDown), for installers. */
+export const LOCKED_DOWN_AGENT_ARGS: readonly string[] = [`--default-service-account=${APPLIER_NAME}`, '--no-cross-namespace-refs'];
 
 export class StrataAgent extends Construct {
   /** The agent's objects on their own, outside any cluster (what `strata install` applies), in construction order. */
@@ -110,7 +122,11 @@ export class StrataAgent extends Construct {
       'agent',
       `--namespace=${namespace}`,
       // Unless extraArgs name another (a lockdown choice): yargs would make a flag given twice a list.
-      ...((props.extraArgs ?? []).some((arg) => arg.startsWith('--default-service-account')) ? [] : [`--default-service-account=${namespace}/${APPLIER_NAME}`]),
+      ...(props.lockedDown
+        ? LOCKED_DOWN_AGENT_ARGS
+        : (props.extraArgs ?? []).some((arg) => arg.startsWith('--default-service-account'))
+          ? []
+          : [`--default-service-account=${namespace}/${APPLIER_NAME}`]),
       '--cache-dir=/cache',
       ...(props.alertUrls ?? []).map((url) => `--alert-url=${url}`),
       ...(props.alertUrls?.length ? [`--alert-format=${props.alertFormat ?? 'json'}`] : []),

@@ -58,4 +58,4 @@ export type { NamespaceOptions } from './overlays/namespace.ts';
 export type { PatchOptions } from './overlays/patch.ts';
 export type { ReplicaOverride } from './overlays/replicas.ts';
 export { SopsSecret, type SopsSecretProps } from './sops-secret.ts';
-export { StrataAgent, type StrataAgentProps } from './agent.ts';
+export { LOCKED_DOWN_AGENT_ARGS, StrataAgent, type StrataAgentProps } from './agent.ts';

@@ -28,6 +28,7 @@ export {
 } from './source.ts';
 export { EncryptedObjectError, isSopsEncrypted, refuseEncrypted, type DecryptHook } from './decrypt.ts';
 export { CLUSTER_SCOPED_KINDS, withTargetNamespace } from './target-namespace.ts';
+export { TenancyError, applyingIdentity, checkTenancy, isLocalUrl, type TenancyOptions } from './tenancy.ts';
 export {
   appendHistory,
   findCondition,

@@ -17,6 +17,7 @@ import { readSourceFiles, type GitAuth, type GitSource, type ReadOptions } from 
 import { findCondition, nextStatus, progressingConditions, type Outcome } from './status.ts';
 import { withTargetNamespace } from './target-namespace.ts';
 import type { ChangeSetEntry } from '../engine/index.ts';
+import { applyingIdentity, checkTenancy, type TenancyOptions } from './tenancy.ts';
 
 export interface EngineCallOptions {
   readonly signal: AbortSignal;
@@ -63,8 +64,8 @@ export interface SyncReconcilerProps {
   readonly metrics?: AgentMetrics;
   /** @default SOPS decryption for Syncs with spec.decryption (age keys from its Secret), refuseEncrypted otherwise */
   readonly decrypt?: DecryptHook;
-  /** `namespace/name` of the ServiceAccount to apply as when a Sync names none. @default the agent's own identity */
-  readonly defaultServiceAccount?: string;
+  /** Who a Sync applies as, and what it may name and read. @default the agent's identity, no other rule but local sources in the agent's namespace only */
+  readonly tenancy?: TenancyOptions;
   readonly readOptions?: ReadOptions;
   /** What one revision may cost to parse (documents, nodes, aliases). @default DEFAULT_PARSE_LIMITS */
   readonly parseLimits?: ParseOptions;
@@ -169,7 +170,12 @@ export class SyncReconciler {
     let revision: string | undefined;
     let digest: string | undefined;
     try {
-      // 1. Source
+      // 1. Source (after the tenancy rules: who may name what, and read from the agent's disk)
+      try {
+        checkTenancy(sync, this.props.tenancy ?? {});
+      } catch (error) {
+        throw new StepError('ReconciliationFailed', errorText(error), true);
+      }
       const auth = await this.readAuth(sync, run);
       let artifact;
       // Set when the source did not answer and the last fetched revision is applied again.
@@ -373,12 +379,7 @@ export class SyncReconciler {
   }
 
   private impersonationOf(sync: Sync): string | undefined {
-    if (sync.spec.serviceAccountName) return `system:serviceaccount:${sync.metadata.namespace ?? 'default'}:${sync.spec.serviceAccountName}`;
-    if (this.props.defaultServiceAccount) {
-      const [ns, name] = this.props.defaultServiceAccount.split('/');
-      return `system:serviceaccount:${ns}:${name}`;
-    }
-    return undefined;
+    return applyingIdentity(sync, this.props.tenancy ?? {});
   }
 
   private async readAuth(sync: Sync, signal: AbortSignal): Promise<GitAuth | undefined> {
