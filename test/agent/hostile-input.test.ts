@@ -1,15 +1,20 @@
 // Hostile and clumsy tenants against the agent on the real kube-apiserver (issue 19): revisions
 // over the parse bounds, a failed apply that created objects, decrypted values echoed by an API
 // error, a long Warning Event, and the tenancy rules. Each test fails without its fix.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { REPO } from '../compiler/_project.ts';
+import { testCluster } from '../cluster/context.ts';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sopsFixture, type SopsFixture } from '../secrets/_sops.ts';
-import { agent, configMap, createSync, failedWith, findCondition, live, namespace, readyAt, repo, setupEnv, waitFor, waitForSync, type Env } from './_harness.ts';
+import { spawnAgent, type AgentProcess } from './_agent-process.ts';
+import { agent, configMap, createSync, failedWith, findCondition, live, namespace, readyAt, repo, setupEnv, waitFor, waitForSync, type Env } from '../reconciler/_harness.ts';
 
 let env: Env;
 let sops: SopsFixture;
@@ -52,6 +57,42 @@ describe('a revision over the parse bounds', () => {
     expect(message(two)).toContain('two.yaml: document 1 is not a Kubernetes object');
     expect(message(two)).toContain('two.yaml: invalid YAML (document 3)');
   }, 120_000);
+});
+
+describe('the agent bundle under the image heap cap', () => {
+  it('refuses 512 KiB of --- and a 450,000-item flow sequence without running out of memory; a good Sync is Ready', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-hostile-bundle-'));
+    const bundle = join(dir, 'strata-agent.mjs');
+    const script = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['build:agent'] ?? '';
+    execFileSync('sh', ['-c', script.replace('--outfile=dist/strata-agent.mjs', `--outfile=${bundle}`)], { cwd: REPO, env: { ...process.env, PATH: `${join(REPO, 'node_modules', '.bin')}:${process.env.PATH ?? ''}` } });
+    const ns = await namespace(env, 'heap');
+    const names = ['dashes', 'flow', 'good'] as const;
+    const repos = await Promise.all(names.map((name) => repo(env, ns, `heap-${name}`)));
+    await env.git.push('heap-dashes', { files: { 'a.yaml': '---\n'.repeat(131_072) } });
+    await env.git.push('heap-flow', { files: { 'a.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: flow, namespace: ${ns}}\ndata: {x: [${Array.from({ length: 450_000 }, () => '1').join(',')}]}\n` } });
+    const goodSha = await env.git.push('heap-good', { files: { 'a.yaml': configMap(ns, 'good') } });
+    let output = '';
+    const child: ChildProcess = spawn(process.execPath, [bundle, 'agent', '--kubeconfig', testCluster().kubeconfigPath, '--namespace', ns, '--watch-namespace', ns, '--port', '0', '--leader-elect=false', '--image-updates=false'], {
+      cwd: dir,
+      env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=96 --max-semi-space-size=4', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    try {
+      await Promise.all(names.map((name, index) => createSync(env, ns, name, { url: repos[index]?.url ?? '', secretRef: { name: repos[index]?.secret ?? '' } })));
+      const dashes = await waitForSync(env, ns, 'dashes', failedWith('BuildFailed'), 60_000);
+      const flow = await waitForSync(env, ns, 'flow', failedWith('BuildFailed'), 60_000);
+      await waitForSync(env, ns, 'good', readyAt(goodSha), 60_000);
+      expect(message(dashes)).toContain('a.yaml: has more than 1000 documents (limit maxDocumentsPerFile)');
+      expect(message(flow)).toContain('a.yaml: has more than 50000 YAML nodes (limit maxNodesPerDocument)');
+      expect(child.exitCode, output).toBeNull();
+      expect(output).not.toContain('heap out of memory');
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
 
 describe('a long failure', () => {
@@ -104,6 +145,41 @@ describe('objects of a failed apply', () => {
     expect(await live(env, `/apis/rbac.authorization.k8s.io/v1/clusterroles/${role}`)).toBeUndefined();
     expect(await live(env, `/api/v1/namespaces/${ns}/configmaps/kept`)).toBeUndefined();
   }, 120_000);
+});
+
+describe('an agent killed mid-apply', () => {
+  it('leaves nothing behind once the commit is reverted (the real binary, SIGKILL)', async () => {
+    const ns = await namespace(env, 'killed-pending');
+    const { url, secret } = await repo(env, ns, 'killed-pending');
+    const base = await env.git.push('killed-pending', { files: { 'keep.yaml': configMap(ns, 'keep') } });
+    const processes: AgentProcess[] = [];
+    const start = (id: string) => {
+      const child = spawnAgent(['--kubeconfig', testCluster().kubeconfigPath, '--namespace', ns, '--watch-namespace', ns, '--leader-elect=false', '--image-updates=false'], { POD_NAME: id });
+      processes.push(child);
+      return child;
+    };
+    try {
+      start('agent-1');
+      await createSync(env, ns, 'bulk', { url, secretRef: { name: secret } });
+      await waitForSync(env, ns, 'bulk', readyAt(base), 60_000);
+      const files: Record<string, string> = {};
+      for (let index = 0; index < 400; index += 1) files[`cm/${index}.yaml`] = configMap(ns, `cm-${index}`, { i: String(index) });
+      await env.git.push('killed-pending', { files });
+      await env.client.requestReconcile(ns, 'bulk');
+      const count = async () => (await env.client.api.get<{ items: { metadata: { name: string } }[] }>(`/api/v1/namespaces/${ns}/configmaps?labelSelector=strata.dev/name%3Dbulk`)).items.filter((item) => item.metadata.name.startsWith('cm-')).length;
+      await waitFor('the apply started', async () => (await count()) > 0, 60_000);
+      await processes[0]?.kill('SIGKILL');
+      const partial = await count();
+      const reverted = await env.git.push('killed-pending', { files: { 'keep.yaml': configMap(ns, 'keep') }, replaceAll: true });
+      start('agent-2');
+      await env.client.requestReconcile(ns, 'bulk');
+      await waitForSync(env, ns, 'bulk', readyAt(reverted), 90_000);
+      expect(await count()).toBe(0);
+      console.log(`killed with ${partial}/400 ConfigMaps applied; after the revert 0 are left`);
+    } finally {
+      await Promise.all(processes.map((child) => child.kill('SIGKILL')));
+    }
+  }, 240_000);
 });
 
 describe('decrypted values in messages', () => {
