@@ -17,10 +17,9 @@ import { spawnAgent, type AgentProcess } from './_agent-process.ts';
 import { agent, configMap, createSync, failedWith, findCondition, live, namespace, readyAt, repo, setupEnv, waitFor, waitForSync, type Env } from '../reconciler/_harness.ts';
 
 let env: Env;
-let sops: SopsFixture;
+let sops: SopsFixture | undefined;
 beforeAll(async () => {
   env = await setupEnv();
-  sops = await sopsFixture('strata-hostile-');
 });
 afterAll(async () => {
   await env?.dispose();
@@ -184,6 +183,8 @@ describe('an agent killed mid-apply', () => {
 
 describe('decrypted values in messages', () => {
   it('are masked in status, Events, logs, alerts and /metrics when kube-apiserver echoes them', async () => {
+    const fixture = await sopsFixture('strata-hostile-');
+    sops = fixture;
     const ns = await namespace(env, 'mask');
     const { url, secret } = await repo(env, ns, 'mask');
     const plaintext = 'hunter2-plaintext-9f3a<&>';
@@ -195,13 +196,13 @@ describe('decrypted values in messages', () => {
         spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'm', image: 'busybox', command: [command], env: [{ name: 'DB_PASSWORD', value: plaintext }] }] } } },
       });
     const encrypt = (text: string): string => {
-      writeFileSync(join(sops.dir, 'job.yaml'), text);
-      const run = sops.sops(['--encrypt', '--age', sops.recipient, '--encrypted-regex', '^(value)$', 'job.yaml']);
+      writeFileSync(join(fixture.dir, 'job.yaml'), text);
+      const run = fixture.sops(['--encrypt', '--age', fixture.recipient, '--encrypted-regex', '^(value)$', 'job.yaml']);
       expect(run.status, run.stderr).toBe(0);
       expect(run.stdout).not.toContain(plaintext);
       return run.stdout;
     };
-    await env.client.api.request('POST', `/api/v1/namespaces/${ns}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sops-age', namespace: ns }, stringData: { 'key.agekey': readFileSync(sops.keyFile, 'utf8') } });
+    await env.client.api.request('POST', `/api/v1/namespaces/${ns}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sops-age', namespace: ns }, stringData: { 'key.agekey': readFileSync(fixture.keyFile, 'utf8') } });
     const first = await env.git.push('mask', { files: { 'job.yaml': encrypt(job('true')) } });
     const alerts: string[] = [];
     const receiver = http.createServer((request, response) => {
