@@ -36,7 +36,8 @@ describe('strata get imageupdates / strata imageupdate (the binary)', () => {
     await create('paused', { interval: '1h', git: { url, secretRef: { name: secret } }, suspend: true });
     // The agent never runs a suspended object: its status is written here, as a past push would have left it.
     const pushed = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
-    const fiveMinutesAgo = new Date(Date.now() - 5 * 60_000 - 5_000).toISOString();
+    const lastRun = Date.now() - 5 * 60_000 - 5_000;
+    const fiveMinutesAgo = new Date(lastRun).toISOString();
     await env.client.api.mergePatch(`${imageUpdatePath(ns, 'paused')}/status`, {
       status: {
         conditions: [{ type: 'Ready', status: 'True', reason: 'Updated', message: 'pushed 1 image update', lastTransitionTime: fiveMinutesAgo }],
@@ -52,6 +53,7 @@ describe('strata get imageupdates / strata imageupdate (the binary)', () => {
     await Promise.all([reported('fleet'), reported('broken')]);
 
     const kube = ['--kubeconfig', testCluster().kubeconfigPath, '-n', ns];
+    const listedFrom = Date.now();
     const [table, json, yaml, all, reconciled, failed, suspended, missing] = await Promise.all([
       strata(['get', 'imageupdates', ...kube]),
       strata(['get', 'imageupdate', ...kube, '-o', 'json']),
@@ -63,6 +65,9 @@ describe('strata get imageupdates / strata imageupdate (the binary)', () => {
       strata(['imageupdate', 'reconcile', 'paused', ...kube, '--wait']),
       strata(['imageupdate', 'reconcile', 'nope', ...kube]),
     ]);
+    // The paused object's LAST RUN is its age when `get` ran, somewhere in this window (whole minutes).
+    const minutesAt = (time: number) => Math.floor((time - lastRun) / 60_000);
+    const pausedAges = Array.from({ length: minutesAt(Date.now()) - minutesAt(listedFrom) + 1 }, (_, i) => `${minutesAt(listedFrom) + i}m`);
 
     expect(table.code, table.stderr).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
@@ -71,7 +76,7 @@ describe('strata get imageupdates / strata imageupdate (the binary)', () => {
     expect(table.stdout).toMatch(new RegExp(`^${ns}\\s+broken\\s+False\\s+GitFailed\\s+\\d+s\\s+Secret ${ns}/absent: not found$`, 'm'));
     expect(table.stdout).toMatch(new RegExp(`^${ns}\\s+fleet\\s+True\\s+UpToDate\\s+\\d+s\\s+every image is at its policy's pick \\(`, 'm'));
     // MESSAGE is the first line, cut at 80 characters as in `get syncs`; the whole of it is in -o json.
-    expect(table.stdout).toMatch(new RegExp(`^${ns}\\s+paused\\s+True \\(suspended\\)\\s+Updated\\s+a1b2c3d\\s+5m\\s+pushed 1 image update$`, 'm'));
+    expect(table.stdout).toMatch(new RegExp(`^${ns}\\s+paused\\s+True \\(suspended\\)\\s+Updated\\s+a1b2c3d\\s+(?:${pausedAges.join('|')})\\s+pushed 1 image update$`, 'm'));
 
     const listed = JSON.parse(json.stdout) as { kind: string; items: ImageUpdate[] };
     expect(listed.kind).toBe('List');
