@@ -17,4 +17,6 @@ execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {
 for (const asset of ['src/constructs/imports/crds', 'cli/_yargs-cjs.cjs', 'cli/_yargs-cjs.d.cts']) {
   cpSync(join(root, asset), join(root, 'dist', asset), { recursive: true });
 }
+// The UI's page script, bundled (preact + htm) so the package serves it offline without esbuild.
+execFileSync(process.execPath, ['--import', 'tsx', '-e', `import('./src/ui/bundle.ts').then((m) => m.buildClientBundle('dist/src/ui/client.bundle.js'))`], { cwd: root, stdio: 'inherit' });
 log('dist/src and dist/cli written');

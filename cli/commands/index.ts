@@ -123,6 +123,11 @@ export const commandTable: readonly CommandEntry[] = [
     load: async () => (await import('./tree.ts')).treeCommand,
   },
   {
+    command: 'ui',
+    describe: 'Serve the web UI (fleet of Syncs and ImageUpdates, live, reconcile/suspend/resume) on 127.0.0.1 with your kubeconfig credentials',
+    load: async () => (await import('./ui.ts')).uiCommand,
+  },
+  {
     command: 'validate [clusters..]',
     describe: 'Validate every compiled object against the Kubernetes 1.30 OpenAPI schemas and the imported CRD schemas, and every name it refers to (offline)',
     load: async () => (await import('./validate.ts')).validateCommand,

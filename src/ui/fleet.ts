@@ -1,0 +1,54 @@
+// What the fleet page shows of a Sync or an ImageUpdate: a row of plain fields, never the object
+// (a page gets only what it draws, so nothing else the object holds can leave the server).
+import { RECONCILE_REQUESTED_AT, type ImageUpdate, type Sync } from '../api/index.ts';
+import { imageUpdateReady } from '../images/index.ts';
+import { findCondition } from '../reconciler/index.ts';
+
+export interface FleetRow {
+  readonly context: string;
+  readonly kind: 'Sync' | 'ImageUpdate';
+  readonly namespace: string;
+  readonly name: string;
+  /** `True`, `False` or `Unknown`. */
+  readonly ready: string;
+  readonly reason: string;
+  readonly message: string;
+  readonly revision: string;
+  readonly suspended: boolean;
+  readonly created: string;
+  readonly reconcileRequestedAt: string;
+}
+
+export function syncRow(context: string, sync: Sync): FleetRow {
+  const ready = findCondition(sync.status, 'Ready');
+  return {
+    context,
+    kind: 'Sync',
+    namespace: sync.metadata.namespace ?? '',
+    name: sync.metadata.name,
+    ready: ready?.status ?? 'Unknown',
+    reason: ready?.reason ?? '',
+    message: ready?.message ?? '',
+    revision: sync.status?.lastAppliedRevision ?? '',
+    suspended: sync.spec.suspend === true,
+    created: String((sync.metadata as { creationTimestamp?: string }).creationTimestamp ?? ''),
+    reconcileRequestedAt: (sync.metadata as { annotations?: Record<string, string> }).annotations?.[RECONCILE_REQUESTED_AT] ?? '',
+  };
+}
+
+export function imageUpdateRow(context: string, update: ImageUpdate): FleetRow {
+  const ready = imageUpdateReady(update);
+  return {
+    context,
+    kind: 'ImageUpdate',
+    namespace: update.metadata.namespace ?? '',
+    name: update.metadata.name,
+    ready: ready?.status ?? 'Unknown',
+    reason: ready?.reason ?? '',
+    message: ready?.message ?? '',
+    revision: update.status?.lastPushedCommit ?? '',
+    suspended: update.spec.suspend === true,
+    created: String((update.metadata as { creationTimestamp?: string }).creationTimestamp ?? ''),
+    reconcileRequestedAt: (update.metadata as { annotations?: Record<string, string> }).annotations?.[RECONCILE_REQUESTED_AT] ?? '',
+  };
+}
