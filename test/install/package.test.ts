@@ -61,6 +61,7 @@ describe('the npm package', { timeout: 900_000 }, () => {
     expect(listing).toContain('package/dist/src/constructs/index.js');
     expect(listing).toContain('package/dist/src/constructs/index.d.ts');
     expect(listing).toContain('package/dist/src/compiler/index.d.ts');
+    expect(listing).toContain('package/dist/src/ui/client.bundle.js'); // the web UI's page script, served offline
     expect(listing.filter((file) => file.startsWith('package/dist/src/constructs/imports/crds/') && file.endsWith('.yaml')).length).toBeGreaterThan(0);
     expect(listing).toContain('package/cli/bin/strata.js');
     expect(listing.filter((file) => file.startsWith('package/src/') || file.startsWith('package/test/'))).toEqual([]);
