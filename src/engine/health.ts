@@ -215,9 +215,79 @@ function customResourceDefinition(object: KubeObject): Health {
   return inProgress(established ? `not Established: ${said(established, 'pending')}` : 'not Established yet');
 }
 
+/** `status.loadBalancer.ingress[*]` with an ip or hostname, the address a load balancer assigned. */
+function loadBalancerAddresses(object: KubeObject): string[] {
+  return arrayOf(field(object, 'status.loadBalancer.ingress'))
+    .map((entry) => str(entry, 'ip') ?? str(entry, 'hostname'))
+    .filter((address): address is string => address !== undefined && address !== '');
+}
+
 function service(object: KubeObject): Health {
-  if (str(object, 'spec.type') === 'LoadBalancer' && !str(object, 'spec.clusterIP')) return inProgress('ClusterIP not set');
-  return current('Service is ready');
+  if (str(object, 'spec.type') !== 'LoadBalancer') return current('Service is ready');
+  const addresses = loadBalancerAddresses(object);
+  return addresses.length > 0 ? current(`load balancer address: ${addresses.join(', ')}`) : inProgress('waiting for a load balancer address');
+}
+
+function ingress(object: KubeObject): Health {
+  const addresses = loadBalancerAddresses(object);
+  return addresses.length > 0 ? current(`Ingress address: ${addresses.join(', ')}`) : inProgress('waiting for an Ingress address');
+}
+
+/** Flagger's `status.phase`: only a finished analysis (or a first initialisation) counts as Current. */
+const CANARY_CURRENT = new Set(['Succeeded', 'Initialized']);
+
+function canary(object: KubeObject): Health {
+  const phase = str(object, 'status.phase');
+  const promoted = condition(object, 'Promoted');
+  const detail = promoted?.message ? `: ${promoted.message}` : '';
+  if (phase === 'Failed') return failed(`Canary analysis failed${detail}`);
+  if (phase !== undefined && CANARY_CURRENT.has(phase)) return current(`Canary ${phase}${detail}`);
+  return inProgress(`Canary ${phase ?? 'not initialized yet'}${detail}`);
+}
+
+/** cert-manager: `Ready`; a Certificate whose `Issuing` failed is Failed (cert-manager backs off before retrying). */
+function certManager(object: KubeObject): Health {
+  if (object.kind === 'Certificate') {
+    const issuing = condition(object, 'Issuing');
+    if (issuing?.status === 'False' && issuing.reason === 'Failed') return failed(`issuing failed: ${said(issuing, 'Failed')}`);
+  }
+  const ready = condition(object, 'Ready');
+  if (ready?.status === 'True') return current(said(ready, 'Ready'));
+  if (ready === undefined) return inProgress(`${object.kind} has no Ready condition yet`);
+  return inProgress(`${object.kind} not Ready: ${said(ready, 'pending')}`);
+}
+
+/** HPA: unable to scale is Failed; metrics not yet readable (ScalingActive=False) is InProgress. */
+function horizontalPodAutoscaler(object: KubeObject): Health {
+  const able = condition(object, 'AbleToScale');
+  if (able?.status === 'False') return failed(`unable to scale: ${said(able, 'AbleToScale=False')}`);
+  const active = condition(object, 'ScalingActive');
+  if (active?.status === 'False' && active.reason !== 'ScalingDisabled') return inProgress(`scaling not active: ${said(active, 'ScalingActive=False')}`);
+  if (able === undefined) return inProgress('HPA not reconciled yet');
+  return current(`HPA is scaling. Replicas: ${int(object, 'status.currentReplicas', 0)}/${int(object, 'status.desiredReplicas', 0)}`);
+}
+
+function apiService(object: KubeObject): Health {
+  const available = condition(object, 'Available');
+  if (available?.status === 'True') return current('APIService is Available');
+  return inProgress(available ? `APIService not Available: ${said(available, 'unavailable')}` : 'APIService has no Available condition yet');
+}
+
+/**
+ * Strata's own kinds (and any Flux-like kind): Ready is only believed when the
+ * condition's own observedGeneration is the object's generation; Ready=False
+ * with nothing reconciling is Failed (Stalled and Reconciling are the generic rules).
+ */
+function strataReady(object: KubeObject): Health {
+  const ready = condition(object, 'Ready') as (Condition & { observedGeneration?: number }) | undefined;
+  const generation = field(object, 'metadata.generation');
+  if (ready === undefined) return inProgress(`${object.kind} not reconciled yet`);
+  if (typeof generation === 'number' && typeof ready.observedGeneration === 'number' && ready.observedGeneration < generation) {
+    return inProgress(`Ready is for generation ${ready.observedGeneration}, not ${generation}`);
+  }
+  if (ready.status === 'True') return current(said(ready, 'Ready'));
+  if (ready.status === 'False') return failed(`${ready.reason ? `${ready.reason}: ` : ''}${ready.message ?? 'not Ready'}`);
+  return inProgress(ready.message ? `Ready unknown: ${ready.message}` : 'Ready unknown');
 }
 
 function podDisruptionBudget(object: KubeObject): Health {
@@ -254,6 +324,15 @@ export const HEALTH_RULES: ReadonlyMap<string, HealthRule> = new Map<string, Hea
   ['/Namespace', namespace],
   ['policy/PodDisruptionBudget', podDisruptionBudget],
   ['apiextensions.k8s.io/CustomResourceDefinition', customResourceDefinition],
+  ['networking.k8s.io/Ingress', ingress],
+  ['autoscaling/HorizontalPodAutoscaler', horizontalPodAutoscaler],
+  ['apiregistration.k8s.io/APIService', apiService],
+  ['flagger.app/Canary', canary],
+  ['cert-manager.io/Certificate', certManager],
+  ['cert-manager.io/Issuer', certManager],
+  ['cert-manager.io/ClusterIssuer', certManager],
+  ['strata.dev/Sync', strataReady],
+  ['strata.dev/ImageUpdate', strataReady],
 ]);
 
 /** The health of a live object; `undefined` (not found) is NotFound. */

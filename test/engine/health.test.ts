@@ -116,3 +116,71 @@ describe('computeHealth: other kinds', () => {
     expect(computeHealth(crd([{ type: 'NamesAccepted', status: 'False', message: 'plural in use' }])).status).toBe('Failed');
   });
 });
+
+describe('computeHealth: rules for other controllers’ kinds', () => {
+  const canary = (phase: string | undefined, message?: string): KubeObject =>
+    obj('flagger.app/v1beta1', 'Canary', { status: { ...(phase ? { phase } : {}), conditions: message ? [{ type: 'Promoted', status: 'False', message }] : [] } });
+  it('Flagger Canary: Failed fails, Succeeded and Initialized are Current, every other phase is InProgress', () => {
+    expect(computeHealth(canary('Failed', 'Canary analysis failed, Deployment scaled to zero.'))).toEqual({
+      status: 'Failed',
+      message: 'Canary analysis failed: Canary analysis failed, Deployment scaled to zero.',
+    });
+    expect(computeHealth(canary('Succeeded')).status).toBe('Current');
+    expect(computeHealth(canary('Initialized')).status).toBe('Current');
+    for (const phase of ['Initializing', 'Waiting', 'Progressing', 'WaitingPromotion', 'Promoting', 'Finalising', 'Terminating', 'Terminated']) {
+      expect(computeHealth(canary(phase)).status, phase).toBe('InProgress');
+    }
+    expect(computeHealth(canary(undefined))).toEqual({ status: 'InProgress', message: 'Canary not initialized yet' });
+  });
+  it('cert-manager Certificate, Issuer, ClusterIssuer: Ready; a failed issuance is Failed', () => {
+    const cm = (kind: string, conditions: object[]): KubeObject => obj('cert-manager.io/v1', kind, { status: { conditions } });
+    for (const kind of ['Certificate', 'Issuer', 'ClusterIssuer']) {
+      expect(computeHealth(cm(kind, [{ type: 'Ready', status: 'True', message: 'ok' }])).status, kind).toBe('Current');
+      expect(computeHealth(cm(kind, [])).status, kind).toBe('InProgress');
+      expect(computeHealth(cm(kind, [{ type: 'Ready', status: 'False', message: 'pending' }])).status, kind).toBe('InProgress');
+    }
+    expect(computeHealth(cm('Certificate', [{ type: 'Ready', status: 'False' }, { type: 'Issuing', status: 'False', reason: 'Failed', message: 'ACME order failed' }]))).toEqual({
+      status: 'Failed',
+      message: 'issuing failed: ACME order failed',
+    });
+  });
+  it('HorizontalPodAutoscaler: AbleToScale=False fails, ScalingActive=False waits', () => {
+    const hpa = (conditions: object[]): KubeObject => obj('autoscaling/v2', 'HorizontalPodAutoscaler', { status: { currentReplicas: 3, desiredReplicas: 3, conditions } });
+    expect(computeHealth(hpa([{ type: 'AbleToScale', status: 'True' }, { type: 'ScalingActive', status: 'True' }]))).toEqual({ status: 'Current', message: 'HPA is scaling. Replicas: 3/3' });
+    expect(computeHealth(hpa([{ type: 'AbleToScale', status: 'False', message: 'no scale subresource' }])).status).toBe('Failed');
+    expect(computeHealth(hpa([{ type: 'AbleToScale', status: 'True' }, { type: 'ScalingActive', status: 'False', reason: 'FailedGetResourceMetric' }])).status).toBe('InProgress');
+    expect(computeHealth(hpa([{ type: 'AbleToScale', status: 'True' }, { type: 'ScalingActive', status: 'False', reason: 'ScalingDisabled' }])).status).toBe('Current');
+    expect(computeHealth(hpa([])).status).toBe('InProgress');
+  });
+  it('Ingress and LoadBalancer Service: Current once an address is assigned', () => {
+    expect(computeHealth(obj('networking.k8s.io/v1', 'Ingress', { status: { loadBalancer: {} } })).status).toBe('InProgress');
+    expect(computeHealth(obj('networking.k8s.io/v1', 'Ingress', { status: { loadBalancer: { ingress: [{ hostname: 'lb.example.com' }] } } }))).toEqual({
+      status: 'Current',
+      message: 'Ingress address: lb.example.com',
+    });
+    const lb = (status: object): KubeObject => obj('v1', 'Service', { spec: { type: 'LoadBalancer', clusterIP: '10.0.0.1' }, status });
+    expect(computeHealth(lb({ loadBalancer: {} }))).toEqual({ status: 'InProgress', message: 'waiting for a load balancer address' });
+    expect(computeHealth(lb({ loadBalancer: { ingress: [{ ip: '203.0.113.7' }] } })).status).toBe('Current');
+    expect(computeHealth(obj('v1', 'Service', { spec: { type: 'ClusterIP', clusterIP: '10.0.0.2' } })).status).toBe('Current');
+  });
+  it('APIService: Available', () => {
+    const api = (conditions: object[]): KubeObject => obj('apiregistration.k8s.io/v1', 'APIService', { status: { conditions } });
+    expect(computeHealth(api([{ type: 'Available', status: 'True' }])).status).toBe('Current');
+    expect(computeHealth(api([{ type: 'Available', status: 'False', reason: 'MissingEndpoints' }]))).toEqual({ status: 'InProgress', message: 'APIService not Available: MissingEndpoints' });
+  });
+  it('PodDisruptionBudget: currentHealthy against desiredHealthy, after the generation is observed', () => {
+    const pdb = (status: object, generation = 1): KubeObject => obj('policy/v1', 'PodDisruptionBudget', { status }, { generation });
+    expect(computeHealth(pdb({ observedGeneration: 1, currentHealthy: 1, desiredHealthy: 2 })).status).toBe('InProgress');
+    expect(computeHealth(pdb({ observedGeneration: 1, currentHealthy: 2, desiredHealthy: 2 })).status).toBe('Current');
+    expect(computeHealth(pdb({ observedGeneration: 1, currentHealthy: 2, desiredHealthy: 2 }, 2)).status).toBe('InProgress');
+  });
+  it('Sync and ImageUpdate: Ready for the current generation; Ready=False is Failed', () => {
+    for (const kind of ['Sync', 'ImageUpdate']) {
+      const strata = (ready: object, generation = 1): KubeObject => obj('strata.dev/v1alpha1', kind, { status: { conditions: [{ type: 'Ready', ...ready }] } }, { generation });
+      expect(computeHealth(strata({ status: 'True', observedGeneration: 1, message: 'Applied revision: main@abc' })).status, kind).toBe('Current');
+      expect(computeHealth(strata({ status: 'True', observedGeneration: 1 }, 2))).toEqual({ status: 'InProgress', message: 'Ready is for generation 1, not 2' });
+      expect(computeHealth(strata({ status: 'False', observedGeneration: 1, reason: 'BuildFailed', message: 'bad object' }))).toEqual({ status: 'Failed', message: 'BuildFailed: bad object' });
+      expect(computeHealth(strata({ status: 'Unknown', observedGeneration: 1 })).status, kind).toBe('InProgress');
+    }
+  });
+});
