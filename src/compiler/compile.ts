@@ -6,15 +6,27 @@ import { ClusterLoadError, ObjectValidationError, type ObjectProblem } from './e
 import { loadClusterSource, synthesizeCluster } from './load.ts';
 import { validateObjectNames } from './names.ts';
 import { clusterEntry, type ProjectLayout } from './project.ts';
+import { assignUnits } from './units.ts';
+
+/** One unit of a cluster compiled into units: its objects, written to `deploy/<cluster>/<name>/`. */
+export interface CompiledUnit {
+  readonly name: string;
+  /** The units it waits for. */
+  readonly dependsOn: readonly string[];
+  readonly set: ManifestSet;
+}
 
 /** A cluster compiled in memory: its manifest set and every file of `deploy/<cluster>/`. */
 export interface CompiledCluster {
   readonly name: string;
+  /** Every object of the cluster, of all its units. */
   readonly set: ManifestSet;
-  /** Path relative to `deploy/<cluster>/` → file text, index.json included. */
+  /** Path relative to `deploy/<cluster>/` → file text, index.json included (`<unit>/…` per unit when the cluster has units). */
   readonly files: ReadonlyMap<string, string>;
   /** Names the cluster provides itself (its source's `provides`). @default none */
   readonly provides?: readonly ProvidedObject[];
+  /** The units, root first, then in dependency order. @default none: one folder */
+  readonly units?: readonly CompiledUnit[];
 }
 
 /**
@@ -27,14 +39,24 @@ export async function compileCluster(layout: ProjectLayout, name: string): Promi
   const inputs = await synthesizeCluster(layout, source);
   const problems = objectProblems(inputs);
   if (problems.length > 0) throw new ObjectValidationError(name, problems);
-  let set: ManifestSet;
-  try {
-    set = ManifestSet.of(inputs);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ClusterLoadError(name, relative(layout.root, clusterEntry(layout, name)), message, { cause: error });
+  const setOf = (entries: readonly ManifestSetEntryInput[]): ManifestSet => {
+    try {
+      return ManifestSet.of(entries);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new ClusterLoadError(name, relative(layout.root, clusterEntry(layout, name)), message, { cause: error });
+    }
+  };
+  const declared = source.units ?? [];
+  if (declared.length === 0) {
+    const set = setOf(inputs);
+    return { name, set, files: filesOf(name, set), provides: source.provides ?? [] };
   }
-  return { name, set, files: filesOf(name, set), provides: source.provides ?? [] };
+  const units = assignUnits(name, inputs, declared).map((unit): CompiledUnit => ({ name: unit.name, dependsOn: unit.dependsOn, set: setOf(unit.inputs) }));
+  const set = setOf(units.flatMap((unit) => unit.set.entries.map(({ object, source: from }) => ({ object, ...(from === undefined ? {} : { source: from }) }))));
+  const files = new Map<string, string>();
+  for (const unit of units) for (const [file, text] of filesOf(name, unit.set, unit.name)) files.set(`${unit.name}/${file}`, text);
+  return { name, set, files, provides: source.provides ?? [], units };
 }
 
 /** What the compiler checks of every object before writing it: names and metadata, and no plaintext Secret. */
@@ -50,10 +72,10 @@ export function objectProblems(inputs: Iterable<ManifestSetEntryInput>): ObjectP
   return problems;
 }
 
-/** The files of a compiled set: one YAML file per object and index.json. */
-export function filesOf(cluster: string, set: ManifestSet): Map<string, string> {
+/** The files of a compiled set (of a cluster, or of one of its units): one YAML file per object and index.json. */
+export function filesOf(cluster: string, set: ManifestSet, unit?: string): Map<string, string> {
   const files = new Map<string, string>();
   for (const entry of set.entries) files.set(entry.file, entry.text);
-  files.set(INDEX_FILE, serializeIndex(set.index(cluster)));
+  files.set(INDEX_FILE, serializeIndex(set.index(cluster, unit)));
   return files;
 }

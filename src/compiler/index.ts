@@ -1,4 +1,6 @@
-export { compileCluster, filesOf, type CompiledCluster } from './compile.ts';
+export { compileCluster, filesOf, type CompiledCluster, type CompiledUnit } from './compile.ts';
+export { loadClusterSource } from './load.ts';
+export { ROOT_UNIT, UNIT_LABEL, UnitError, assignUnits, unitSyncName, type UnitInputs } from './units.ts';
 export { ClusterLoadError, CompileError, ObjectValidationError, TypeScriptError, describeProblem, type ObjectProblem, type TypeScriptDiagnostic } from './errors.ts';
 export { KIND_NAME_RULES, NAME_RULES, checkLabelValue, checkQualifiedName, validateObjectNames, type NameRule } from './names.ts';
 export { clusterEntry, discoverClusters, projectLayout, type ProjectLayout } from './project.ts';

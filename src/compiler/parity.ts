@@ -1,4 +1,4 @@
-import { describeRef, type ManifestEntry } from '../manifest/index.ts';
+import { describeRef, refKey, type ManifestEntry } from '../manifest/index.ts';
 import type { CompiledCluster } from './compile.ts';
 
 /** One field that differs between the two environments, after the expected overlay differences are factored out. */
@@ -14,6 +14,7 @@ export interface ObjectSummary {
   /** The construct path without the cluster's root segment, e.g. `apps/checkout-api/Deployment`. */
   readonly id: string;
   readonly object: string;
+  /** The file under `deploy/<cluster>/` (`<unit>/…` when the cluster has units). */
   readonly file: string;
 }
 
@@ -54,6 +55,8 @@ function idOf(entry: ManifestEntry, cluster: string): string {
  * prefix/suffix, hashed ConfigMap names and the references to them) drop out.
  */
 export function compareEnvironments(a: CompiledCluster, b: CompiledCluster): ParityResult {
+  const unitA = unitsOf(a);
+  const unitB = unitsOf(b);
   const byIdA = new Map(a.set.entries.map((entry) => [idOf(entry, a.name), entry]));
   const byIdB = new Map(b.set.entries.map((entry) => [idOf(entry, b.name), entry]));
   const pairs: [string, ManifestEntry, ManifestEntry][] = [];
@@ -67,6 +70,9 @@ export function compareEnvironments(a: CompiledCluster, b: CompiledCluster): Par
   // The cluster's own name (e.g. an environment label) is an expected difference too.
   tokensA.set(a.name, '<cluster>');
   tokensB.set(b.name, '<cluster>');
+  // Kept apart: a renamed object may carry the cluster's name (the root Sync does).
+  folderTokens.set(tokensA, a.name);
+  folderTokens.set(tokensB, b.name);
   let renamed = 0;
   pairs.forEach(([, entryA, entryB], index) => {
     if (entryA.ref.name !== entryB.ref.name) {
@@ -86,18 +92,37 @@ export function compareEnvironments(a: CompiledCluster, b: CompiledCluster): Par
   let identical = 0;
   for (const [id, entryA, entryB] of pairs) {
     const differences: FieldDifference[] = [];
+    // The same object applied in another unit (or one environment without units) is applied at another time.
+    const [inA, inB] = [unitA.get(refKey(entryA.ref)), unitB.get(refKey(entryB.ref))];
+    if (inA !== inB) differences.push({ path: '(unit)', ...(inA === undefined ? {} : { a: inA }), ...(inB === undefined ? {} : { b: inB }) });
     diffValues(entryA.object, entryB.object, tokensA, tokensB, '', differences);
     if (differences.length === 0) identical += 1;
     else changed.push({ id, a: describeRef(entryA.ref), b: describeRef(entryB.ref), differences });
   }
-  const summary = (entry: ManifestEntry, cluster: string): ObjectSummary => ({ id: idOf(entry, cluster), object: describeRef(entry.ref), file: entry.file });
-  const onlyInA = a.set.entries.filter((entry) => !byIdB.has(idOf(entry, a.name))).map((entry) => summary(entry, a.name));
-  const onlyInB = b.set.entries.filter((entry) => !byIdA.has(idOf(entry, b.name))).map((entry) => summary(entry, b.name));
+  const summary = (entry: ManifestEntry, cluster: string, units: ReadonlyMap<string, string>): ObjectSummary => {
+    const unit = units.get(refKey(entry.ref));
+    return { id: idOf(entry, cluster), object: describeRef(entry.ref), file: unit === undefined ? entry.file : `${unit}/${entry.file}` };
+  };
+  const onlyInA = a.set.entries.filter((entry) => !byIdB.has(idOf(entry, a.name))).map((entry) => summary(entry, a.name, unitA));
+  const onlyInB = b.set.entries.filter((entry) => !byIdA.has(idOf(entry, b.name))).map((entry) => summary(entry, b.name, unitB));
   return { a: a.name, b: b.name, namespaces, renamed, identical, changed, onlyInA, onlyInB, same: changed.length === 0 && onlyInA.length === 0 && onlyInB.length === 0 };
 }
 
+/** The cluster name of each side's token map, replaced in `/`-separated paths. */
+const folderTokens = new WeakMap<ReadonlyMap<string, string>, string>();
+
+/** refKey → unit, for a cluster compiled into units. */
+function unitsOf(cluster: CompiledCluster): Map<string, string> {
+  return new Map((cluster.units ?? []).flatMap((unit) => unit.set.entries.map((entry): [string, string] => [refKey(entry.ref), unit.name])));
+}
+
 function normalize(value: unknown, tokens: ReadonlyMap<string, string>): unknown {
-  return typeof value === 'string' ? (tokens.get(value) ?? value) : value;
+  if (typeof value !== 'string') return value;
+  const whole = tokens.get(value);
+  if (whole !== undefined) return whole;
+  // A unit's folder, `deploy/<cluster>/<unit>`: the cluster segment is the expected difference.
+  const cluster = folderTokens.get(tokens);
+  return cluster !== undefined && value.includes('/') ? value.split('/').map((segment) => (segment === cluster ? '<cluster>' : segment)).join('/') : value;
 }
 
 function childPath(parent: string, key: string | number): string {

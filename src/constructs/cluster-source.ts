@@ -1,4 +1,4 @@
-import type { ManifestSetEntryInput } from '../manifest/index.ts';
+import type { KubeObject, ManifestSetEntryInput } from '../manifest/index.ts';
 
 /**
  * What a `clusters/<name>/index.ts` module default-exports: the boundary
@@ -11,6 +11,22 @@ export interface ProvidedObject {
   readonly name: string;
   /** For namespaced kinds; omitted: every namespace. */
   readonly namespace?: string;
+}
+
+/**
+ * One unit of a cluster: a part compiled to its own folder `deploy/<cluster>/<name>/`, applied
+ * by its own Sync after the units it depends on are Ready. Objects no unit claims form the
+ * root unit, which the root Sync applies and which holds the other units' Syncs.
+ */
+export interface UnitSource {
+  /** A DNS-1123 label; also the folder under `deploy/<cluster>/`. */
+  readonly name: string;
+  /** Units that must be Ready (at the same revision) before this one is applied. @default none */
+  readonly dependsOn?: readonly string[];
+  /** Whether the unit's Sync waits for its objects to be healthy before it is Ready. @default true */
+  readonly wait?: boolean;
+  /** Whether the object (with the construct path it came from) belongs to this unit. */
+  claims(object: KubeObject, source: string): boolean;
 }
 
 export interface ClusterSource {
@@ -27,6 +43,11 @@ export interface ClusterSource {
    * @default none
    */
   readonly provides?: readonly ProvidedObject[];
+  /**
+   * The units the cluster compiles into, in order. Read after `synthesize()`.
+   * @default none: the whole cluster is one folder, `deploy/<cluster>/`
+   */
+  readonly units?: readonly UnitSource[];
 }
 
 export function isClusterSource(value: unknown): value is ClusterSource {

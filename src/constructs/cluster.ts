@@ -1,11 +1,39 @@
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { ManifestSetEntryInput } from '../manifest/index.ts';
+import type { KubeObject, ManifestSetEntryInput } from '../manifest/index.ts';
 import { synthesizeTree } from './_synthesize.ts';
-import type { ClusterSource, ProvidedObject } from './cluster-source.ts';
+import type { ClusterSource, ProvidedObject, UnitSource } from './cluster-source.ts';
 import type { Environment } from './environment.ts';
 import { ConstructValidationError, type ConstructProblem } from './errors.ts';
 import { applyOverlays, type Overlay } from './overlays/overlay.ts';
+
+/** One unit of a cluster (see {@link ClusterProps.units}). */
+export interface UnitProps {
+  /** A DNS-1123 label, not `root`: the folder `deploy/<cluster>/<name>/` and the Sync `<cluster>-<name>`. */
+  readonly name: string;
+  /**
+   * Layers whose objects belong to the unit (`<cluster>/<layer>/…`).
+   * @default none
+   */
+  readonly layers?: readonly string[];
+  /**
+   * Further objects of the unit, e.g. ones an overlay generated (their construct path is
+   * `<cluster>/overlays/…`). An object two units claim fails the compile.
+   * @default none
+   */
+  readonly select?: (object: KubeObject, source: string) => boolean;
+  /**
+   * Units that must be Ready at the same revision before this one is applied.
+   * @default none
+   */
+  readonly dependsOn?: readonly string[];
+  /**
+   * The unit's Sync waits for its objects to be healthy before it reports Ready, so what
+   * depends on it starts on a healthy unit.
+   * @default true
+   */
+  readonly wait?: boolean;
+}
 
 /** Adds one component (an app, a base module) to a layer of a cluster's tree. */
 export type ComponentBuilder = (scope: Construct, environment: Environment) => unknown;
@@ -34,6 +62,14 @@ export interface ClusterProps {
    * @default none
    */
   readonly provides?: readonly ProvidedObject[];
+  /**
+   * The units the cluster compiles into, e.g. `infrastructure` (namespaces, CRDs, operators)
+   * and `apps` depending on it: each is written to `deploy/<cluster>/<unit>/` and applied by
+   * its own Sync, which the compiler generates into the root unit `deploy/<cluster>/root/`
+   * (the objects no unit claims, the agent and the root Sync among them).
+   * @default none: the cluster is one folder, `deploy/<cluster>/`
+   */
+  readonly units?: readonly UnitProps[];
 }
 
 /**
@@ -44,6 +80,7 @@ export class Cluster implements ClusterSource {
   readonly name: string;
   readonly environment: Environment;
   readonly provides: readonly ProvidedObject[];
+  readonly units: readonly UnitSource[];
   private readonly props: ClusterProps;
 
   constructor(props: ClusterProps) {
@@ -51,6 +88,7 @@ export class Cluster implements ClusterSource {
     this.environment = props.environment;
     this.name = props.name ?? props.environment.name;
     this.provides = props.provides ?? [];
+    this.units = (props.units ?? []).map((unit) => unitSource(this.name, unit));
   }
 
   /**
@@ -87,6 +125,7 @@ export class Cluster implements ClusterSource {
   synthesize(): ManifestSetEntryInput[] {
     // A component that throws while building is reported with the others, not alone.
     const buildProblems: ConstructProblem[] = this.environment.problems().map((message) => ({ path: `${this.name}/environment`, message }));
+    buildProblems.push(...this.unitProblems());
     const app = this.build((path, error) => buildProblems.push({ path, message: error instanceof Error ? error.message : String(error), cause: error }));
     const { resources, problems } = synthesizeTree(app);
     const overlayProblems: ConstructProblem[] = [];
@@ -95,4 +134,31 @@ export class Cluster implements ClusterSource {
     if (all.length > 0) throw new ConstructValidationError(this.name, all);
     return result.map(({ object, source }) => ({ object, source }));
   }
+
+  /** Units naming a layer the cluster does not have, or a layer two units claim. */
+  private unitProblems(): ConstructProblem[] {
+    const problems: ConstructProblem[] = [];
+    const claimed = new Map<string, string>();
+    for (const unit of this.props.units ?? []) {
+      for (const layer of unit.layers ?? []) {
+        const path = `${this.name}/units/${unit.name}`;
+        if (!(layer in this.props.layers)) problems.push({ path, message: `layer ${JSON.stringify(layer)} does not exist (layers: ${Object.keys(this.props.layers).join(', ')})` });
+        const other = claimed.get(layer);
+        if (other !== undefined) problems.push({ path, message: `layer ${JSON.stringify(layer)} is claimed by the units ${other} and ${unit.name}` });
+        else claimed.set(layer, unit.name);
+      }
+    }
+    return problems;
+  }
+}
+
+function unitSource(cluster: string, unit: UnitProps): UnitSource {
+  const prefixes = (unit.layers ?? []).map((layer) => `${cluster}/${layer}/`);
+  const select = unit.select;
+  return {
+    name: unit.name,
+    ...(unit.dependsOn === undefined ? {} : { dependsOn: unit.dependsOn }),
+    ...(unit.wait === undefined ? {} : { wait: unit.wait }),
+    claims: (object, source) => prefixes.some((prefix) => source.startsWith(prefix)) || (select?.(object, source) ?? false),
+  };
 }

@@ -1,8 +1,8 @@
 // The public surface of Strata's construct library. Files starting with `_` and
 // members marked @internal are not part of it.
 
-export { isClusterSource, type ClusterSource, type ProvidedObject } from './cluster-source.ts';
-export { Cluster, type ClusterProps, type ComponentBuilder } from './cluster.ts';
+export { isClusterSource, type ClusterSource, type ProvidedObject, type UnitSource } from './cluster-source.ts';
+export { Cluster, type ClusterProps, type ComponentBuilder, type UnitProps } from './cluster.ts';
 export { Environment, MissingImageError, type ComponentSettings } from './environment.ts';
 export { ConstructValidationError, type ConstructProblem } from './errors.ts';
 export {

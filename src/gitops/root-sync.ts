@@ -21,6 +21,16 @@ export function rootSyncName(cluster: string): string {
   return cluster;
 }
 
+/** The unit of a cluster compiled into units that holds what no declared unit claims; the root Sync points at its folder. */
+export const ROOT_UNIT = 'root';
+/** Label on the Syncs the compiler generates for units: the unit's name. */
+export const UNIT_LABEL = 'strata.dev/unit';
+
+/** The Sync of a unit: `<cluster>-<unit>` in the root Sync's namespace. */
+export function unitSyncName(cluster: string, unit: string): string {
+  return `${cluster}-${unit}`;
+}
+
 /** Options of {@link rootSyncSpec}. */
 export interface RootSyncProps {
   readonly cluster: string;
@@ -41,13 +51,18 @@ export interface RootSyncProps {
    * @default 'deploy'
    */
   readonly deployDir?: string;
+  /**
+   * The cluster is compiled into units: point at its root unit, `deploy/<cluster>/root`.
+   * @default false
+   */
+  readonly units?: boolean;
 }
 
 export function rootSyncSpec(props: RootSyncProps): SyncSpec {
   return {
     url: props.url,
     ref: { branch: props.branch },
-    path: `${props.deployDir ?? 'deploy'}/${props.cluster}`,
+    path: `${props.deployDir ?? 'deploy'}/${props.cluster}${props.units ? `/${ROOT_UNIT}` : ''}`,
     interval: props.interval ?? '1m',
     prune: true,
     ...(props.gitAuth ? { secretRef: { name: GIT_AUTH_SECRET } } : {}),

@@ -105,7 +105,7 @@ export class ManifestSet {
   }
 
   /** The index written beside the files: every object's identity, file and digest, sorted by file. */
-  index(cluster: string): ManifestIndex {
+  index(cluster: string, unit?: string): ManifestIndex {
     const objects = this.entries
       .map(({ object, ref, file, sha256: digest }): IndexEntry =>
         ref.namespace === ''
@@ -113,7 +113,7 @@ export class ManifestSet {
           : { apiVersion: object.apiVersion, kind: ref.kind, namespace: ref.namespace, name: ref.name, file, sha256: digest },
       )
       .sort((a, b) => compareStrings(a.file, b.file));
-    return { apiVersion: INDEX_API_VERSION, kind: 'ManifestIndex', cluster, objects };
+    return { apiVersion: INDEX_API_VERSION, kind: 'ManifestIndex', cluster, ...(unit === undefined ? {} : { unit }), objects };
   }
 }
 
@@ -134,6 +134,8 @@ export interface ManifestIndex {
   readonly apiVersion: typeof INDEX_API_VERSION;
   readonly kind: 'ManifestIndex';
   readonly cluster: string;
+  /** The unit, when the cluster is compiled into units (`deploy/<cluster>/<unit>/index.json`). */
+  readonly unit?: string;
   readonly objects: readonly IndexEntry[];
 }
 
