@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { readHistory, type AppliedRevision } from '../../src/gitops/history.ts';
 import { liveRevision } from '../../src/gitops/live-revision.ts';
-import { describeCounts } from '../../src/gitops/object-changes.ts';
+import { describeChange, describeCounts } from '../../src/gitops/object-changes.ts';
 import { shortCommit } from '../../src/git/index.ts';
 import { withOutputOption } from '../options.ts';
 import { paint, printData } from '../output.ts';
@@ -52,6 +52,6 @@ function describeRevision(revision: AppliedRevision, objects: boolean): string[]
     ...(revision.digest ? [`Digest:  ${revision.digest}`] : []),
     '',
     ...revision.message.split('\n').map((line) => `    ${line}`.trimEnd()),
-    ...(objects && revision.changes.length > 0 ? ['', ...revision.changes.map((change) => `  ${sign[change.action]} ${change.subject}`)] : []),
+    ...(objects && revision.changes.length > 0 ? ['', ...revision.changes.map((change) => `  ${sign[change.action]} ${describeChange(change)}`)] : []),
   ];
 }

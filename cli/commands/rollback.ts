@@ -14,6 +14,7 @@ export const rollbackCommand = defineCommand({
     withOutputOption(yargs)
       .positional('cluster', { type: 'string', demandOption: true, describe: 'The cluster (folder of deploy/)' })
       .option('to', { type: 'string', describe: 'Revision to return to: commit, tag or main@sha1:<hash> (default: the one before the newest; see `strata history`)' })
+      .option('unit', { type: 'string', describe: 'Roll back only this unit, deploy/<cluster>/<unit>/, of a cluster compiled into units' })
       .option('reason', { type: 'string', describe: 'Why; written into the commit message' })
       .option('dir', { alias: 'C', type: 'string', default: '.', normalize: true, describe: 'The repository work tree' })
       .option('push', { type: 'boolean', default: false, describe: 'Push the commit (the agent then applies it like any revision)' })
@@ -21,6 +22,7 @@ export const rollbackCommand = defineCommand({
       .option('branch', { type: 'string', describe: 'Branch pushed to (default: the checked-out branch)' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'Show what would be rolled back; commit nothing' })
       .example('$0 rollback production --to 1a2b3c4d --reason "checkout 500s" --push', 'Return production to 1a2b3c4d and push')
+      .example('$0 rollback production --unit apps --to 1a2b3c4d', 'Return only the apps unit to 1a2b3c4d; infrastructure stays')
       .example('$0 rollback production --dry-run', 'What rolling back one revision would change')
       .epilogue(
         "Only deploy/<cluster>/ changes: other clusters' output and the sources stay, so `strata check` reports the cluster stale until the sources are fixed, " +
@@ -32,14 +34,16 @@ export const rollbackCommand = defineCommand({
       dir: args.dir,
       ...(args.to === undefined ? {} : { to: args.to }),
       ...(args.reason === undefined ? {} : { reason: args.reason }),
+      ...(args.unit === undefined ? {} : { unit: args.unit }),
       push: args.push,
       remote: args.remote,
       ...(args.branch === undefined ? {} : { branch: args.branch }),
       dryRun: args['dry-run'],
     });
     printData(args.output, result, () => {
-      const target = `${args.cluster} to ${shortCommit(result.to)}`;
-      if (result.outcome === 'unchanged') return `deploy/${args.cluster}/ is already as at ${shortCommit(result.to)}: nothing to roll back.`;
+      const folder = `deploy/${args.cluster}/${args.unit === undefined ? '' : `${args.unit}/`}`;
+      const target = `${args.cluster}${args.unit === undefined ? '' : ` (unit ${args.unit})`} to ${shortCommit(result.to)}`;
+      if (result.outcome === 'unchanged') return `${folder} is already as at ${shortCommit(result.to)}: nothing to roll back.`;
       const head =
         result.outcome === 'planned'
           ? `Would roll back ${target}`

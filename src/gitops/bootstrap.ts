@@ -19,11 +19,11 @@
  * changes nothing and says so. Who runs the agent is the only difference between
  * a real cluster (its Deployment) and tests (`startAgent` in-process).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { compile, syncDirectory } from '../compiler/index.ts';
+import { compile, loadClusterSource, projectLayout, syncDirectory } from '../compiler/index.ts';
 import { defaultAgentImage, installationNodeModules } from '../install/installation.ts';
 import { ManifestSet, type ManifestEntry } from '../manifest/index.ts';
 import { applyAllStaged, type ChangeSetEntry } from '../engine/index.ts';
@@ -34,7 +34,8 @@ import { ensureSources } from './bootstrap-sources.ts';
 import { checkAccess, checkNotOtherCluster, selectContext } from './cluster-access.ts';
 import { upsertCredentialSecrets, type SecretOutcome } from './credentials.ts';
 import { assertClusterName, BootstrapError, type BootstrapStep } from './errors.ts';
-import { countChanges, describeCounts, diffIndexes, parseIndex } from './object-changes.ts';
+import { combineIndexes, readClusterIndexes } from './cluster-index.ts';
+import { countChanges, describeCounts, diffIndexes } from './object-changes.ts';
 import { PART_OF_LABEL, PART_OF_VALUE, ROOT_SYNC_NAMESPACE, rootSyncName } from './root-sync.ts';
 import { BOOTSTRAP_TRAILER } from './trailers.ts';
 import { waitForSyncReady } from './wait-ready.ts';
@@ -174,8 +175,11 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
     const git = new Git(checkout, { ...(credentials ? { credentials } : {}), ...(configured ? {} : { identity: options.identity ?? DEFAULT_BOOTSTRAP_OPTIONS.identity }) });
     const before = await git.run(['rev-parse', 'HEAD']);
 
-    // 3. Sources, compile, commit, push.
+    // 3. Sources, compile, commit, push. A cluster compiled into units has its root Sync point at the root unit.
+    linkNodeModules(checkout, options.nodeModules);
+    const units = await hasUnits(checkout, cluster);
     const sources = ensureSources({
+      units,
       root: checkout,
       cluster,
       url: options.repo,
@@ -187,14 +191,15 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
       ...(options.interval === undefined ? {} : { interval: options.interval }),
     });
     for (const line of sources.added) progress('sources', `adding ${line}`);
-    linkNodeModules(checkout, options.nodeModules);
     progress('compile', `compiling clusters/${cluster}`);
     let set: ManifestSet;
+    let compiledFiles: ReadonlyMap<string, string>;
     try {
       const [compiled] = await compile({ root: checkout, clusters: [cluster], typecheck: options.typecheck ?? DEFAULT_BOOTSTRAP_OPTIONS.typecheck, cache: false });
       if (!compiled) throw new Error('the compiler returned no cluster');
       await syncDirectory(join(checkout, 'deploy', cluster), compiled.files);
       set = compiled.set;
+      compiledFiles = compiled.files;
     } catch (error) {
       return fail('compile', `clusters/${cluster} does not compile: ${(error as Error).message}`, error);
     }
@@ -202,9 +207,9 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
     const staged = await git.run(['diff', '--cached', '--name-only']);
     let commit: string | undefined;
     if (staged !== '') {
-      const indexFile = `deploy/${cluster}/index.json`;
-      const previousIndex = parseIndex((await git.readBlobs([`HEAD:${indexFile}`])).get(`HEAD:${indexFile}`));
-      const counts = countChanges(diffIndexes(previousIndex, parseIndex(readFileSync(join(checkout, indexFile), 'utf8'))));
+      const previousIndex = (await readClusterIndexes(git, cluster, `deploy/${cluster}`, [before])).get(before);
+      const indexTexts = new Map([...compiledFiles].filter(([file]) => file.endsWith('index.json')));
+      const counts = countChanges(diffIndexes(previousIndex, combineIndexes(cluster, indexTexts)));
       const message = [
         sources.added.length > 0 ? `Bootstrap ${cluster}: add the Strata agent and the root Sync` : `Bootstrap ${cluster}: compile deploy/${cluster}`,
         '',
@@ -331,3 +336,16 @@ function linkNodeModules(checkout: string, nodeModules: string | undefined): voi
   if (existsSync(source)) symlinkSync(resolve(source), target, 'dir');
 }
 
+/**
+ * Whether the cluster declares units (read before the sources are changed, so the root Sync
+ * is written pointing at the right folder). A cluster that does not load is left to the
+ * compile step, which reports it with its file.
+ */
+async function hasUnits(checkout: string, cluster: string): Promise<boolean> {
+  try {
+    const source = await loadClusterSource(projectLayout(checkout), cluster);
+    return (source.units ?? []).length > 0;
+  } catch {
+    return false;
+  }
+}

@@ -8,7 +8,9 @@
 import { indexDigest } from '../manifest/index.ts';
 import { Git, parseRevision } from '../git/index.ts';
 import { assertClusterName, RevisionNotFoundError } from './errors.ts';
-import { changesOfFiles, countChanges, diffIndexes, parseIndex, type ChangeCounts, type ObjectChange } from './object-changes.ts';
+import { readClusterIndexes, type ClusterIndex } from './cluster-index.ts';
+import { changesOfFiles, countChanges, diffIndexes, type ChangeCounts, type ObjectChange } from './object-changes.ts';
+import { ROOT_UNIT } from './root-sync.ts';
 import { parseTrailers, ROLLBACK_TO_TRAILER, SOURCE_COMMIT_TRAILERS } from './trailers.ts';
 
 /** Options of {@link readHistory}. */
@@ -105,8 +107,7 @@ export async function readHistory(options: HistoryOptions): Promise<EnvironmentH
     return { commit, parent: parents.split(' ').filter(Boolean)[0], author: { name: an, email: ae }, time: at, committer: { name: cn, email: ce }, commitTime: ct, message: message.trim() };
   });
 
-  const indexFile = `${path}/index.json`;
-  const blobs = await git.readBlobs(commits.flatMap(({ commit, parent }) => [`${commit}:${indexFile}`, ...(parent ? [`${parent}:${indexFile}`] : [])]));
+  const indexes = await readClusterIndexes(git, options.cluster, path, commits.flatMap(({ commit, parent }) => [commit, ...(parent ? [parent] : [])]));
 
   let runningCommit: string | undefined;
   if (options.runningRevision !== undefined) {
@@ -117,8 +118,8 @@ export async function readHistory(options: HistoryOptions): Promise<EnvironmentH
 
   const revisions: AppliedRevision[] = [];
   for (const entry of commits) {
-    const after = parseIndex(blobs.get(`${entry.commit}:${indexFile}`));
-    const before = entry.parent ? parseIndex(blobs.get(`${entry.parent}:${indexFile}`)) : undefined;
+    const after = indexes.get(entry.commit);
+    const before = entry.parent ? indexes.get(entry.parent) : undefined;
     const changes = after || before ? diffIndexes(before, after) : changesOfFiles(await fileChanges(git, entry.commit, entry.parent, path));
     const trailers = parseTrailers(entry.message);
     const sourceCommit = SOURCE_COMMIT_TRAILERS.map((key) => trailers.get(key.toLowerCase())).find((value) => value !== undefined);
@@ -133,7 +134,7 @@ export async function readHistory(options: HistoryOptions): Promise<EnvironmentH
       message: entry.message,
       ...(sourceCommit ? { sourceCommit } : {}),
       ...(rollbackTo ? { rollbackTo } : {}),
-      ...(after ? { digest: indexDigest(after) } : {}),
+      ...(digestOf(after) === undefined ? {} : { digest: digestOf(after) }),
       changes,
       counts: countChanges(changes),
       running: entry.commit === runningCommit,
@@ -168,4 +169,12 @@ async function fileChanges(git: Git, commit: string, parent: string | undefined,
       const [status = '', file = ''] = line.split('\t');
       return { status, file: file.startsWith(`${path}/`) ? file.slice(path.length + 1) : file };
     });
+}
+
+/** The digest the root Sync records: of the cluster's index, or of its root unit's. */
+function digestOf(index: ClusterIndex | undefined): string | undefined {
+  if (index === undefined) return undefined;
+  if (index.units === undefined) return indexDigest(index);
+  const root = index.units.get(ROOT_UNIT);
+  return root === undefined ? undefined : indexDigest(root);
 }

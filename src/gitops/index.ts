@@ -14,8 +14,9 @@ export {
 } from './errors.ts';
 export { DEFAULT_HISTORY_OPTIONS, readHistory, type AppliedRevision, type EnvironmentHistory, type HistoryOptions, type Person } from './history.ts';
 export { liveRevision, LiveRevisionError, type LiveRevisionOptions } from './live-revision.ts';
-export { changesOfFiles, countChanges, describeCounts, diffIndexes, parseIndex, type ChangeCounts, type ObjectChange, type ObjectChangeAction } from './object-changes.ts';
+export { combineIndexes, readClusterIndexes, type ClusterIndex, type ClusterIndexEntry } from './cluster-index.ts';
+export { changesOfFiles, countChanges, describeChange, describeCounts, diffIndexes, parseIndex, type ChangeCounts, type ObjectChange, type ObjectChangeAction } from './object-changes.ts';
 export { DEFAULT_ROLLBACK_OPTIONS, rollback, type RollbackOptions, type RollbackOutcome, type RollbackResult, type RolledBackRevision } from './rollback.ts';
-export { AGE_KEY_SECRET, GIT_AUTH_SECRET, PART_OF_LABEL, PART_OF_VALUE, ROOT_SYNC_NAMESPACE, rootSyncName, rootSyncSpec, type RootSyncProps } from './root-sync.ts';
+export { AGE_KEY_SECRET, GIT_AUTH_SECRET, PART_OF_LABEL, PART_OF_VALUE, ROOT_SYNC_NAMESPACE, ROOT_UNIT, UNIT_LABEL, rootSyncName, rootSyncSpec, unitSyncName, type RootSyncProps } from './root-sync.ts';
 export { BOOTSTRAP_TRAILER, parseTrailers, ROLLBACK_CLUSTER_TRAILER, ROLLBACK_TO_TRAILER, SOURCE_COMMIT_TRAILERS } from './trailers.ts';
 export { DEFAULT_WAIT_READY_OPTIONS, isReadyAt, waitForSyncReady, type WaitReadyOptions, type WaitReadyResult } from './wait-ready.ts';

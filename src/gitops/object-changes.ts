@@ -14,8 +14,10 @@ export interface ObjectChange {
   /** Empty for cluster-scoped objects. */
   readonly namespace: string;
   readonly name: string;
-  /** The file inside `deploy/<cluster>/`. */
+  /** The file inside `deploy/<cluster>/` (`<unit>/…` when the cluster has units). */
   readonly file: string;
+  /** The unit the object is in (after the change; before it, when removed), when the cluster has units. */
+  readonly unit?: string;
   /** `Kind/namespace/name`, or `Kind/name` when cluster-scoped. */
   readonly subject: string;
 }
@@ -25,6 +27,7 @@ export type ChangeCounts = Readonly<Record<ObjectChangeAction, number>>;
 
 /** Changes between two indexes (either may be absent: no output yet, or output removed). */
 export function diffIndexes(before: ManifestIndex | undefined, after: ManifestIndex | undefined): ObjectChange[] {
+  // An object that moved to another unit changed file: that is a change too.
   // Identity without the version, as refKey: a new apiVersion of one object is a change, not a swap.
   const keyOf = (entry: IndexEntry): string => `${splitApiVersion(entry.apiVersion).group}/${entry.kind}/${entry.namespace ?? ''}/${entry.name}`;
   const old = new Map((before?.objects ?? []).map((entry) => [keyOf(entry), entry]));
@@ -33,7 +36,7 @@ export function diffIndexes(before: ManifestIndex | undefined, after: ManifestIn
     const previous = old.get(keyOf(entry));
     old.delete(keyOf(entry));
     if (!previous) changes.push(changeOf('added', entry));
-    else if (previous.sha256 !== entry.sha256) changes.push(changeOf('changed', entry));
+    else if (previous.sha256 !== entry.sha256 || previous.file !== entry.file) changes.push(changeOf('changed', entry));
   }
   for (const entry of old.values()) changes.push(changeOf('removed', entry));
   return changes.sort((a, b) => compareStrings(a.file, b.file) || compareStrings(a.action, b.action));
@@ -76,7 +79,12 @@ export function parseIndex(text: string | undefined): ManifestIndex | undefined 
   }
 }
 
-function changeOf(action: ObjectChangeAction, entry: IndexEntry): ObjectChange {
+/** `apps: Deployment/shop/api` for an object of a unit, else the subject. */
+export function describeChange(change: ObjectChange): string {
+  return change.unit === undefined ? change.subject : `${change.unit}: ${change.subject}`;
+}
+
+function changeOf(action: ObjectChangeAction, entry: IndexEntry & { readonly unit?: string }): ObjectChange {
   const namespace = entry.namespace ?? '';
   return {
     action,
@@ -85,6 +93,7 @@ function changeOf(action: ObjectChangeAction, entry: IndexEntry): ObjectChange {
     namespace,
     name: entry.name,
     file: entry.file,
+    ...(entry.unit === undefined ? {} : { unit: entry.unit }),
     subject: namespace === '' ? `${entry.kind}/${entry.name}` : `${entry.kind}/${namespace}/${entry.name}`,
   };
 }

@@ -20,7 +20,8 @@ import { join } from 'node:path';
 import { Git, GitCommandError, shortCommit, type GitCredentials, type GitIdentity } from '../git/index.ts';
 import { assertClusterName, DirtyWorkTreeError, RevisionNotFoundError, RollbackConflictError } from './errors.ts';
 import { resolveCommit } from './history.ts';
-import { countChanges, describeCounts, diffIndexes, parseIndex, type ChangeCounts, type ObjectChange } from './object-changes.ts';
+import { readClusterIndexes, type ClusterIndex } from './cluster-index.ts';
+import { countChanges, describeChange, describeCounts, diffIndexes, type ChangeCounts, type ObjectChange } from './object-changes.ts';
 import { ROLLBACK_CLUSTER_TRAILER, ROLLBACK_TO_TRAILER } from './trailers.ts';
 
 /** Options of {@link rollback}. */
@@ -46,6 +47,11 @@ export interface RollbackOptions {
    * @default 'deploy'
    */
   readonly deployDir?: string;
+  /**
+   * Roll back only this unit's folder, `deploy/<cluster>/<unit>/`, of a cluster compiled into units.
+   * @default every unit: the whole `deploy/<cluster>/`
+   */
+  readonly unit?: string;
   /**
    * Push the rollback commit to `remote`.
    * @default false
@@ -81,6 +87,8 @@ export type RollbackOutcome = 'committed' | 'pushed' | 'planned' | 'unchanged';
 
 export interface RollbackResult {
   readonly cluster: string;
+  /** The unit rolled back, when one was named. */
+  readonly unit?: string;
   readonly outcome: RollbackOutcome;
   /** The commit the environment returns to. */
   readonly to: string;
@@ -100,7 +108,9 @@ export interface RollbackResult {
 export async function rollback(options: RollbackOptions): Promise<RollbackResult> {
   assertClusterName(options.cluster);
   const dir = options.dir ?? process.cwd();
-  const path = `${options.deployDir ?? DEFAULT_ROLLBACK_OPTIONS.deployDir}/${options.cluster}`;
+  const clusterPath = `${options.deployDir ?? DEFAULT_ROLLBACK_OPTIONS.deployDir}/${options.cluster}`;
+  const unit = options.unit;
+  const path = unit === undefined ? clusterPath : `${clusterPath}/${unit}`;
   const git = new Git(dir, {
     ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.identity ? { identity: options.identity } : {}),
@@ -123,12 +133,16 @@ export async function rollback(options: RollbackOptions): Promise<RollbackResult
   const toSubject = (await git.run(['log', '--max-count=1', '--format=%s', to])).trim();
   const revisions = await firstParentCommits(git, `${to}..${head}`, path);
 
-  const indexFile = `${path}/index.json`;
-  const blobs = await git.readBlobs([`${head}:${indexFile}`, `${to}:${indexFile}`]);
-  const changes = diffIndexes(parseIndex(blobs.get(`${head}:${indexFile}`)), parseIndex(blobs.get(`${to}:${indexFile}`)));
+  const indexes = await readClusterIndexes(git, options.cluster, clusterPath, [head, to]);
+  if (unit !== undefined && ![head, to].some((commit) => indexes.get(commit)?.units?.has(unit))) {
+    const known = [...new Set([head, to].flatMap((commit) => [...(indexes.get(commit)?.units?.keys() ?? [])]))];
+    throw new RollbackConflictError(options.cluster, `${clusterPath}/ has no unit ${JSON.stringify(unit)} at ${shortCommit(head)} or ${shortCommit(to)} (${known.length > 0 ? `units: ${known.join(', ')}` : 'the cluster is not compiled into units'})`);
+  }
+  const inUnit = (index: ClusterIndex | undefined): ClusterIndex | undefined => (unit === undefined || index === undefined ? index : { ...index, objects: index.objects.filter((entry) => entry.unit === unit) });
+  const changes = diffIndexes(inUnit(indexes.get(head)), inUnit(indexes.get(to)));
   const counts = countChanges(changes);
-  const message = rollbackMessage({ cluster: options.cluster, path, to, toSubject, revisions, changes, counts, reason: options.reason });
-  const base = { cluster: options.cluster, to, from: head, revisions, changes, counts, message };
+  const message = rollbackMessage({ cluster: options.cluster, ...(unit === undefined ? {} : { unit }), path, to, toSubject, revisions, changes, counts, reason: options.reason });
+  const base = { cluster: options.cluster, ...(unit === undefined ? {} : { unit }), to, from: head, revisions, changes, counts, message };
 
   const tree = await treeWithFolderAt(git, head, to, path);
   const headTree = await git.run(['rev-parse', `${head}^{tree}`]);
@@ -202,6 +216,7 @@ async function treeWithFolderAt(git: Git, base: string, source: string, path: st
 
 function rollbackMessage(props: {
   cluster: string;
+  unit?: string;
   path: string;
   to: string;
   toSubject: string;
@@ -213,14 +228,14 @@ function rollbackMessage(props: {
   const reason = props.reason?.trim() || 'no reason given';
   const sign = { added: '+', changed: '~', removed: '-' } as const;
   const lines = [
-    `Roll back ${props.cluster} to ${shortCommit(props.to)}: ${reason.split('\n')[0]}`,
+    `Roll back ${props.cluster}${props.unit === undefined ? '' : ` (unit ${props.unit})`} to ${shortCommit(props.to)}: ${reason.split('\n')[0]}`,
     '',
     `Restores ${props.path}/ to its state at ${shortCommit(props.to)} (${JSON.stringify(props.toSubject)}),`,
-    `reverting ${props.revisions.length} revision${props.revisions.length === 1 ? '' : 's'} of that folder only; other clusters' output and the sources are untouched:`,
+    `reverting ${props.revisions.length} revision${props.revisions.length === 1 ? '' : 's'} of that folder only; other ${props.unit === undefined ? "clusters'" : "units' and clusters'"} output and the sources are untouched:`,
     ...props.revisions.map((revision) => `  ${shortCommit(revision.commit)} ${revision.subject}`),
     '',
     `Objects: ${describeCounts(props.counts)}`,
-    ...props.changes.map((change) => `  ${sign[change.action]} ${change.subject}`),
+    ...props.changes.map((change) => `  ${sign[change.action]} ${describeChange(change)}`),
     '',
     `Reason: ${reason.replace(/\n+/g, ' ')}`,
     `${ROLLBACK_CLUSTER_TRAILER}: ${props.cluster}`,

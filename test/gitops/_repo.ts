@@ -25,6 +25,8 @@ export interface TempRepo {
   git(...args: string[]): Promise<string>;
   /** Replaces `deploy/<cluster>/` with the compiled form of `objects`. */
   writeOutput(cluster: string, objects: readonly KubeObject[]): void;
+  /** Replaces `deploy/<cluster>/` with one folder per unit, each with its index.json. */
+  writeUnits(cluster: string, units: Readonly<Record<string, readonly KubeObject[]>>): void;
   write(file: string, content: string): void;
   /** Stages everything and commits; returns the commit. */
   commit(message: string, env?: Readonly<Record<string, string>>): Promise<string>;
@@ -55,6 +57,19 @@ export async function tempRepo(options: { bare?: boolean } = {}): Promise<TempRe
       }
       mkdirSync(folder, { recursive: true });
       writeFileSync(join(folder, 'index.json'), serializeIndex(set.index(cluster)));
+    },
+    writeUnits(cluster, units) {
+      const folder = join(dir, 'deploy', cluster);
+      rmSync(folder, { recursive: true, force: true });
+      for (const [unit, objects] of Object.entries(units)) {
+        const set = ManifestSet.fromObjects(objects);
+        for (const entry of set.entries) {
+          mkdirSync(dirname(join(folder, unit, entry.file)), { recursive: true });
+          writeFileSync(join(folder, unit, entry.file), entry.text);
+        }
+        mkdirSync(join(folder, unit), { recursive: true });
+        writeFileSync(join(folder, unit, 'index.json'), serializeIndex(set.index(cluster, unit)));
+      }
     },
     write(file, content) {
       mkdirSync(dirname(join(dir, file)), { recursive: true });
