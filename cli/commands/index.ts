@@ -119,7 +119,7 @@ export const commandTable: readonly CommandEntry[] = [
   },
   {
     command: 'tree <sync>',
-    describe: "Show a Sync's inventory: every object it applied and would prune",
+    describe: "Show a Sync's inventory: every object it applied and would prune, and the inventories of the Syncs it applies (units)",
     load: async () => (await import('./tree.ts')).treeCommand,
   },
   {

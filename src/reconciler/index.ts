@@ -45,4 +45,4 @@ export { AlertSender, alertPayload, type AlertDelivery, type AlertEvent, type Al
 export { AgentMetrics } from './metrics.ts';
 export { createEngine, type BoundEngine, type EngineBindingOptions } from './engine-binding.ts';
 export { SyncClient, SyncNotFoundError, type SyncEventRecord } from './sync-client.ts';
-export { inventoryTree } from './inventory-tree.ts';
+export { inventorySyncs, inventoryTree, syncKey } from './inventory-tree.ts';
