@@ -20,6 +20,8 @@ export {
   type DriftDetection,
   type DriftMode,
   type GitRef,
+  type HealthCheckExpression,
+  type HealthCheckReference,
   type HistoryEntry,
   type HistoryResult,
   type InventoryEntry,

@@ -62,6 +62,33 @@ export interface DriftDetection {
   readonly fullCheckEvery?: number;
 }
 
+/**
+ * A health rule for every object of one kind the Sync checks, as CEL expressions over the
+ * object (Flux 2.5's `healthCheckExprs`): its top-level fields (`metadata`, `spec`, `status`, …)
+ * are the variables. Evaluated in the order inProgress, failed, current; the first that is
+ * true decides, none true is InProgress. It replaces the built-in rule for that kind.
+ */
+export interface HealthCheckExpression {
+  /** The kind's API version (`example.com/v1`); the rule applies to every version of the group. */
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** True when the object has reached its desired state. */
+  readonly current: string;
+  /** True while the object is still on its way. @default none */
+  readonly inProgress?: string;
+  /** True when the object failed; without it a failure waits out the timeout. @default none */
+  readonly failed?: string;
+}
+
+/** An object the Sync waits for without applying it (Flux's `healthChecks`). */
+export interface HealthCheckReference {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  /** @default the namespace of the Sync (omit it for a cluster-scoped kind: see the docs) */
+  readonly namespace?: string;
+}
+
 export interface SyncSpec {
   /** Git URL (https://, http://, ssh://, git@host:path, file://). Never put credentials in it: use secretRef. */
   readonly url: string;
@@ -84,6 +111,10 @@ export interface SyncSpec {
   readonly prune?: boolean;
   /** Wait for every applied object to be healthy before reporting Ready. @default false */
   readonly wait?: boolean;
+  /** Health rules for custom kinds, in CEL; parse-checked by `strata validate`. */
+  readonly healthCheckExprs?: readonly HealthCheckExpression[];
+  /** Objects to wait for after every apply, whether or not `wait` is set; the Sync does not apply them. */
+  readonly healthChecks?: readonly HealthCheckReference[];
   /** Syncs that must be Ready (at their current generation) first. */
   readonly dependsOn?: readonly DependsOnReference[];
   /** Stop reconciling; nothing is applied or pruned while set. @default false */
@@ -301,6 +332,28 @@ export const SYNC_CRD: KubeObject = {
                   timeout: durationSchema,
                   prune: { type: 'boolean' },
                   wait: { type: 'boolean' },
+                  healthCheckExprs: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: ['apiVersion', 'kind', 'current'],
+                      properties: {
+                        apiVersion: { type: 'string', minLength: 1 },
+                        kind: { type: 'string', minLength: 1 },
+                        current: { type: 'string', minLength: 1 },
+                        inProgress: { type: 'string' },
+                        failed: { type: 'string' },
+                      },
+                    },
+                  },
+                  healthChecks: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: ['apiVersion', 'kind', 'name'],
+                      properties: { apiVersion: { type: 'string', minLength: 1 }, kind: { type: 'string', minLength: 1 }, name: { type: 'string', minLength: 1 }, namespace: { type: 'string' } },
+                    },
+                  },
                   dependsOn: {
                     type: 'array',
                     items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, namespace: { type: 'string' } } },
