@@ -1,6 +1,6 @@
 import { join, relative, resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { LIBRARY_CRD_DIR, SchemaValidator, checkReferences, compile, describeProblem, projectLayout, type ObjectProblem } from '../../src/compiler/index.ts';
+import { LIBRARY_CRD_DIR, SchemaValidator, checkReferences, checkSyncs, compile, describeProblem, projectLayout, type ObjectProblem } from '../../src/compiler/index.ts';
 import { describeRef } from '../../src/manifest/index.ts';
 import { ExitError } from '../errors.ts';
 import { withOutputOption, withProjectOptions } from '../options.ts';
@@ -21,6 +21,7 @@ export const validateCommand = defineCommand({
       .epilogue(
         'Schemas: the kubernetes-models package (Kubernetes 1.30 OpenAPI, ajv-compiled; the nearest release to cdk8s-plus-28) and the CRDs ' +
           'the construct library imports (src/constructs/imports/crds/, shipped with the package), those of --crds (and any CRD the cluster itself defines). No network is used.\n' +
+          'The CEL expressions of every Sync\'s spec.healthCheckExprs are parsed and type-checked.\n' +
           'Each problem names the file, the object, the JSON path and the construct.\n' +
           'Exit codes: 0 valid; 1 invalid objects; 2 compile or usage error.',
       ),
@@ -42,6 +43,8 @@ export const validateCommand = defineCommand({
       );
       objects = targets.length;
       problems = await validator.validate(targets);
+      // The CEL health rules of every Sync must parse and type-check.
+      problems.push(...checkSyncs(targets));
       // Every name an object uses must resolve within its cluster's output (or what the cluster provides).
       for (const cluster of compiled) {
         const prefix = relative(layout.root, join(layout.root, 'deploy', cluster.name));

@@ -12,3 +12,4 @@ export { LIBRARY_CRD_DIR, SchemaValidator, jsonPath, type SchemaTarget, type Sch
 export { commitOutput, type ClusterChangeSummary, type CommitOptions, type CommitResult, type CommittedChange } from './commit.ts';
 export { compareEnvironments, type FieldDifference, type ObjectParity, type ObjectSummary, type ParityResult } from './parity.ts';
 export { checkReferences, type ReferenceTarget } from './references.ts';
+export { checkSyncs } from './sync-checks.ts';

@@ -66,8 +66,10 @@ function said(cond: Condition, fallback: string): string {
   return cond.message || cond.reason || fallback;
 }
 
-/** Rules every object passes first; the first that answers wins. */
-const GENERIC_RULES: readonly ((object: KubeObject) => Health | undefined)[] = [
+type GenericRule = (object: KubeObject) => Health | undefined;
+
+/** Rules every object passes first, a user's CEL rule too (as Flux's CEL status reader does). */
+const LIFECYCLE_RULES: readonly GenericRule[] = [
   (object) => (object.metadata.deletionTimestamp ? { status: 'Terminating', message: 'deletion in progress' } : undefined),
   (object) => {
     const generation = field(object, 'metadata.generation');
@@ -77,6 +79,11 @@ const GENERIC_RULES: readonly ((object: KubeObject) => Health | undefined)[] = [
     }
     return undefined;
   },
+];
+
+/** Rules every object passes first unless a user's rule covers its kind; the first that answers wins. */
+const GENERIC_RULES: readonly GenericRule[] = [
+  ...LIFECYCLE_RULES,
   (object) => {
     const stalled = condition(object, 'Stalled');
     return stalled?.status === 'True' ? failed(said(stalled, 'Stalled')) : undefined;
@@ -311,6 +318,12 @@ function readyCondition(object: KubeObject): Health {
   return inProgress(ready.message ? `Ready unknown: ${ready.message}` : 'Ready unknown');
 }
 
+/** `group/Kind` of an apiVersion and kind, the key of the rule tables (core group empty). */
+export function groupKindOf(apiVersion: string, kind: string): string {
+  const slash = apiVersion.indexOf('/');
+  return `${slash < 0 ? '' : apiVersion.slice(0, slash)}/${kind}`;
+}
+
 /** Per-kind rules, keyed `group/Kind` (core group empty). */
 export const HEALTH_RULES: ReadonlyMap<string, HealthRule> = new Map<string, HealthRule>([
   ['apps/Deployment', deployment],
@@ -335,15 +348,18 @@ export const HEALTH_RULES: ReadonlyMap<string, HealthRule> = new Map<string, Hea
   ['strata.dev/ImageUpdate', strataReady],
 ]);
 
-/** The health of a live object; `undefined` (not found) is NotFound. */
-export function computeHealth(live: KubeObject | undefined): Health {
+/**
+ * The health of a live object; `undefined` (not found) is NotFound. `rules` (a Sync's
+ * `healthCheckExprs`, keyed `group/Kind`) replace the generic condition rules and the
+ * built-in rule of their kind; deletion and an unobserved generation still come first.
+ */
+export function computeHealth(live: KubeObject | undefined, rules?: ReadonlyMap<string, HealthRule>): Health {
   if (live === undefined) return { status: 'NotFound', message: 'not found' };
-  for (const rule of GENERIC_RULES) {
+  const key = groupKindOf(live.apiVersion, live.kind);
+  const custom = rules?.get(key);
+  for (const rule of custom ? LIFECYCLE_RULES : GENERIC_RULES) {
     const health = rule(live);
     if (health) return health;
   }
-  const slash = live.apiVersion.indexOf('/');
-  const group = slash < 0 ? '' : live.apiVersion.slice(0, slash);
-  const rule = HEALTH_RULES.get(`${group}/${live.kind}`) ?? readyCondition;
-  return rule(live);
+  return (custom ?? HEALTH_RULES.get(key) ?? readyCondition)(live);
 }

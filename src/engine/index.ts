@@ -21,7 +21,13 @@ export {
   type DiffResult,
 } from './diff.ts';
 export { DEFAULT_DRIFT_OPTIONS, DriftWatcher, type DriftEvent, type DriftReason, type DriftWatcherOptions, type WatchEntry } from './drift.ts';
-export { HEALTH_RULES, computeHealth, type Health, type HealthRule, type HealthStatus } from './health.ts';
+export {
+  HealthExpressionError,
+  checkHealthExpressions,
+  compileHealthExpressions,
+  type HealthExpressionProblem,
+} from './health-expressions.ts';
+export { HEALTH_RULES, computeHealth, groupKindOf, type Health, type HealthRule, type HealthStatus } from './health.ts';
 export { InventoryEntryError, inventoryEntryOf, inventoryOf, refOfInventoryEntry, staleOf, withInventoryEntries } from './inventory.ts';
 export { DEFAULT_PRUNE_OPTIONS, PruneError, pruneStale, type PruneOptions } from './prune.ts';
 export { DEFAULT_WAIT_OPTIONS, HealthCheckError, waitForHealthy, type HealthEntry, type HealthReport, type WaitOptions } from './wait.ts';

@@ -10,7 +10,7 @@ import { describeRef, type ObjectRef } from '../manifest/index.ts';
 import { formatDuration } from '../api/index.ts';
 import { ObjectError } from './apply.ts';
 import type { KubeClient } from '../kube/index.ts';
-import { computeHealth, type HealthStatus } from './health.ts';
+import { computeHealth, type HealthRule, type HealthStatus } from './health.ts';
 import { messageOf, sleep } from './_util.ts';
 
 /** Options of {@link waitForHealthy}. */
@@ -29,6 +29,11 @@ export interface WaitOptions {
    * @default the client's own user
    */
   readonly impersonate?: string;
+  /**
+   * Rules that replace the built-in one of their kind, keyed `group/Kind` (a Sync's `healthCheckExprs`).
+   * @default none
+   */
+  readonly rules?: ReadonlyMap<string, HealthRule>;
   /**
    * Most reads in flight at once.
    * @default 8
@@ -82,7 +87,7 @@ export async function waitForHealthy(client: KubeClient, refs: readonly ObjectRe
         limit(async (): Promise<HealthEntry> => {
           const subject = describeRef(ref);
           try {
-            return { ref, subject, ...computeHealth(await api.get(ref, options.signal)) };
+            return { ref, subject, ...computeHealth(await api.get(ref, options.signal), options.rules) };
           } catch (error) {
             if (options.signal?.aborted) throw options.signal.reason;
             return { ref, subject, status: 'Unknown', message: messageOf(error) };

@@ -4,7 +4,7 @@
  * and this Sync too, so the agent manages itself from Git. Names of the objects
  * bootstrap creates outside Git (the credentials Secrets) live here as well.
  */
-import type { SyncSpec } from '../api/index.ts';
+import type { HealthCheckExpression, HealthCheckReference, SyncSpec } from '../api/index.ts';
 
 /** Namespace of the agent, the root Sync and the Secrets bootstrap creates. */
 export const ROOT_SYNC_NAMESPACE = 'strata-system';
@@ -56,6 +56,16 @@ export interface RootSyncProps {
    * @default false
    */
   readonly units?: boolean;
+  /**
+   * CEL health rules for custom kinds the cluster applies (Flux's `healthCheckExprs`).
+   * @default none
+   */
+  readonly healthCheckExprs?: readonly HealthCheckExpression[];
+  /**
+   * Objects the root Sync waits for after each apply without applying them.
+   * @default none
+   */
+  readonly healthChecks?: readonly HealthCheckReference[];
 }
 
 export function rootSyncSpec(props: RootSyncProps): SyncSpec {
@@ -67,5 +77,7 @@ export function rootSyncSpec(props: RootSyncProps): SyncSpec {
     prune: true,
     ...(props.gitAuth ? { secretRef: { name: GIT_AUTH_SECRET } } : {}),
     ...(props.ageKey ? { decryption: { provider: 'sops' as const, secretRef: { name: AGE_KEY_SECRET } } } : {}),
+    ...(props.healthCheckExprs?.length ? { healthCheckExprs: props.healthCheckExprs } : {}),
+    ...(props.healthChecks?.length ? { healthChecks: props.healthChecks } : {}),
   };
 }

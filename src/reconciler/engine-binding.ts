@@ -89,6 +89,7 @@ export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptio
         timeoutMs: call.timeoutMs,
         signal: call.signal,
         ...(call.impersonate ? { impersonate: call.impersonate } : {}),
+        ...(call.rules ? { rules: call.rules } : {}),
       });
     },
   };

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { setMaxListeners } from 'node:events';
-import { describeRef, parseManifestFiles, refKey, setDigest, type ManifestSet, type ObjectRef, type ParseOptions } from '../manifest/index.ts';
+import { describeRef, parseManifestFiles, refKey, setDigest, splitApiVersion, type ManifestSet, type ObjectRef, type ParseOptions } from '../manifest/index.ts';
 import { KubeApiError, type AgentApi, type EventRecorder } from '../kube/index.ts';
 import { sopsDecryptHook } from '../secrets/decrypt-manifests.ts';
 import type { SecretMask } from '../secrets/mask.ts';
@@ -16,7 +16,7 @@ import type { AgentMetrics } from './metrics.ts';
 import { readSourceFiles, type GitAuth, type GitSource, type ReadOptions } from './source.ts';
 import { findCondition, nextStatus, progressingConditions, type Outcome } from './status.ts';
 import { withTargetNamespace } from './target-namespace.ts';
-import type { ChangeSetEntry } from '../engine/index.ts';
+import { HealthExpressionError, compileHealthExpressions, type ChangeSetEntry, type HealthRule } from '../engine/index.ts';
 import { applyingIdentity, checkTenancy, type TenancyOptions } from './tenancy.ts';
 
 export interface EngineCallOptions {
@@ -52,7 +52,7 @@ export interface ReconcileEngine {
   prune(stale: readonly ObjectRef[], options: EngineCallOptions & { readonly ownerLabels: Readonly<Record<string, string>> }): Promise<PruneResult>;
   inventoryOf(set: ManifestSet): InventoryEntry[];
   staleOf(previous: readonly InventoryEntry[], next: readonly InventoryEntry[]): ObjectRef[];
-  waitForHealthy(refs: readonly ObjectRef[], options: EngineCallOptions & { readonly timeoutMs: number }): Promise<void>;
+  waitForHealthy(refs: readonly ObjectRef[], options: EngineCallOptions & { readonly timeoutMs: number; readonly rules?: ReadonlyMap<string, HealthRule> }): Promise<void>;
 }
 
 export interface SyncReconcilerProps {
@@ -146,10 +146,14 @@ export class SyncReconciler {
     const generation = sync.metadata.generation ?? 0;
     const log = this.props.log.child({ sync: `${namespace}/${name}` });
     let spec;
+    let healthRules;
     try {
       spec = resolveSpec(sync.spec);
+      // A bad expression stops the Sync before anything is applied, naming the entry, its kind and field.
+      healthRules = compileHealthExpressions(sync.spec.healthCheckExprs ?? []);
     } catch (error) {
-      return this.finish(sync, { kind: 'failed', reason: 'ReconciliationFailed', message: `invalid spec: ${(error as Error).message}`, stalled: true }, { started, requeueAfterMs: 60_000, log });
+      const what = error instanceof HealthExpressionError ? `invalid healthCheckExprs of Sync/${namespace}/${name}` : 'invalid spec';
+      return this.finish(sync, { kind: 'failed', reason: 'ReconciliationFailed', message: `${what}: ${(error as Error).message}`, stalled: true }, { started, requeueAfterMs: 60_000, log });
     }
     const requestedAt = sync.metadata.annotations?.[RECONCILE_REQUESTED_AT];
     if (sync.metadata.deletionTimestamp) return this.finalize(sync, spec.prune, signal, log);
@@ -276,16 +280,17 @@ export class SyncReconciler {
         });
       }
 
-      // 7. Health
-      if (spec.wait) {
+      // 7. Health: every applied object with `wait`, and the objects of spec.healthChecks in any case
+      const checks = healthCheckRefs(sync);
+      if (spec.wait || checks.length > 0) {
         await this.writeStatus(sync, { inventory: { entries: finalInventory }, pendingInventory: null }, signal).catch(() => undefined);
         hooks.onHealthWait?.(revision);
         // The wait has its own deadline (what is left of the timeout) so that it reports what is not ready, not an abort.
         const healthAbort = hooks.healthSignal ? AbortSignal.any([signal, hooks.healthSignal]) : signal;
-        const refs = set.entries.map((entry) => entry.ref);
+        const refs = [...new Map([...(spec.wait ? set.entries.map((entry) => entry.ref) : []), ...checks].map((ref) => [refKey(ref), ref])).values()];
         const remainingMs = Math.max(1000, spec.timeoutMs - (performance.now() - started));
         try {
-          await this.props.engine.waitForHealthy(refs, { timeoutMs: remainingMs, signal: healthAbort, impersonate });
+          await this.props.engine.waitForHealthy(refs, { timeoutMs: remainingMs, signal: healthAbort, impersonate, rules: healthRules });
         } catch (error) {
           if (hooks.healthSignal?.aborted && !signal.aborted) {
             log.info({ event: 'superseded', revision }, 'health check cancelled: a newer revision arrived');
@@ -304,7 +309,7 @@ export class SyncReconciler {
       }
       const outcome: Outcome =
         sourceFailure === undefined
-          ? { kind: 'succeeded', revision, digest, healthChecked: spec.wait }
+          ? { kind: 'succeeded', revision, digest, healthChecked: spec.wait || checks.length > 0 }
           : { kind: 'failed', reason: 'ArtifactFailed', message: `${sourceFailure}; the last fetched revision ${revision} was applied again`, revision, digest };
       return this.finish(sync, outcome, {
         started,
@@ -515,6 +520,11 @@ export class SyncReconciler {
       throw error;
     }
   }
+}
+
+/** The objects of `spec.healthChecks`, in the Sync's namespace unless they name one (ignored for a cluster-scoped kind). */
+function healthCheckRefs(sync: Sync): ObjectRef[] {
+  return (sync.spec.healthChecks ?? []).map((check) => ({ ...splitApiVersion(check.apiVersion), kind: check.kind, name: check.name, namespace: check.namespace ?? sync.metadata.namespace ?? 'default' }));
 }
 
 /** The entries of all lists, each id once, sorted by id. */
