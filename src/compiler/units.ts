@@ -102,6 +102,8 @@ function unitSync(cluster: string, folder: string, root: SyncSpec, unit: UnitSou
     ...((unit.dependsOn ?? []).length === 0 ? {} : { dependsOn: (unit.dependsOn ?? []).map((name) => ({ name: unitSyncName(cluster, name) })) }),
     ...(root.serviceAccountName === undefined ? {} : { serviceAccountName: root.serviceAccountName }),
     ...(root.decryption === undefined ? {} : { decryption: root.decryption }),
+    ...((unit.healthCheckExprs ?? root.healthCheckExprs) === undefined ? {} : { healthCheckExprs: unit.healthCheckExprs ?? root.healthCheckExprs }),
+    ...(unit.healthChecks === undefined ? {} : { healthChecks: unit.healthChecks }),
   };
   return {
     apiVersion: SYNC_API_VERSION,

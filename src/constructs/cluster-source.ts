@@ -1,3 +1,4 @@
+import type { HealthCheckExpression, HealthCheckReference } from '../api/index.ts';
 import type { KubeObject, ManifestSetEntryInput } from '../manifest/index.ts';
 
 /**
@@ -25,6 +26,10 @@ export interface UnitSource {
   readonly dependsOn?: readonly string[];
   /** Whether the unit's Sync waits for its objects to be healthy before it is Ready. @default true */
   readonly wait?: boolean;
+  /** CEL health rules of the unit's Sync (`spec.healthCheckExprs`). @default the root Sync's */
+  readonly healthCheckExprs?: readonly HealthCheckExpression[];
+  /** Objects the unit's Sync waits for without applying them (`spec.healthChecks`). @default none */
+  readonly healthChecks?: readonly HealthCheckReference[];
   /** Whether the object (with the construct path it came from) belongs to this unit. */
   claims(object: KubeObject, source: string): boolean;
 }

@@ -1,5 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import type { HealthCheckExpression, HealthCheckReference } from '../api/index.ts';
 import type { KubeObject, ManifestSetEntryInput } from '../manifest/index.ts';
 import { synthesizeTree } from './_synthesize.ts';
 import type { ClusterSource, ProvidedObject, UnitSource } from './cluster-source.ts';
@@ -33,6 +34,16 @@ export interface UnitProps {
    * @default true
    */
   readonly wait?: boolean;
+  /**
+   * CEL health rules for the kinds of the unit (Flux's `healthCheckExprs`; checked by `strata validate`).
+   * @default the root Sync's
+   */
+  readonly healthCheckExprs?: readonly HealthCheckExpression[];
+  /**
+   * Objects the unit's Sync waits for without applying them, e.g. what an operator of the unit creates.
+   * @default none
+   */
+  readonly healthChecks?: readonly HealthCheckReference[];
 }
 
 /** Adds one component (an app, a base module) to a layer of a cluster's tree. */
@@ -159,6 +170,8 @@ function unitSource(cluster: string, unit: UnitProps): UnitSource {
     name: unit.name,
     ...(unit.dependsOn === undefined ? {} : { dependsOn: unit.dependsOn }),
     ...(unit.wait === undefined ? {} : { wait: unit.wait }),
+    ...(unit.healthCheckExprs === undefined ? {} : { healthCheckExprs: unit.healthCheckExprs }),
+    ...(unit.healthChecks === undefined ? {} : { healthChecks: unit.healthChecks }),
     claims: (object, source) => prefixes.some((prefix) => source.startsWith(prefix)) || (select?.(object, source) ?? false),
   };
 }
