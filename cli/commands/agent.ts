@@ -12,6 +12,7 @@ export const agentCommand = defineCommand({
       .option('kubeconfig', { type: 'string', describe: 'Kubeconfig file (default: in-cluster config, then $KUBECONFIG)' })
       .option('namespace', { type: 'string', default: process.env.POD_NAMESPACE ?? 'strata-system', describe: "The agent's namespace (its leader Lease)" })
       .option('watch-namespace', { type: 'string', describe: 'Reconcile Syncs of this namespace only (default: all)' })
+      .option('shard', { type: 'string', describe: 'Reconcile only Syncs and ImageUpdates labelled strata.dev/shard=<key>, on the Lease strata-agent-shard-<key> (default: those without the label)' })
       .option('port', { type: 'number', default: 8080, describe: 'Port of /metrics, /healthz, /readyz and /hook' })
       .option('leader-elect', { type: 'boolean', default: true, describe: 'Hold a Lease before reconciling (run two replicas)' })
       .option('concurrency', { type: 'number', default: DEFAULT_SYNC_CONTROLLER_OPTIONS.concurrency, describe: 'Syncs reconciled at once' })
@@ -31,6 +32,7 @@ export const agentCommand = defineCommand({
       ...(args.kubeconfig ? { kubeconfig: args.kubeconfig } : {}),
       namespace: args.namespace,
       ...(args['watch-namespace'] ? { watchNamespace: args['watch-namespace'] } : {}),
+      ...(args.shard === undefined ? {} : { shard: args.shard }),
       port: args.port,
       leaderElection: args['leader-elect'],
       concurrency: args.concurrency,

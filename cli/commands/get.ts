@@ -1,6 +1,6 @@
-// `strata get syncs|imageupdates`: Syncs with Ready, revision, age and message; ImageUpdates with Ready, reason, last push and run.
+// `strata get syncs|imageupdates`: Syncs with Ready, revision, age, shard and message; ImageUpdates with Ready, reason, last push and run.
 import { ImageUpdateClient, imageUpdateReady } from '../../src/images/index.ts';
-import type { ImageUpdate, Sync } from '../../src/api/index.ts';
+import { shardOf, type ImageUpdate, type Sync } from '../../src/api/index.ts';
 import { SyncClient, findCondition } from '../../src/reconciler/index.ts';
 import { withClusterFlags } from './_cluster-flags.ts';
 import { withOutputOption } from '../options.ts';
@@ -16,7 +16,7 @@ export const getCommand = defineCommand({
     withOutputOption(withClusterFlags(yargs, 'Sync or ImageUpdate'))
       .positional('resource', { choices: RESOURCES, describe: 'What to list' })
       .option('all-namespaces', { alias: 'A', type: 'boolean', default: false, describe: 'List the objects of every namespace' })
-      .example('$0 get syncs -A', 'every Sync: READY, REVISION, AGE, MESSAGE')
+      .example('$0 get syncs -A', 'every Sync: READY, REVISION, AGE, SHARD (its strata.dev/shard label; empty: the default shard), MESSAGE')
       .example('$0 get imageupdates -n strata-system', 'READY, REASON, LAST PUSH (short commit), LAST RUN (age), MESSAGE'),
   handler: async (args) => {
     const namespace = args['all-namespaces'] ? undefined : args.namespace;
@@ -30,7 +30,7 @@ export const getCommand = defineCommand({
 });
 
 export function syncTable(syncs: readonly Sync[], now: Date): string {
-  const rows = [['NAMESPACE', 'NAME', 'READY', 'REVISION', 'AGE', 'MESSAGE']];
+  const rows = [['NAMESPACE', 'NAME', 'READY', 'REVISION', 'AGE', 'SHARD', 'MESSAGE']];
   for (const sync of syncs) {
     const ready = findCondition(sync.status, 'Ready');
     const suspended = sync.spec.suspend ? ' (suspended)' : '';
@@ -40,6 +40,7 @@ export function syncTable(syncs: readonly Sync[], now: Date): string {
       `${ready?.status ?? 'Unknown'}${suspended}`,
       sync.status?.lastAppliedRevision ?? '',
       age(String((sync.metadata as { creationTimestamp?: string }).creationTimestamp ?? ''), now),
+      shardOf(sync) ?? '',
       (ready?.message ?? '').split('\n')[0]?.slice(0, 80) ?? '',
     ]);
   }

@@ -14,7 +14,7 @@ import { AgentApi, EventRecorder, LeaderElector, loadKubeConfig } from '../kube/
 import { AgentMetrics, AlertSender, GitSource, SyncController, SyncReconciler, createEngine, refuseEncrypted, type AlertTarget, type TenancyOptions, type DecryptHook, type DriftPort, type ReadOptions, type ReconcileEngine } from '../reconciler/index.ts';
 import { SecretMask, sopsDecryptHook } from '../secrets/index.ts';
 import { ImageUpdateController, ImageUpdateMetrics, type Recompile } from '../images/index.ts';
-import type { Sync } from '../api/index.ts';
+import { shardLeaseName, shardSelector, type Sync } from '../api/index.ts';
 import { waitForPrerequisites } from './prerequisites.ts';
 
 export interface AgentProps {
@@ -24,6 +24,12 @@ export interface AgentProps {
   readonly namespace?: string;
   /** Watch Syncs in this namespace only. @default all namespaces */
   readonly watchNamespace?: string;
+  /**
+   * Reconcile only the Syncs and ImageUpdates labelled `strata.dev/shard: <shard>`, leader-elected
+   * on the Lease `strata-agent-shard-<shard>` (`src/api/shard.ts`).
+   * @default the objects without the label, on the Lease `strata-agent`
+   */
+  readonly shard?: string;
   /** This replica's name in the Lease. @default $POD_NAME or the host name plus the pid */
   readonly identity?: string;
   /** HTTP port for /metrics, /healthz, /readyz and /hook; 0 picks a free one. @default 8080 */
@@ -98,13 +104,14 @@ export interface AgentHandle {
 export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
   const kubeConfig = props.kubeconfig instanceof KubeConfig ? props.kubeconfig : loadKubeConfig(props.kubeconfig);
   const namespace = props.namespace ?? 'strata-system';
+  const labelSelector = shardSelector(props.shard); // throws on a bad key before anything starts
   const identity = props.identity ?? process.env.POD_NAME ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
   // Every value a decryption produced is masked in whatever leaves the agent: log lines, status, Events, alerts, /metrics.
   const mask = new SecretMask();
   const maskText = (text: string): string => mask.mask(text);
-  const log = maskedLogger(props.logger, maskText).child({ instance: identity });
+  const log = maskedLogger(props.logger, maskText).child({ instance: identity, ...(props.shard === undefined ? {} : { shard: props.shard }) });
   const api = new AgentApi(kubeConfig);
-  const metrics = new AgentMetrics();
+  const metrics = new AgentMetrics(props.shard === undefined ? {} : { shard: props.shard });
   const source = new GitSource(props.cacheDir === undefined ? {} : { cacheDir: props.cacheDir });
   const bound = props.engine ? undefined : createEngine(kubeConfig, { concurrency: props.applyConcurrency, log });
   const engine = props.engine ?? bound?.engine;
@@ -158,6 +165,7 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
       alerts,
       ...(drift ? { drift } : {}),
       ...(props.watchNamespace ? { namespace: props.watchNamespace } : {}),
+      labelSelector,
       concurrency: props.concurrency,
       jitter: props.jitter,
     });
@@ -169,6 +177,7 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
         events,
         ...(imageUpdateMetrics ? { metrics: imageUpdateMetrics } : {}),
         ...(props.watchNamespace ? { namespace: props.watchNamespace } : {}),
+        labelSelector,
         ...(props.cacheDir ? { workDir: path.join(props.cacheDir, 'image-updates') } : {}),
         ...imageUpdateOptions,
       });
@@ -192,6 +201,7 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
       ? undefined
       : new LeaderElector(api, {
           namespace,
+          name: shardLeaseName(props.shard),
           identity,
           leaseDurationMs: props.leaseDurationMs ?? 10_000,
           retryPeriodMs: props.leaseRetryMs ?? 2000,

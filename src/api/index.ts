@@ -64,3 +64,4 @@ export {
   type SsaPolicy,
 } from './annotations.ts';
 export { OWNER_NAMESPACE_LABEL, OWNER_NAME_LABEL, hasOwnerLabels, ownedByAnother, ownerLabels, ownerSelector, withOwnerLabels } from './owner.ts';
+export { DEFAULT_LEASE_NAME, InvalidShardError, SHARD_LABEL, shardLeaseName, shardOf, shardSelector, validateShard } from './shard.ts';

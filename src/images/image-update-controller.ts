@@ -32,6 +32,8 @@ export interface ImageUpdateControllerProps {
   readonly metrics?: ImageUpdateMetrics;
   /** Watch ImageUpdates in this namespace only. @default all namespaces */
   readonly namespace?: string;
+  /** Watch only the ImageUpdates matching this label selector (the agent's shard, `src/api/shard.ts`). @default every ImageUpdate */
+  readonly labelSelector?: string;
   /** Parent of the private clones (`<dir>/<namespace>/<name>`). @default a temporary folder, removed on stop */
   readonly workDir?: string;
   /** Runs at once (each clones, scans and compiles). @default DEFAULT_IMAGE_UPDATE_CONTROLLER_OPTIONS.concurrency (2) */
@@ -81,6 +83,7 @@ export class ImageUpdateController {
       api: props.api,
       resource: RESOURCE,
       ...(props.namespace ? { namespace: props.namespace } : {}),
+      ...(props.labelSelector === undefined ? {} : { labelSelector: props.labelSelector }),
       log: props.log,
       label: 'ImageUpdates',
       onEvent: (type, object) => this.observe(type, object),

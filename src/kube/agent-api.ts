@@ -41,10 +41,11 @@ export class AgentApi {
 
   /**
    * Watches a collection (of one namespace, or all) from `resourceVersion` until the stream
-   * ends (resolves) or fails (rejects; 410 Gone as a KubeApiError with status 410).
+   * ends (resolves) or fails (rejects; 410 Gone as a KubeApiError with status 410); with
+   * `labelSelector`, only the objects matching it.
    */
-  async watch(resource: ResourceInfo, namespace: string | undefined, resourceVersion: string, onEvent: (event: WatchEvent) => void, signal: AbortSignal): Promise<void> {
-    await (await this.client).watch(resource, namespace, { resourceVersion, timeoutSeconds: 300 }, onEvent, signal);
+  async watch(resource: ResourceInfo, namespace: string | undefined, resourceVersion: string, onEvent: (event: WatchEvent) => void, signal: AbortSignal, labelSelector?: string): Promise<void> {
+    await (await this.client).watch(resource, namespace, { resourceVersion, timeoutSeconds: 300, ...(labelSelector === undefined ? {} : { labelSelector }) }, onEvent, signal);
   }
 
   /**

@@ -26,6 +26,8 @@ export interface InformerProps<T extends InformedObject> {
   readonly resource: ResourceInfo;
   /** @default all namespaces */
   readonly namespace?: string;
+  /** Lists and watches only the objects matching this label selector (a shard's). @default every object */
+  readonly labelSelector?: string;
   readonly log: Logger;
   /** Names the collection in log messages, e.g. `Syncs`. */
   readonly label: string;
@@ -76,7 +78,7 @@ export class Informer<T extends InformedObject> {
   }
 
   private async loop(signal: AbortSignal): Promise<void> {
-    const { api, resource, namespace, log, label, onMissing } = this.props;
+    const { api, resource, namespace, labelSelector, log, label, onMissing } = this.props;
     const apiVersion = resource.group === '' ? resource.version : `${resource.group}/${resource.version}`;
     const base = `${resource.group === '' ? '/api' : '/apis'}/${apiVersion}${namespace ? `/namespaces/${namespace}` : ''}/${resource.resource}`;
     const errorText = this.props.errorText ?? ((error: unknown) => (error as Error).message);
@@ -86,7 +88,8 @@ export class Informer<T extends InformedObject> {
     while (!signal.aborted) {
       try {
         if (resourceVersion === '') {
-          const list = await api.get<{ metadata: { resourceVersion: string }; items: T[] }>(base, signal);
+          const query = labelSelector === undefined ? '' : `?${new URLSearchParams({ labelSelector })}`;
+          const list = await api.get<{ metadata: { resourceVersion: string }; items: T[] }>(`${base}${query}`, signal);
           const seen = new Set<string>();
           for (const item of list.items) {
             const object = { ...item, apiVersion, kind: resource.kind } as T;
@@ -101,13 +104,14 @@ export class Informer<T extends InformedObject> {
             for (const waiter of this.waiters.splice(0)) waiter();
           }
         }
+        // An object whose label stops matching the selector comes as DELETED: the caller forgets it.
         await api.watch(resource, namespace, resourceVersion, (event: WatchEvent) => {
           const object = event.object as unknown as T;
           const rv = object.metadata?.resourceVersion;
           if (rv) resourceVersion = rv;
           if (event.type === 'BOOKMARK' || event.type === 'ERROR') return;
           this.props.onEvent(event.type, object);
-        }, signal);
+        }, signal, labelSelector);
         backoff = FIRST_BACKOFF_MS;
       } catch (error) {
         if (signal.aborted) return;

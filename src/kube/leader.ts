@@ -3,6 +3,10 @@
  * lease and reconciles; the others retry until it expires. With the defaults
  * (lease 10 s, retry 2 s) a dead leader is replaced within about 12 s; a leader
  * that stops cleanly releases the lease so another takes over at its next retry.
+ *
+ * A leader stops leading `retryPeriodMs` before its lease could have expired for the others
+ * unless it renewed: a timer, not the next answer, decides, so a renewal that hangs on a slow
+ * or unreachable apiserver never leaves two replicas leading at once.
  */
 import type { AgentApi } from './agent-api.ts';
 import { KubeApiError } from './errors.ts';
@@ -35,6 +39,7 @@ interface Lease {
 
 export class LeaderElector {
   private timer: NodeJS.Timeout | undefined;
+  private deadline: NodeJS.Timeout | undefined;
   private leading = false;
   private stopped = false;
   private lastRenew = 0;
@@ -64,6 +69,7 @@ export class LeaderElector {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.deadline) clearTimeout(this.deadline);
     if (this.leading) {
       this.setLeading(false);
       try {
@@ -84,8 +90,9 @@ export class LeaderElector {
   private async tick(): Promise<void> {
     if (this.stopped) return;
     try {
-      const ok = await this.tryAcquireOrRenew();
-      if (ok) this.lastRenew = Date.now();
+      const started = Date.now();
+      const ok = await this.tryAcquireOrRenew(AbortSignal.timeout(this.durationMs - this.retryMs));
+      if (ok) this.renewed(started);
       if (this.stopped) return;
       if (ok && !this.leading) this.setLeading(true);
       if (!ok && this.leading) this.setLeading(false);
@@ -97,17 +104,26 @@ export class LeaderElector {
     if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.retryMs);
   }
 
+  /** The lease is ours until `at` (when the request was sent) plus its duration: stop leading a retry period before. */
+  private renewed(at: number): void {
+    this.lastRenew = at;
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = setTimeout(() => {
+      if (this.leading && !this.stopped) this.setLeading(false);
+    }, Math.max(0, at + this.durationMs - this.retryMs - Date.now()));
+  }
+
   private setLeading(leading: boolean): void {
     this.leading = leading;
     if (leading) this.options.onStartedLeading();
     else this.options.onStoppedLeading();
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  private async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
     const now = new Date();
     const seconds = Math.ceil(this.durationMs / 1000);
     const me = this.options.identity;
-    const current = await this.api.find<Lease>(this.path());
+    const current = await this.api.find<Lease>(this.path(), signal);
     if (!current) {
       try {
         await this.api.request('POST', `/apis/coordination.k8s.io/v1/namespaces/${this.options.namespace}/leases`, {
@@ -115,7 +131,7 @@ export class LeaderElector {
           kind: 'Lease',
           metadata: { name: this.name, namespace: this.options.namespace },
           spec: { holderIdentity: me, leaseDurationSeconds: seconds, acquireTime: micro(now), renewTime: micro(now), leaseTransitions: 0 },
-        });
+        }, { signal });
         return true;
       } catch (error) {
         if (error instanceof KubeApiError && error.status === 409) return false;
@@ -131,7 +147,7 @@ export class LeaderElector {
         ? { ...current.spec, renewTime: micro(now), leaseDurationSeconds: seconds }
         : { holderIdentity: me, leaseDurationSeconds: seconds, acquireTime: micro(now), renewTime: micro(now), leaseTransitions: (current.spec.leaseTransitions ?? 0) + 1 };
     try {
-      await this.api.request('PUT', this.path(), { ...current, spec });
+      await this.api.request('PUT', this.path(), { ...current, spec }, { signal });
       return true;
     } catch (error) {
       if (error instanceof KubeApiError && error.status === 409) return false;

@@ -35,6 +35,8 @@ export interface SyncControllerProps {
   readonly drift?: DriftPort;
   /** Watch Syncs in this namespace only. @default all namespaces */
   readonly namespace?: string;
+  /** Watch only the Syncs matching this label selector (the agent's shard, `src/api/shard.ts`). @default every Sync */
+  readonly labelSelector?: string;
   /** Syncs reconciled at once. @default DEFAULT_SYNC_CONTROLLER_OPTIONS.concurrency (8) */
   readonly concurrency?: number;
   /** Fraction of the interval added or taken at random. @default DEFAULT_SYNC_CONTROLLER_OPTIONS.jitter (0.1) */
@@ -53,6 +55,8 @@ interface SyncState {
   sync: Sync;
   healthRevision?: string;
   healthAbort?: AbortController;
+  /** Aborts the running reconcile when the Sync leaves this controller (deleted, or relabelled to another shard). */
+  runAbort?: AbortController;
   lastResult?: ReconcileResult;
   /** Why the next run was asked for (triggers since the last run started). */
   reasons: Set<TriggerReason>;
@@ -84,6 +88,7 @@ export class SyncController {
       api: props.api,
       resource: SYNC_RESOURCE,
       ...(props.namespace ? { namespace: props.namespace } : {}),
+      ...(props.labelSelector === undefined ? {} : { labelSelector: props.labelSelector }),
       log: props.log,
       label: 'Syncs',
       errorText,
@@ -196,6 +201,7 @@ export class SyncController {
     if (!state) return;
     this.queue.forget(key);
     state.healthAbort?.abort();
+    state.runAbort?.abort();
     this.states.delete(key);
     this.props.drift?.unwatch(key);
     const [namespace = '', name = ''] = key.split('/');
@@ -207,7 +213,9 @@ export class SyncController {
   }
 
   private async run(key: string, state: SyncState): Promise<void> {
-    const signal = this.abort.signal;
+    state.runAbort = new AbortController();
+    const signal = AbortSignal.any([this.abort.signal, state.runAbort.signal]);
+    setMaxListeners(0, signal);
     let result: ReconcileResult;
     try {
       const [namespace = '', name = ''] = key.split('/');
@@ -233,6 +241,7 @@ export class SyncController {
     } finally {
       state.healthRevision = undefined;
       state.healthAbort = undefined;
+      state.runAbort = undefined;
     }
     // Keep the outcome, not the applied set: the drift watcher holds what it needs.
     state.lastResult = { ...result, applied: undefined, changes: [] };

@@ -55,7 +55,9 @@ export interface AgentMetrics extends MetricFields {}
 export class AgentMetrics {
   readonly registry = new Registry();
 
-  constructor(options: { readonly defaultMetrics?: boolean } = {}) {
+  /** `shard`: the agent's shard, added as the label `shard` to every series. */
+  constructor(options: { readonly defaultMetrics?: boolean; readonly shard?: string } = {}) {
+    if (options.shard !== undefined) this.registry.setDefaultLabels({ shard: options.shard });
     for (const [field, spec] of Object.entries(METRICS) as [keyof MetricFields, MetricSpec][]) {
       Object.defineProperty(this, field, { value: create(spec, this.registry), enumerable: true });
     }
