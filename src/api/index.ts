@@ -55,12 +55,15 @@ export {
   DISABLED,
   ENABLED,
   FORCE_ANNOTATION,
+  IGNORE_FIELDS_ANNOTATION,
   PRUNE_ANNOTATION,
   RECONCILE_ANNOTATION,
   SSA_ANNOTATION,
   forceEnabled,
+  ignoredFieldsOf,
   pruneDisabled,
   ssaPolicyOf,
+  type IgnoredFields,
   type SsaPolicy,
 } from './annotations.ts';
 export { OWNER_NAMESPACE_LABEL, OWNER_NAME_LABEL, hasOwnerLabels, ownedByAnother, ownerLabels, ownerSelector, withOwnerLabels } from './owner.ts';
