@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import type { ProvidedObject } from '../constructs/cluster-source.ts';
 import { INDEX_FILE, ManifestSet, refOf, serializeIndex, type ManifestSetEntryInput } from '../manifest/index.ts';
+import { IGNORE_FIELDS_ANNOTATION, ignoredFieldsOf } from '../api/index.ts';
 import { findPlaintextSecrets, plaintextSecretMessage } from '../secrets/plaintext-secrets.ts';
 import { ClusterLoadError, ObjectValidationError, type ObjectProblem } from './errors.ts';
 import { loadClusterSource, synthesizeCluster } from './load.ts';
@@ -65,6 +66,10 @@ export function objectProblems(inputs: Iterable<ManifestSetEntryInput>): ObjectP
   for (const input of inputs) {
     const found = validateObjectNames(input.object, input.source ?? '(no construct path)');
     if (found.length > 0) problems.push(...found);
+    // strata.dev/ignore-fields must hold JSON pointers the engine can follow.
+    for (const message of ignoredFieldsOf(input.object).problems) {
+      problems.push({ source: input.source ?? '(no construct path)', ref: refOf(input.object), field: `metadata.annotations["${IGNORE_FIELDS_ANNOTATION}"]`, message });
+    }
     // A Secret with values must be a SopsSecret (ciphertext) unless marked non-sensitive.
     if (input.object.kind !== 'Secret') continue;
     for (const secret of findPlaintextSecrets([input])) problems.push({ source: secret.source, ref: refOf(input.object), field: secret.field, message: plaintextSecretMessage(secret) });

@@ -30,6 +30,7 @@ import { NoKindMatchError, isImmutableError, type FieldValidation, type KubeClie
 import type { ApplyAction } from './action.ts';
 import { computeHealth } from './health.ts';
 import { messageOf, sleep } from './_util.ts';
+import { ignoresFields, withIgnoredFields } from './_ignore-fields.ts';
 
 /** Options of {@link applyAllStaged} and {@link applyAll}. */
 export interface ApplyOptions {
@@ -366,13 +367,21 @@ async function readLive(api: KubeClient, desired: readonly KubeObject[], options
   return result;
 }
 
-async function plan(api: KubeClient, object: KubeObject, known: KubeObject | null | undefined, options: ApplyOptions): Promise<Plan> {
-  const ref = refOf(object);
+async function plan(api: KubeClient, gitObject: KubeObject, knownLive: KubeObject | null | undefined, options: ApplyOptions): Promise<Plan> {
+  const ref = refOf(gitObject);
   const fieldManager = options.fieldManager ?? DEFAULT_APPLY_OPTIONS.fieldManager;
   const signal = options.signal;
-  const skip = skipReason(object, known);
+  // Fields other controllers own (strata.dev/ignore-fields) are applied as the live object has them: read it first.
+  const known = knownLive === undefined && ignoresFields(gitObject) ? ((await api.get(ref, signal)) ?? null) : knownLive;
+  const skip = skipReason(gitObject, known);
   if (skip) return { kind: 'done', entry: entryOf(ref, 'skipped', skip, known ? appliedStateOf(known, fieldManager) : undefined) };
   refuseOwnedByAnother(ref, known, options);
+  let object: KubeObject;
+  try {
+    object = withIgnoredFields(gitObject, known, fieldManager);
+  } catch (error) {
+    throw new ObjectError(ref, messageOf(error), { cause: error });
+  }
 
   let dryRun: { object: KubeObject; created: boolean };
   try {

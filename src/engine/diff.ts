@@ -15,6 +15,7 @@ import { KubeApiError, NoKindMatchError, type FieldValidation, type KubeClient }
 import type { DiffAction } from './action.ts';
 import { staleOf } from './inventory.ts';
 import { messageOf } from './_util.ts';
+import { withIgnoredFields } from './_ignore-fields.ts';
 
 /** Options of {@link diffLive}. */
 export interface DiffOptions {
@@ -117,9 +118,11 @@ export async function diffLive(client: KubeClient, set: ManifestSet, options: Di
       }
       if (live && ssaPolicyOf(live) === 'Ignore') return { ref, subject, action: 'skip', message: 'reconcile disabled by annotation on the live object' };
       if (live && ssaPolicyOf(desired) === 'IfNotPresent') return { ref, subject, action: 'skip', message: 'exists and is annotated strata.dev/ssa: IfNotPresent' };
+      // As apply does: fields other controllers own (strata.dev/ignore-fields) as the cluster has them.
+      const intent = withIgnoredFields(desired, live, fieldManager);
       let dryRun: KubeObject;
       try {
-        dryRun = (await api.apply(desired, { fieldManager, force: true, dryRun: true, fieldValidation: options.fieldValidation ?? 'Strict', signal })).object;
+        dryRun = (await api.apply(intent, { fieldManager, force: true, dryRun: true, fieldValidation: options.fieldValidation ?? 'Strict', signal })).object;
       } catch (error) {
         if (!live && error instanceof KubeApiError && error.status === 404 && definedNamespaces.has(ref.namespace)) return created('its Namespace is created by this set');
         throw new ObjectError(ref, `dry-run failed: ${messageOf(error)}`, { cause: error });

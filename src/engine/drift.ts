@@ -38,6 +38,7 @@ import { appliedStateOf, pathsOf, readablePath, type AppliedState } from './_com
 import type { ChangeSetEntry } from './apply.ts';
 import { KubeApiError, type KubeClient, type ResourceInfo, type WatchEvent } from '../kube/index.ts';
 import { sleep } from './_util.ts';
+import { ignoredFieldPaths, isIgnoredPath } from './_ignore-fields.ts';
 
 export type DriftReason = 'deleted' | 'modified';
 
@@ -116,6 +117,8 @@ interface Applied extends State {
 interface Watched {
   readonly ref: ObjectRef;
   readonly policy: SsaPolicy;
+  /** `fieldsV1` paths of its `strata.dev/ignore-fields`: losing them to another manager is not drift. */
+  readonly ignored: readonly string[];
   /** The last state the stream saw; undefined before the first list and while deleted. */
   seen?: State;
   /**
@@ -282,7 +285,7 @@ export class DriftWatcher {
       }
       const key = `${info.group}/${info.resource}`;
       const group = byResource.get(key) ?? { info, entries: [] };
-      group.entries.push({ ref: info.namespaced ? ref : { ...ref, namespace: '' }, policy });
+      group.entries.push({ ref: info.namespaced ? ref : { ...ref, namespace: '' }, policy, ignored: ignoredFieldPaths(object) });
       byResource.set(key, group);
     }
     const clusterWideAbove = this.options.clusterWideAbove ?? DEFAULT_DRIFT_OPTIONS.clusterWideAbove;
@@ -435,8 +438,8 @@ export class DriftWatcher {
     }
     if (before.fields === now.fields) return;
     const current = pathsOf(now.fields === '' ? {} : JSON.parse(now.fields));
-    const lost = [...pathsOf(before.fields === '' ? {} : JSON.parse(before.fields))].filter((path) => !current.has(path));
-    // Our own apply within the same second may add fields; only fields taken from us are drift.
+    const lost = [...pathsOf(before.fields === '' ? {} : JSON.parse(before.fields))].filter((path) => !current.has(path) && !isIgnoredPath(path, watched.ignored));
+    // Our own apply within the same second may add fields; only fields taken from us are drift (and not ignored ones).
     if (lost.length === 0) return;
     withdraw();
     this.report(watched, 'modified', withContext(live ? describeLoss(live, this.fieldManager, lost) : describeLost(lost), context));
@@ -507,7 +510,7 @@ function describeLoss(live: KubeObject, fieldManager: string, lost: readonly str
 /** What a stream watches: its objects and their policies. */
 function signatureOf(objects: ReadonlyMap<string, Watched>): string {
   return [...objects.entries()]
-    .map(([key, member]) => `${key}:${member.policy}`)
+    .map(([key, member]) => `${key}:${member.policy}:${member.ignored.join('|')}`)
     .sort()
     .join(',');
 }

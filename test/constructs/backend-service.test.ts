@@ -52,6 +52,14 @@ describe('BackendService', () => {
     expect(JSON.stringify(pdb.spec)).toContain('api-primary');
   });
 
+  it('without autoscaling, a Canary target leaves its replicas to Flagger (strata.dev/ignore-fields); with an HPA nothing needs ignoring', () => {
+    const alone = Testing.find(Testing.objects((scope) => new BackendService(scope, 'api', { ...props, autoscaling: false, replicas: 3, canary: {} })), 'Deployment', 'api');
+    expect(alone.metadata.annotations).toEqual({ 'strata.dev/ignore-fields': '/spec/replicas' });
+    expect((alone.spec as Record<string, unknown>).replicas).toBe(3);
+    const withHpa = Testing.find(Testing.objects((scope) => new BackendService(scope, 'api', { ...props, canary: {} })), 'Deployment', 'api');
+    expect(withHpa.metadata.annotations).toBeUndefined();
+  });
+
   it('skips the budget for a single replica', () => {
     const objects = Testing.objects((scope) => new BackendService(scope, 'api', { ...props, replicas: 1, autoscaling: false }));
     expect(kinds(objects)).not.toContain('PodDisruptionBudget');

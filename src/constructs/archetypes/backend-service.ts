@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { IGNORE_FIELDS_ANNOTATION } from '../../api/index.ts';
 import { Canary, CanarySpecAutoscalerRefKind, CanarySpecServiceTargetPort, CanarySpecTargetRefKind } from '../imports/flagger.app.ts';
 import { ServiceMonitor } from '../imports/monitoring.coreos.com.ts';
 import { toPeer, type NetworkPeer } from './network-peer.ts';
@@ -71,7 +72,9 @@ export interface BackendServiceProps extends WorkloadProps {
   readonly metrics?: false | MetricsOptions;
   /**
    * A Flagger Canary for the Deployment. Flagger then owns the Services
-   * (`<name>`, `<name>-primary`, `<name>-canary`), so none is created here.
+   * (`<name>`, `<name>-primary`, `<name>-canary`), so none is created here; and it scales the
+   * Deployment to zero, so without autoscaling the Deployment carries
+   * `strata.dev/ignore-fields: /spec/replicas` (Git's replicas on creation only).
    * @default none
    */
   readonly canary?: false | CanaryOptions;
@@ -133,7 +136,9 @@ export class BackendService extends Construct {
       },
     };
     this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
-      metadata,
+      // Flagger scales the target to zero once the primary serves; without an HPA (which already
+      // leaves replicas unset) Git's replicas would be re-applied over it.
+      metadata: canary && !autoscaling ? { ...metadata, annotations: { [IGNORE_FIELDS_ANNOTATION]: '/spec/replicas' } } : metadata,
       spec: {
         replicas: autoscaling ? undefined : replicas,
         revisionHistoryLimit: 5,
