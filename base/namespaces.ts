@@ -4,8 +4,14 @@ export const NAMESPACES = {
   shop: 'shop',
   /** Batch jobs and data pipelines. */
   data: 'data',
-  /** Prometheus rules and scrape configuration. */
+  /** The Prometheus operator, Prometheus rules and scrape configuration. */
   monitoring: 'monitoring',
+  /** The ingress controller (ingress-nginx). */
+  ingress: 'ingress-nginx',
+  /** cert-manager, which issues the Ingress certificates. */
+  certManager: 'cert-manager',
+  /** Flagger, which runs the canary analyses (clusters with the `canary` feature). */
+  flagger: 'flagger-system',
 } as const;
 
 /** Namespaces that run our workloads (and so get the default-deny network baseline). */

@@ -81,7 +81,7 @@ function cdk8sMain(imports: readonly { name: string; from: string; build: string
 
 /**
  * The example as a project of its own under `work`: copies of apps/, base/ and clusters/
- * (the warm run edits them) and a link to the repository's src/, so its relative imports
+ * (the warm run edits them) and links to the repository's src/ and charts/, so its relative imports
  * and the repository's tsconfig.json and node_modules serve it unchanged.
  */
 export function exampleCase(repo: string, work: string, clusters: readonly string[]): ProcessCase {
@@ -90,6 +90,8 @@ export function exampleCase(repo: string, work: string, clusters: readonly strin
   mkdirSync(strata, { recursive: true });
   for (const dir of ['apps', 'base', 'clusters']) cpSync(join(repo, dir), join(strata, dir), { recursive: true });
   symlinkSync(join(repo, 'src'), join(strata, 'src'));
+  // The vendored charts, their lock and committed renders (read only: every render is committed).
+  symlinkSync(join(repo, 'charts'), join(strata, 'charts'));
   const cdk8s = join(strata, 'cdk8s');
   const imports = clusters.map((cluster) => ({ name: cluster, from: `../clusters/${cluster}/index.ts`, build: `${cluster}Module.default.app()` }));
   writeCdk8sProject(cdk8s, repo, cdk8sMain(imports));

@@ -48,16 +48,19 @@ export const checkCommand = defineCommand({
     }
     const colour = colourEnabled();
     printData(args.output, result, () =>
-      result.clusters
-        .map((cluster) =>
+      [
+        ...result.clusters.map((cluster) =>
           cluster.upToDate
             ? `${cluster.cluster}: ${paint('up to date', 'green', colour)}`
             : [`${cluster.cluster}: ${paint(`${cluster.differences.length} file${cluster.differences.length === 1 ? '' : 's'} stale`, 'red', colour)}`, ...cluster.differences.map((d) => colourDiff(d.diff, colour))].join('\n'),
-        )
-        .join('\n'),
+        ),
+        ...(result.renders.length > 0
+          ? [`chart renders: ${paint(`${result.renders.length} file${result.renders.length === 1 ? '' : 's'} stale`, 'red', colour)}`, ...result.renders.map((d) => `  ${d.change}: ${d.diff}`)]
+          : []),
+      ].join('\n'),
     );
     if (!result.upToDate) {
-      if (args.output === 'text') process.stderr.write('deploy/ is stale: run `strata synth` and commit the result\n');
+      if (args.output === 'text') process.stderr.write('deploy/ or charts/renders/ is stale: run `strata synth` and commit the result\n');
       throw new ExitError('', 1);
     }
   },

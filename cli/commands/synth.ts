@@ -45,6 +45,7 @@ export const synthCommand = defineCommand({
               : paint(c.action === 'cached' ? 'unchanged (sources unchanged)' : 'unchanged', 'dim');
           return `${c.cluster}: ${c.objects} objects → ${c.dir}: ${what}`;
         })
+        .concat(result.renders.written.length + result.renders.removed.length > 0 ? [`chart renders → charts/renders: ${paint(`${result.renders.written.length} written, ${result.renders.removed.length} removed`, 'green')}`] : [])
         .join('\n'),
     );
   },

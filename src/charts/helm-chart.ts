@@ -59,7 +59,7 @@ export class HelmChart<V extends object = HelmValues> extends Construct {
   readonly namespace: string;
   /** The rendered objects, in Helm's order. */
   readonly apiObjects: readonly ApiObject[];
-  /** Whether this render came from the render cache. */
+  /** Whether this render came from a render cache (the committed charts/renders/ or this machine's). */
   readonly cached: boolean;
 
   constructor(scope: Construct, id: string, props: HelmChartProps<V>) {
@@ -71,6 +71,7 @@ export class HelmChart<V extends object = HelmValues> extends Construct {
       name: props.chart,
       chartPath: chart.path,
       digest: chart.entry.digest,
+      version: chart.entry.version,
       releaseName: this.releaseName,
       namespace: this.namespace,
       values: props.values ?? {},

@@ -33,11 +33,24 @@ export function pinnedHelmVersion(): string {
   return m[1]!;
 }
 
-/** What identifies the pinned build: feeds the render cache key. */
+/** What identifies the pinned build on this platform: names its folder in the tools cache. */
 export function helmIdentity(): string {
   const explicit = process.env['STRATA_HELM'];
   if (explicit) return `external:${resolve(explicit)}`;
   const hash = createHash('sha256').update(RECIPE).update('\0').update(`${process.platform}/${process.arch}`);
+  for (const file of ['go.mod', 'go.sum']) hash.update('\0').update(readFileSync(join(MODULE_DIR, file)));
+  return `helm-${hash.digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * What identifies the pinned Helm's output, for render keys: go.mod and go.sum, not the
+ * platform (templates render the same everywhere), so a render committed on one machine
+ * is found on every other. `STRATA_HELM` renders are keyed by that binary's path.
+ */
+export function helmRenderIdentity(): string {
+  const explicit = process.env['STRATA_HELM'];
+  if (explicit) return `external:${resolve(explicit)}`;
+  const hash = createHash('sha256').update(RECIPE);
   for (const file of ['go.mod', 'go.sum']) hash.update('\0').update(readFileSync(join(MODULE_DIR, file)));
   return `helm-${hash.digest('hex').slice(0, 16)}`;
 }

@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { storeRenders, withRenderSession, type RenderMode, type RenderSession, type StoreResult } from '../charts/render-store.ts';
 import type { CompiledCluster } from './compile.ts';
 import { CompileError } from './errors.ts';
 import { OutputCache } from './output-cache.ts';
@@ -62,11 +63,15 @@ export interface ClusterSynthResult {
 
 export interface SynthResult {
   readonly clusters: readonly ClusterSynthResult[];
+  /** Committed chart renders (charts/renders/) written and removed. */
+  readonly renders: StoreResult;
 }
 
 interface Plan {
   readonly layout: ProjectLayout;
   readonly names: readonly string[];
+  /** Whether `names` are all the project's clusters. */
+  readonly all: boolean;
   readonly fingerprint?: string;
 }
 
@@ -81,10 +86,11 @@ async function plan(options: SynthOptions): Promise<Plan> {
     );
   }
   if (names.length === 0) throw new CompileError([new Error(`no clusters found: expected clusters/<name>/index.ts under ${layout.root}`)]);
-  if (options.typecheck === false) return { layout, names };
+  const all = found.every((name) => names.includes(name));
+  if (options.typecheck === false) return { layout, names, all };
   options.onProgress?.({ phase: 'typecheck' });
   const checked = await typeCheck(layout, names.map((name) => clusterEntry(layout, name)), { cache: options.cache ?? true });
-  return { layout, names, fingerprint: checked.fingerprint };
+  return { layout, names, all, fingerprint: checked.fingerprint };
 }
 
 /**
@@ -92,8 +98,26 @@ async function plan(options: SynthOptions): Promise<Plan> {
  * failing once. Writes nothing.
  */
 export async function compile(options: SynthOptions = {}): Promise<CompiledCluster[]> {
-  const { layout, names } = await plan(options);
-  return compileAll(layout, names, options);
+  return (await compileWithRenders(options, 'synth')).compiled;
+}
+
+/** What {@link compileWithRenders} returns: the clusters and the chart renders they used. */
+export interface CompiledProject {
+  readonly compiled: CompiledCluster[];
+  readonly session: RenderSession;
+  /** Whether every cluster of the project was compiled. */
+  readonly all: boolean;
+}
+
+/**
+ * {@link compile}, also returning the chart renders the clusters used; `verify` renders every
+ * chart with the pinned Helm (or this machine's cache of it) instead of the committed renders.
+ * @internal
+ */
+export async function compileWithRenders(options: SynthOptions, mode: RenderMode): Promise<CompiledProject> {
+  const { layout, names, all } = await plan(options);
+  const { result, session } = await withRenderSession(layout.root, mode, () => compileAll(layout, names, options));
+  return { compiled: result, session, all };
 }
 
 async function compileAll(layout: ProjectLayout, names: readonly string[], options: SynthOptions): Promise<CompiledCluster[]> {
@@ -118,10 +142,11 @@ async function compileAll(layout: ProjectLayout, names: readonly string[], optio
  * `strata synth`: type-checks, compiles every selected cluster in memory and, only when
  * all of them compiled, brings each `<outDir>/<cluster>/` to exactly the compiled files.
  * A failing compile writes nothing. Clusters whose sources and output are unchanged
- * since the last run are not recompiled (see OutputCache).
+ * since the last run are not recompiled (see OutputCache). The chart renders the clusters
+ * used are committed beside the charts (charts/renders/, see render-store.ts).
  */
 export async function synth(options: SynthOptions = {}): Promise<SynthResult> {
-  const { layout, names, fingerprint } = await plan(options);
+  const { layout, names, all, fingerprint } = await plan(options);
   const outDir = resolve(options.outDir ?? join(layout.root, 'deploy'));
   const useCache = (options.cache ?? true) && fingerprint !== undefined;
   const cache = new OutputCache(layout.cacheDir);
@@ -133,7 +158,9 @@ export async function synth(options: SynthOptions = {}): Promise<SynthResult> {
     if (objects !== undefined) results.set(name, { cluster: name, action: 'cached', dir, objects, written: [], removed: [] });
     else stale.push(name);
   }
-  const compiled = await compileAll(layout, stale, options);
+  const { result: compiled, session } = await withRenderSession(layout.root, 'synth', () => compileAll(layout, stale, options));
+  // Every render a compiled cluster used is committed; unused ones go only when every cluster ran.
+  const renders = compiled.length > 0 ? storeRenders(session, all && stale.length === names.length) : { written: [], removed: [] };
   if (compiled.length > 0) {
     const { syncDirectory } = await import('./write.ts');
     for (const cluster of compiled) {
@@ -147,5 +174,5 @@ export async function synth(options: SynthOptions = {}): Promise<SynthResult> {
     }
     cache.save();
   }
-  return { clusters: names.map((name) => results.get(name)!) };
+  return { clusters: names.map((name) => results.get(name)!), renders };
 }

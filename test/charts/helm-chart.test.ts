@@ -1,9 +1,12 @@
 // HelmChart from a chart folder vendored in the project: rendered by the pinned Helm,
 // verified against charts/lock.json, Helm's semantics mapped, renders cached, values typed.
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChartDigestError, HelmChart, helmBinary, pullCharts, readChartLock, renderStats, treeDigest, withChartsRoot } from '../../src/charts/index.ts';
-import { compile } from '../../src/compiler/index.ts';
+import { checkOutput, compile, synth } from '../../src/compiler/index.ts';
 import { Testing, type ConstructValidationError } from '../../src/constructs/index.ts';
 import type { KubeObject } from '../../src/manifest/index.ts';
 import type { FixtureProject } from '../compiler/_project.ts';
@@ -98,5 +101,66 @@ describe('HelmChart (a chart folder vendored in the project)', () => {
 
   it('names the lock and the chart when a construct asks for a chart the lock does not have', () => {
     expect(() => withChartsRoot(project.root, () => Testing.objects((scope) => new HelmChart(scope, 'x', { chart: 'nginx' })))).toThrow(/charts\/lock.json: no chart "nginx" \(locked: hello\)/);
+  });
+});
+
+describe('committed renders (charts/renders/)', () => {
+  const renders = () => project.path('charts', 'renders');
+  const files = () => (existsSync(renders()) ? readdirSync(renders()).sort() : []);
+
+  it('synth commits each render it used; then a machine without Helm, Go or caches compiles the same', async () => {
+    rmSync(renders(), { recursive: true, force: true });
+    const first = await synth({ root: project.root, typecheck: false, cache: false });
+    expect(first.renders.written).toHaveLength(1);
+    expect(files()).toEqual(first.renders.written);
+    const stored = JSON.parse(gunzipSync(readFileSync(join(renders(), files()[0]!))).toString('utf8')) as { chart: string; version: string; objects: unknown[] };
+    expect(stored).toMatchObject({ chart: 'hello', version: '1.0.0', releaseName: 'hello', namespace: 'apps' });
+    const deployment = readFileSync(project.path('deploy', 'dev', 'apps', 'deployment-hello.yaml'), 'utf8');
+
+    // A fresh clone: no built Helm, no Go on PATH, empty caches. Nothing renders; nothing is missing.
+    const empty = mkdtempSync(join(tmpdir(), 'strata-fresh-'));
+    const saved = { tools: process.env['STRATA_TOOLS_CACHE'], charts: process.env['STRATA_CHARTS_CACHE'], path: process.env['PATH'] };
+    Object.assign(process.env, { STRATA_TOOLS_CACHE: join(empty, 'tools'), STRATA_CHARTS_CACHE: join(empty, 'charts'), PATH: '/nonexistent' });
+    const before = renderStats();
+    const counts = { rendered: before.rendered, committed: before.committed };
+    try {
+      rmSync(project.path('deploy'), { recursive: true, force: true });
+      const fresh = await synth({ root: project.root, typecheck: false, cache: false });
+      expect(fresh.renders).toEqual({ written: [], removed: [] });
+      expect(renderStats().rendered).toBe(counts.rendered);
+      expect(renderStats().committed).toBe(counts.committed + 1);
+      expect(readFileSync(project.path('deploy', 'dev', 'apps', 'deployment-hello.yaml'), 'utf8')).toBe(deployment);
+    } finally {
+      Object.assign(process.env, { STRATA_TOOLS_CACHE: saved.tools, STRATA_CHARTS_CACHE: saved.charts, PATH: saved.path });
+      if (saved.tools === undefined) delete process.env['STRATA_TOOLS_CACHE'];
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('check renders with Helm and reports a hand-edited, a missing and an unused render as stale', async () => {
+    await synth({ root: project.root, typecheck: false, cache: false });
+    expect((await checkOutput({ root: project.root, typecheck: false, cache: false })).upToDate).toBe(true);
+    const [name] = files();
+    const file = join(renders(), name!);
+    const original = readFileSync(file);
+
+    // Edited by hand (replicas 9): check renders with Helm and says the committed render is not that.
+    writeFileSync(file, gzipSync(Buffer.from(gunzipSync(original).toString('utf8').replace('"replicas": 2', '"replicas": 9'))));
+    const edited = await checkOutput({ root: project.root, typecheck: false, cache: false });
+    expect(edited.upToDate).toBe(false);
+    expect(edited.renders.map((d) => `${d.change} ${d.file}`)).toEqual([`modified charts/renders/${name}`]);
+    expect(edited.renders[0]?.diff).toContain('differs from what Helm renders for chart hello 1.0.0 (release hello)');
+
+    rmSync(file);
+    const missing = await checkOutput({ root: project.root, typecheck: false, cache: false });
+    expect(missing.renders.map((d) => d.change)).toEqual(['added']);
+
+    writeFileSync(file, original);
+    writeFileSync(join(renders(), `${'0'.repeat(64)}.json.gz`), original);
+    const unused = await checkOutput({ root: project.root, typecheck: false, cache: false });
+    expect(unused.renders.map((d) => `${d.change} ${d.file}`)).toEqual([`removed charts/renders/${'0'.repeat(64)}.json.gz`]);
+    // synth of every cluster removes it again.
+    expect((await synth({ root: project.root, typecheck: false, cache: false })).renders.removed).toEqual([`${'0'.repeat(64)}.json.gz`]);
+    expect((await checkOutput({ root: project.root, typecheck: false, cache: false })).upToDate).toBe(true);
   });
 });

@@ -15,5 +15,7 @@ describe('the example project', () => {
       `deploy/ is stale: run \`npm run synth\` and commit deploy/.\n${report.slice(0, 20_000)}`,
     ).toEqual([]);
     expect(result.clusters.map((cluster) => cluster.cluster)).toEqual(['development', 'production', 'staging']);
+    // The committed chart renders are what the pinned Helm renders, and every one is used.
+    expect(result.renders.map((difference) => `${difference.file}: ${difference.diff}`), 'charts/renders/ is stale: run `npm run synth` and commit charts/renders/.').toEqual([]);
   }, 120_000);
 });

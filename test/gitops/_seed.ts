@@ -32,14 +32,14 @@ export async function gitIn(dir: string, ...args: string[]): Promise<string> {
 }
 
 /**
- * Pushes this project's sources (tracked and new files of src/, base/, apps/, clusters/ and
+ * Pushes this project's sources (tracked and new files of src/, base/, apps/, clusters/, charts/ and
  * the project files) to `pushUrl` as one commit, then their compiled `deploy/<cluster>/` as a
  * second, like `strata commit` would. Returns the head.
  */
 export async function seedRepository(pushUrl: string, cluster: string): Promise<string> {
   const dir = scratchDir('seed');
   try {
-    const files = (await gitIn(REPO, 'ls-files', '--cached', '--others', '--exclude-standard', '--', 'src', 'base', 'apps', 'clusters', 'package.json', 'tsconfig.json', '.gitignore'))
+    const files = (await gitIn(REPO, 'ls-files', '--cached', '--others', '--exclude-standard', '--', 'src', 'base', 'apps', 'clusters', 'charts', 'package.json', 'tsconfig.json', '.gitignore'))
       .split('\n')
       .filter(Boolean);
     for (const file of files) {
