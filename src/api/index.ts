@@ -1,5 +1,6 @@
 // The CRD types and their names: a leaf that imports nothing of the agent (only the manifest model).
 export {
+  DEFAULT_KUBECONFIG_KEY,
   RECONCILE_REQUESTED_AT,
   SYNC_API_VERSION,
   SYNC_CRD,
@@ -25,7 +26,9 @@ export {
   type HistoryEntry,
   type HistoryResult,
   type InventoryEntry,
+  type KubeConfigReference,
   type LocalObjectReference,
+  type SecretKeyReference,
   type ResolvedSpec,
   type Sync,
   type SyncSpec,

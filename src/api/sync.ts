@@ -30,6 +30,25 @@ export interface LocalObjectReference {
   readonly name: string;
 }
 
+/** A key of a Secret in the Sync's namespace. */
+export interface SecretKeyReference {
+  readonly name: string;
+  /** @default 'value' (as Flux) */
+  readonly key?: string;
+}
+
+/**
+ * Another cluster to apply to, as Flux's `spec.kubeConfig`: a kubeconfig (its current context)
+ * in a Secret of the Sync's namespace. Only inline credentials are accepted (token, client
+ * certificate data, basic auth): exec plugins, auth providers and file paths are refused.
+ */
+export interface KubeConfigReference {
+  readonly secretRef: SecretKeyReference;
+}
+
+/** The Secret key holding the kubeconfig when `spec.kubeConfig.secretRef.key` is not set. */
+export const DEFAULT_KUBECONFIG_KEY = 'value';
+
 export interface DependsOnReference {
   readonly name: string;
   /** @default the namespace of the Sync */
@@ -119,8 +138,10 @@ export interface SyncSpec {
   readonly dependsOn?: readonly DependsOnReference[];
   /** Stop reconciling; nothing is applied or pruned while set. @default false */
   readonly suspend?: boolean;
-  /** Apply and prune as this ServiceAccount of the Sync's namespace (impersonation). @default the agent's own identity */
+  /** Apply and prune as this ServiceAccount of the Sync's namespace (impersonation; on the remote cluster with kubeConfig). @default the agent's own identity */
   readonly serviceAccountName?: string;
+  /** Apply, prune, watch for drift and check health on the cluster of this kubeconfig instead of the agent's. @default the agent's cluster */
+  readonly kubeConfig?: KubeConfigReference;
   /** Put every namespaced object into this namespace. */
   readonly targetNamespace?: string;
   /** Recreate objects whose immutable fields changed. @default false */
@@ -144,6 +165,7 @@ export type ConditionReason =
   | 'ArtifactFailed'
   | 'BuildFailed'
   | 'DependencyNotReady'
+  | 'ClusterUnreachable'
   | 'ReconciliationFailed'
   | 'PruneFailed'
   | 'HealthCheckFailed'
@@ -289,6 +311,7 @@ const refSchema = {
   properties: { branch: { type: 'string' }, tag: { type: 'string' }, semver: { type: 'string' }, commit: { type: 'string', pattern: '^[0-9a-f]{40}$' } },
 };
 const nameRef = { type: 'object', required: ['name'], properties: { name: { type: 'string' } } };
+const secretKeyRef = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1 }, key: { type: 'string', minLength: 1 } } };
 
 /** The CustomResourceDefinition of `Sync`, as data. */
 export const SYNC_CRD: KubeObject = {
@@ -360,6 +383,7 @@ export const SYNC_CRD: KubeObject = {
                   },
                   suspend: { type: 'boolean' },
                   serviceAccountName: { type: 'string' },
+                  kubeConfig: { type: 'object', required: ['secretRef'], properties: { secretRef: secretKeyRef } },
                   targetNamespace: { type: 'string' },
                   force: { type: 'boolean' },
                   allowEmpty: { type: 'boolean' },
