@@ -11,7 +11,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { AgentApi, EventRecorder, LeaderElector, loadKubeConfig } from '../kube/index.ts';
-import { AgentMetrics, AlertSender, GitSource, SyncController, SyncReconciler, createEngine, refuseEncrypted, type AlertTarget, type TenancyOptions, type DecryptHook, type DriftPort, type ReadOptions, type ReconcileEngine } from '../reconciler/index.ts';
+import { AgentMetrics, AlertSender, GitSource, SyncClusters, SyncController, SyncReconciler, createEngine, refuseEncrypted, type AlertTarget, type TenancyOptions, type DecryptHook, type DriftPort, type ReadOptions, type ReconcileEngine } from '../reconciler/index.ts';
 import { SecretMask, sopsDecryptHook } from '../secrets/index.ts';
 import { ImageUpdateController, ImageUpdateMetrics, type Recompile } from '../images/index.ts';
 import { shardLeaseName, shardSelector, type Sync } from '../api/index.ts';
@@ -123,12 +123,15 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
     ...(props.noCrossNamespaceRefs ? { noCrossNamespaceRefs: true } : {}),
     ...(props.localSourceNamespaces ? { localSourceNamespaces: props.localSourceNamespaces } : {}),
   };
+  // Syncs with spec.kubeConfig apply to the cluster of their Secret's kubeconfig.
+  const clusters = new SyncClusters({ api, local: { engine, ...(drift ? { drift } : {}) }, log, mask, ...(props.applyConcurrency === undefined ? {} : { applyConcurrency: props.applyConcurrency }) });
   const events = new EventRecorder(api, identity, { mask: maskText });
   const alerts = new AlertSender(props.alerts ?? [], { mask: maskText });
   const reconciler = new SyncReconciler({
     api,
     source,
     engine,
+    clusters,
     log,
     events,
     metrics,
@@ -163,7 +166,7 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
       log,
       metrics,
       alerts,
-      ...(drift ? { drift } : {}),
+      ...(drift ? { drift: clusters.drift } : {}),
       ...(props.watchNamespace ? { namespace: props.watchNamespace } : {}),
       labelSelector,
       concurrency: props.concurrency,
@@ -313,6 +316,7 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         await source.close();
+        await clusters.close();
         await bound?.close();
         await api.close();
       })();

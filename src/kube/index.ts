@@ -19,3 +19,4 @@ export { Informer, objectKey, type InformedObject, type InformerEventType, type 
 export { EventRecorder, REPORTING_CONTROLLER, eventNote, type EventRecorderOptions, type EventSubject, type EventType, type SyncEvent } from './events.ts';
 export { LeaderElector, type LeaderElectionOptions } from './leader.ts';
 export { WorkQueue, type WorkQueueOptions } from './work-queue.ts';
+export { KubeConfigError, parseRemoteKubeConfig, type RemoteKubeConfig } from './remote-kubeconfig.ts';

@@ -20,6 +20,8 @@ export interface DriftPort {
   /** Watches the objects of `set` for the Sync `key`, replacing what was watched before (as the agent itself, not as the Sync's ServiceAccount). */
   watch(key: string, set: ManifestSet, onDrift: (refs: readonly ObjectRef[], detail: string) => void): void;
   unwatch(key: string): void;
+  /** The Sync is gone from this controller (deleted, or moved to another shard): release what it held. */
+  forget?(key: string): void;
   stop(): Promise<void>;
 }
 
@@ -204,6 +206,7 @@ export class SyncController {
     state.runAbort?.abort();
     this.states.delete(key);
     this.props.drift?.unwatch(key);
+    this.props.drift?.forget?.(key);
     const [namespace = '', name = ''] = key.split('/');
     this.props.metrics?.forget(namespace, name);
   }

@@ -25,6 +25,8 @@ export interface EngineBindingOptions {
   readonly concurrency?: number;
   /** @default FIELD_MANAGER ('strata') */
   readonly fieldManager?: string;
+  /** Gives up on one request (not a watch) after this long: shorter for remote clusters. @default the KubeClient's (30 s) */
+  readonly requestTimeoutMs?: number;
   readonly log?: Logger;
 }
 
@@ -40,7 +42,8 @@ export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptio
   const fieldManager = options.fieldManager ?? FIELD_MANAGER;
   const concurrency = options.concurrency ?? DEFAULT_APPLY_OPTIONS.concurrency;
   let clientPromise: Promise<KubeClient> | undefined;
-  const client = (): Promise<KubeClient> => (clientPromise ??= KubeClient.fromKubeConfig(kubeConfig, { maxSockets: Math.max(32, concurrency * 2) }));
+  const timeout = options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs };
+  const client = (): Promise<KubeClient> => (clientPromise ??= KubeClient.fromKubeConfig(kubeConfig, { maxSockets: Math.max(32, concurrency * 2), ...timeout }));
 
   const engine: ReconcileEngine = {
     async apply(set, call) {
@@ -103,7 +106,7 @@ export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptio
   let watcher: Promise<DriftWatcher> | undefined;
   let pending: NodeJS.Timeout | undefined;
   const watcherOf = (): Promise<DriftWatcher> => {
-    driftClient ??= KubeClient.fromKubeConfig(kubeConfig, { maxSockets: 1024 });
+    driftClient ??= KubeClient.fromKubeConfig(kubeConfig, { maxSockets: 1024, ...timeout });
     return (watcher ??= driftClient.then(
       (shared) =>
         new DriftWatcher(shared, {

@@ -6,6 +6,7 @@ export {
   errorText,
   ownerLabelsOf,
   syncPath,
+  type ClusterPort,
   type EngineCallOptions,
   type ReconcileEngine,
   type ReconcileResult,
@@ -46,3 +47,4 @@ export { AgentMetrics } from './metrics.ts';
 export { createEngine, type BoundEngine, type EngineBindingOptions } from './engine-binding.ts';
 export { SyncClient, SyncNotFoundError, type SyncEventRecord } from './sync-client.ts';
 export { inventorySyncs, inventoryTree, syncKey } from './inventory-tree.ts';
+export { ClusterError, DEFAULT_CLUSTER_OPTIONS, SyncClusters, isUnreachable, type SyncClustersProps } from './clusters.ts';

@@ -18,6 +18,7 @@ import { findCondition, nextStatus, progressingConditions, type Outcome } from '
 import { withTargetNamespace } from './target-namespace.ts';
 import { HealthExpressionError, compileHealthExpressions, type ChangeSetEntry, type HealthRule } from '../engine/index.ts';
 import { applyingIdentity, checkTenancy, type TenancyOptions } from './tenancy.ts';
+import { ClusterError, isUnreachable } from './clusters.ts';
 
 export interface EngineCallOptions {
   readonly signal: AbortSignal;
@@ -55,10 +56,19 @@ export interface ReconcileEngine {
   waitForHealthy(refs: readonly ObjectRef[], options: EngineCallOptions & { readonly timeoutMs: number; readonly rules?: ReadonlyMap<string, HealthRule> }): Promise<void>;
 }
 
+/** Picks the engine of a Sync's cluster (`clusters.ts`): its own, or that of `spec.kubeConfig`. */
+export interface ClusterPort {
+  /** Throws ClusterError when the cluster's kubeconfig cannot be used or the cluster does not answer. */
+  engineFor(sync: Sync, signal: AbortSignal): Promise<ReconcileEngine>;
+}
+
 export interface SyncReconcilerProps {
   readonly api: AgentApi;
   readonly source: GitSource;
+  /** The engine of the agent's own cluster. */
   readonly engine: ReconcileEngine;
+  /** The engine of each Sync's cluster. @default `engine` for every Sync (a Sync with spec.kubeConfig fails) */
+  readonly clusters?: ClusterPort;
   readonly log: Logger;
   readonly events?: EventRecorder;
   readonly metrics?: AgentMetrics;
@@ -180,6 +190,7 @@ export class SyncReconciler {
       } catch (error) {
         throw new StepError('ReconciliationFailed', errorText(error), true);
       }
+      const engine = await this.engineOf(sync, run);
       const auth = await this.readAuth(sync, run);
       let artifact;
       // Set when the source did not answer and the last fetched revision is applied again.
@@ -225,7 +236,7 @@ export class SyncReconciler {
       // leaves its objects in status.pendingInventory, where the next prune and the finalizer find them.
       const impersonate = this.impersonationOf(sync);
       const ownerLabels = ownerLabelsOf(sync);
-      const inventory = this.props.engine.inventoryOf(set);
+      const inventory = engine.inventoryOf(set);
       const oldPending = sync.status?.pendingInventory?.entries ?? [];
       const pending = unionOf(oldPending, withoutEntries(inventory, previous));
       if (pending.length !== oldPending.length) {
@@ -239,9 +250,9 @@ export class SyncReconciler {
       try {
         // An explicit `strata reconcile` trusts no watch: every object is compared with Git.
         const fullCheck = (hooks.fullCheck ?? false) || (requestedAt !== undefined && requestedAt !== sync.status?.lastHandledReconcileAt);
-        changes = await this.props.engine.apply(set, { force: sync.spec.force ?? false, ownerLabels, signal: run, impersonate, sync: `${namespace}/${name}`, fullCheck });
+        changes = await engine.apply(set, { force: sync.spec.force ?? false, ownerLabels, signal: run, impersonate, sync: `${namespace}/${name}`, fullCheck });
       } catch (error) {
-        throw new StepError('ReconciliationFailed', `apply of revision ${revision} failed: ${errorText(error)}`);
+        throw new StepError(isUnreachable(error) ? 'ClusterUnreachable' : 'ReconciliationFailed', `apply of revision ${revision} failed: ${errorText(error)}`);
       }
       for (const change of changes) {
         if (change.action === 'created' || change.action === 'configured') this.props.metrics?.objectsApplied.inc({ namespace, name, action: change.action });
@@ -253,9 +264,9 @@ export class SyncReconciler {
       let pruneError: string | undefined;
       const pruned: ChangeSetEntry[] = [];
       if (spec.prune) {
-        const stale = this.props.engine.staleOf(candidates, inventory);
+        const stale = engine.staleOf(candidates, inventory);
         if (stale.length > 0) {
-          const result = await this.props.engine.prune(stale, { ownerLabels, signal: run, impersonate });
+          const result = await engine.prune(stale, { ownerLabels, signal: run, impersonate });
           pruned.push(...result.entries.filter((entry) => entry.action === 'deleted'));
           this.props.metrics?.objectsPruned.inc({ namespace, name }, pruned.length);
           if (result.failed.length > 0 || result.error) {
@@ -290,7 +301,7 @@ export class SyncReconciler {
         const refs = [...new Map([...(spec.wait ? set.entries.map((entry) => entry.ref) : []), ...checks].map((ref) => [refKey(ref), ref])).values()];
         const remainingMs = Math.max(1000, spec.timeoutMs - (performance.now() - started));
         try {
-          await this.props.engine.waitForHealthy(refs, { timeoutMs: remainingMs, signal: healthAbort, impersonate, rules: healthRules });
+          await engine.waitForHealthy(refs, { timeoutMs: remainingMs, signal: healthAbort, impersonate, rules: healthRules });
         } catch (error) {
           if (hooks.healthSignal?.aborted && !signal.aborted) {
             log.info({ event: 'superseded', revision }, 'health check cancelled: a newer revision arrived');
@@ -347,8 +358,16 @@ export class SyncReconciler {
     // With what an unfinished apply may have created.
     const inventory = unionOf(sync.status?.inventory?.entries ?? [], sync.status?.pendingInventory?.entries ?? []);
     if (prune && !sync.spec.suspend && inventory.length > 0) {
-      const stale = this.props.engine.staleOf(inventory, []);
-      const result = await this.props.engine.prune(stale, { ownerLabels: ownerLabelsOf(sync), signal, impersonate: this.impersonationOf(sync) });
+      let engine: ReconcileEngine;
+      try {
+        engine = await this.engineOf(sync, signal);
+      } catch (error) {
+        const message = `could not delete the objects of the deleted Sync: ${errorText(error)}`;
+        log.warn({ event: 'finalize-failed', message }, message);
+        return { outcome: { kind: 'failed', reason: 'PruneFailed', message }, requeueAfterMs: 10_000 };
+      }
+      const stale = engine.staleOf(inventory, []);
+      const result = await engine.prune(stale, { ownerLabels: ownerLabelsOf(sync), signal, impersonate: this.impersonationOf(sync) });
       const deleted = result.entries.filter((entry) => entry.action === 'deleted');
       this.props.metrics?.objectsPruned.inc({ namespace, name: sync.metadata.name }, deleted.length);
       // What the Sync's identity may not delete (403) is left in place: retrying cannot help, and the Sync must not hang.
@@ -381,6 +400,20 @@ export class SyncReconciler {
     const spec = resolveSpec(sync.spec);
     const auth = await this.readAuth(sync, signal);
     return (await this.props.source.fetch({ url: sync.spec.url, ref: spec.ref, auth, signal })).revision;
+  }
+
+  /** The engine of the Sync's cluster; a StepError when it cannot be used now. */
+  private async engineOf(sync: Sync, signal: AbortSignal): Promise<ReconcileEngine> {
+    if (!this.props.clusters) {
+      if (sync.spec.kubeConfig) throw new StepError('ReconciliationFailed', 'spec.kubeConfig: this agent applies to its own cluster only', true);
+      return this.props.engine;
+    }
+    try {
+      return await this.props.clusters.engineFor(sync, signal);
+    } catch (error) {
+      if (error instanceof ClusterError) throw new StepError(error.kind === 'unreachable' ? 'ClusterUnreachable' : 'ReconciliationFailed', error.message);
+      throw error;
+    }
   }
 
   private impersonationOf(sync: Sync): string | undefined {

@@ -10,6 +10,11 @@ export interface ApiProxy {
   readonly kubeConfig: KubeConfig;
   /** Cuts every open connection and refuses new ones until {@link up}. */
   down(): void;
+  /**
+   * Stops answering without closing anything: open connections carry no more bytes, new ones
+   * are accepted and then left silent, until {@link up} (which closes them): a cluster that hangs.
+   */
+  stall(): void;
   up(): void;
   close(): Promise<void>;
 }
@@ -21,8 +26,15 @@ export async function startApiProxy(kc: KubeConfig): Promise<ApiProxy> {
   const target = new URL(cluster.server);
   const sockets = new Set<net.Socket>();
   let refusing = false;
+  let stalling = false;
+  const held = new Set<net.Socket>();
   const server = net.createServer((client) => {
     if (refusing) return client.destroy();
+    if (stalling) {
+      held.add(client);
+      client.on('error', () => held.delete(client)).on('close', () => held.delete(client));
+      return;
+    }
     const upstream = net.connect(Number(target.port || 443), target.hostname);
     sockets.add(client).add(upstream);
     client.pipe(upstream).pipe(client);
@@ -49,12 +61,24 @@ export async function startApiProxy(kc: KubeConfig): Promise<ApiProxy> {
       refusing = true;
       for (const socket of sockets) socket.destroy();
     },
+    stall() {
+      stalling = true;
+      for (const socket of sockets) {
+        socket.unpipe();
+        socket.pause();
+      }
+    },
     up() {
       refusing = false;
+      if (stalling) {
+        stalling = false;
+        for (const socket of [...sockets, ...held]) socket.destroy();
+        held.clear();
+      }
     },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
+        for (const socket of [...sockets, ...held]) socket.destroy();
         server.close(() => resolve());
       }),
   };
