@@ -18,7 +18,9 @@ export const agentCommand = defineCommand({
       .option('concurrency', { type: 'number', default: DEFAULT_SYNC_CONTROLLER_OPTIONS.concurrency, describe: 'Syncs reconciled at once' })
       .option('alert-url', { type: 'string', array: true, default: [] as string[], describe: 'Webhook told when a Sync turns not-Ready or recovers (repeatable)' })
       .option('alert-format', { choices: ['json', 'slack'] as const, default: 'json' as const, describe: 'Payload of the alert webhooks' })
-      .option('webhook-token-file', { type: 'string', describe: 'File holding the bearer token /hook requires' })
+      .option('webhook-secret-file', { type: 'string', describe: 'File of the secret forges sign /hook deliveries with (GitHub, GitLab, Gitea/Forgejo, Bitbucket Server, generic HMAC); one a line, any verifies' })
+      .option('webhook-token-file', { type: 'string', describe: 'File holding a bearer token /hook accepts' })
+      .option('webhook-auth', { type: 'boolean', default: true, describe: '/hook refuses deliveries no secret or token authenticates (--no-webhook-auth accepts them unchecked)' })
       .option('default-service-account', { type: 'string', describe: "namespace/name to apply as when a Sync names no serviceAccountName, or a bare name for that account in the Sync's own namespace" })
       .option('no-cross-namespace-refs', { type: 'boolean', default: false, describe: 'Refuse Syncs whose dependsOn names another namespace' })
       .option('local-source-namespace', { type: 'string', array: true, default: [] as string[], describe: "Namespace whose Syncs may use file:// repositories besides the agent's own (repeatable; * for all)" })
@@ -28,6 +30,7 @@ export const agentCommand = defineCommand({
       .option('image-updates', { type: 'boolean', default: true, describe: 'Run ImageUpdate objects: scan registries, update image locks, recompile and push (--image-updates=false to turn off)' }),
   handler: async (args) => {
     const token = args['webhook-token-file'] ? readFileSync(args['webhook-token-file'], 'utf8').trim() : undefined;
+    const secrets = args['webhook-secret-file'] ? secretLines(args['webhook-secret-file']) : [];
     const agent = await startAgent({
       ...(args.kubeconfig ? { kubeconfig: args.kubeconfig } : {}),
       namespace: args.namespace,
@@ -38,6 +41,8 @@ export const agentCommand = defineCommand({
       concurrency: args.concurrency,
       alerts: args['alert-url'].map((url) => ({ url, format: args['alert-format'] })),
       ...(token ? { webhookToken: token } : {}),
+      webhookSecrets: secrets,
+      webhookAuth: args['webhook-auth'],
       ...(args['default-service-account'] ? { defaultServiceAccount: args['default-service-account'] } : {}),
       noCrossNamespaceRefs: args['no-cross-namespace-refs'],
       ...(args['local-source-namespace'].length > 0 ? { localSourceNamespaces: args['local-source-namespace'] } : {}),
@@ -57,3 +62,13 @@ export const agentCommand = defineCommand({
     });
   },
 });
+
+/** The secrets of a --webhook-secret-file: one a line, blank lines skipped; none is an error. */
+function secretLines(file: string): string[] {
+  const secrets = readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  if (secrets.length === 0) throw new Error(`--webhook-secret-file ${file}: the file holds no secret`);
+  return secrets;
+}

@@ -7,7 +7,6 @@
 import http from 'node:http';
 import path from 'node:path';
 import { hostname } from 'node:os';
-import { timingSafeEqual } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { AgentApi, EventRecorder, LeaderElector, loadKubeConfig } from '../kube/index.ts';
@@ -16,6 +15,11 @@ import { SecretMask, sopsDecryptHook } from '../secrets/index.ts';
 import { ImageUpdateController, ImageUpdateMetrics, type Recompile } from '../images/index.ts';
 import { shardLeaseName, shardSelector, type Sync } from '../api/index.ts';
 import { waitForPrerequisites } from './prerequisites.ts';
+import { authenticateWebhook } from './webhook-auth.ts';
+import { ReplayGuard } from './replay-guard.ts';
+
+/** Largest /hook body read; forges' push events are a few KB to a few hundred. */
+export const HOOK_BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface AgentProps {
   /** A KubeConfig, a kubeconfig file, or nothing for in-cluster config (then $KUBECONFIG / ~/.kube/config). */
@@ -50,8 +54,22 @@ export interface AgentProps {
   readonly cacheDir?: string;
   /** Webhooks told when a Sync turns not-Ready or recovers. @default none */
   readonly alerts?: readonly AlertTarget[];
-  /** Required as `Authorization: Bearer <token>` on /hook when set. @default no token */
+  /** Accepted as `Authorization: Bearer <token>` on /hook. @default no token */
   readonly webhookToken?: string;
+  /**
+   * Secrets forge deliveries to /hook are signed with (GitHub, Gitea/Forgejo, Bitbucket Server,
+   * generic HMAC) or carry (GitLab); any one verifies, so a secret can be rotated (src/agent/webhook-auth.ts).
+   * @default none
+   */
+  readonly webhookSecrets?: readonly string[];
+  /**
+   * Refuse /hook deliveries no secret or token authenticates; `false` accepts them unchecked
+   * (`--no-webhook-auth`, for a listener nothing untrusted can reach).
+   * @default true
+   */
+  readonly webhookAuth?: boolean;
+  /** How long a delivery id or signature is remembered: a repeat within it is dropped. @default 600000 */
+  readonly hookReplayWindowMs?: number;
   /**
    * The ServiceAccount Syncs without serviceAccountName apply as: `namespace/name`, or a bare
    * `name` for that account in each Sync's own namespace (the locked-down install).
@@ -147,6 +165,12 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
     ...(props.readOptions ? { readOptions: props.readOptions } : {}),
   });
   const hookBucket = new TokenBucket(props.hookRatePerSecond ?? 10);
+  const replays = new ReplayGuard(props.hookReplayWindowMs === undefined ? {} : { windowMs: props.hookReplayWindowMs });
+  const webhookAuth = {
+    secrets: props.webhookSecrets ?? [],
+    tokens: props.webhookToken ? [props.webhookToken] : [],
+    allowUnauthenticated: props.webhookAuth === false,
+  };
 
   let controller: SyncController | undefined;
   let imageUpdates: ImageUpdateController | undefined;
@@ -247,13 +271,32 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
         response.writeHead(429, { 'Retry-After': '1' }).end('too many requests\n');
         return;
       }
-      if (props.webhookToken && !tokenMatches(request.headers.authorization, props.webhookToken)) {
-        response.writeHead(401).end('unauthorized\n');
+      const length = Number(request.headers['content-length'] ?? 0);
+      const body = length > HOOK_BODY_LIMIT_BYTES ? undefined : await readBody(request, HOOK_BODY_LIMIT_BYTES);
+      if (body === undefined) {
+        response.writeHead(413, { Connection: 'close' }).end(`body over ${HOOK_BODY_LIMIT_BYTES} bytes\n`, () => request.destroy());
         return;
       }
-      const body = await readBody(request, 1024 * 1024);
+      const auth = authenticateWebhook(request.headers, body, webhookAuth);
+      if (!auth.ok) {
+        log.warn({ event: 'webhook-refused', path: url.pathname, remote: request.socket.remoteAddress, reason: auth.reason }, `webhook refused: ${auth.reason}`);
+        response.writeHead(401, { 'Content-Type': 'application/json' }).end(`${JSON.stringify({ error: auth.reason })}\n`);
+        return;
+      }
       if (!controller) {
         response.writeHead(503, { 'Content-Type': 'application/json' }).end(`${JSON.stringify({ error: 'not the leader' })}\n`);
+        return;
+      }
+      // Remembered only once accepted here, so a follower's 503 does not make the retry a replay.
+      const replayed = replays.check(auth.replayKeys);
+      if (replayed !== undefined) {
+        log.info({ event: 'webhook-replayed', path: url.pathname, scheme: auth.scheme, key: replayed.slice(0, 80) }, 'webhook dropped: delivery seen before');
+        response.writeHead(200, { 'Content-Type': 'application/json' }).end(`${JSON.stringify({ triggered: [], duplicate: true })}\n`);
+        return;
+      }
+      const event = request.headers['x-github-event'] ?? request.headers['x-gitea-event'] ?? request.headers['x-event-key'];
+      if (event === 'ping' || event === 'diagnostics:ping') {
+        response.writeHead(200, { 'Content-Type': 'application/json' }).end(`${JSON.stringify({ triggered: [] })}\n`);
         return;
       }
       const parts = url.pathname.split('/').filter(Boolean);
@@ -262,9 +305,10 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
         const key = `${decodeURIComponent(parts[1] ?? '')}/${decodeURIComponent(parts[2] ?? '')}`;
         if (controller.trigger(key, 'webhook')) triggered = [key];
       } else {
-        for (const candidate of pushUrls(body)) triggered.push(...controller.triggerUrl(candidate));
+        for (const candidate of pushUrls(body.toString('utf8'))) triggered.push(...controller.triggerUrl(candidate));
+        triggered = [...new Set(triggered)];
       }
-      log.info({ event: 'webhook', path: url.pathname, triggered }, `webhook triggered ${triggered.length} Sync(s)`);
+      log.info({ event: 'webhook', path: url.pathname, scheme: auth.scheme, triggered }, `webhook triggered ${triggered.length} Sync(s)`);
       response.writeHead(triggered.length > 0 ? 202 : 404, { 'Content-Type': 'application/json' }).end(`${JSON.stringify({ triggered })}\n`);
       return;
     }
@@ -353,29 +397,28 @@ class TokenBucket {
   }
 }
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.replace(/^Bearer\s+/i, '') ?? '');
-  const wanted = Buffer.from(token);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
-}
-
-function readBody(request: http.IncomingMessage, limit: number): Promise<string> {
+/** The body, or undefined when it passes `limit` (reading stops there). */
+function readBody(request: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > limit) {
-        request.destroy();
-        reject(new Error('webhook body too large'));
-      } else chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      request.off('data', onData);
+      request.pause();
+      resolve(undefined);
+    };
+    request.on('data', onData);
+    request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
 }
 
-/** Repository URLs named by a push event of GitHub, GitLab, Gitea or Bitbucket, or `{ "url": ... }`. */
+/** Repository URLs named by a push event of GitHub, GitLab, Gitea/Forgejo or Bitbucket (Server and Cloud), or `{ "url": ... }`. */
 export function pushUrls(body: string): string[] {
   let parsed: unknown;
   try {
@@ -392,6 +435,10 @@ export function pushUrls(body: string): string[] {
   for (const repo of [record.repository, record.project]) {
     if (!repo) continue;
     for (const field of ['clone_url', 'git_http_url', 'git_ssh_url', 'ssh_url', 'html_url', 'http_url', 'url']) add(repo[field]);
+    // Bitbucket: `links.clone` (Server: [{ href, name }]) and `links.html.href` (Cloud).
+    const links = repo.links as { clone?: unknown; html?: { href?: unknown } } | undefined;
+    if (Array.isArray(links?.clone)) for (const link of links.clone as { href?: unknown }[]) add(link?.href);
+    add(links?.html?.href);
   }
   return [...urls];
 }

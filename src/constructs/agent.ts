@@ -32,6 +32,13 @@ export interface StrataAgentProps {
   readonly alertUrls?: readonly string[];
   /** @default 'json' */
   readonly alertFormat?: 'json' | 'slack';
+  /**
+   * A Secret of the agent's namespace whose `secret` key holds the webhook secret(s) forges sign
+   * `/hook` deliveries with: mounted read-only and passed as `--webhook-secret-file`. Without it
+   * `/hook` refuses every delivery (docs/agent.md#webhooks).
+   * @default none
+   */
+  readonly webhookSecretName?: string;
   /** Extra arguments of `strata agent`. @default none */
   readonly extraArgs?: readonly string[];
   /**
@@ -46,6 +53,8 @@ export interface StrataAgentProps {
 
 
 export const AGENT_NAME = 'strata-agent';
+/** Where StrataAgentProps.webhookSecretName is mounted. */
+const WEBHOOK_SECRET_DIR = '/etc/strata/webhook';
 export const APPLIER_NAME = 'strata-applier';
 
 /** The `strata agent` flags of the locked-down install (StrataAgentProps.lockedDown), for installers. */
@@ -130,6 +139,7 @@ export class StrataAgent extends Construct {
       '--cache-dir=/cache',
       ...(props.alertUrls ?? []).map((url) => `--alert-url=${url}`),
       ...(props.alertUrls?.length ? [`--alert-format=${props.alertFormat ?? 'json'}`] : []),
+      ...(props.webhookSecretName ? [`--webhook-secret-file=${WEBHOOK_SECRET_DIR}/secret`] : []),
       ...(props.extraArgs ?? []),
     ];
     new k8s.KubeDeployment(this, 'Deployment', {
@@ -164,12 +174,14 @@ export class StrataAgent extends Construct {
                 volumeMounts: [
                   { name: 'cache', mountPath: '/cache' },
                   { name: 'tmp', mountPath: '/tmp' },
+                  ...(props.webhookSecretName ? [{ name: 'webhook-secret', mountPath: WEBHOOK_SECRET_DIR, readOnly: true }] : []),
                 ],
               },
             ],
             volumes: [
               { name: 'cache', emptyDir: {} },
               { name: 'tmp', emptyDir: {} },
+              ...(props.webhookSecretName ? [{ name: 'webhook-secret', secret: { secretName: props.webhookSecretName, items: [{ key: 'secret', path: 'secret' }] } }] : []),
             ],
           },
         },

@@ -8,4 +8,12 @@ describe('webhook and URL matching', () => {
     expect(pushUrls(JSON.stringify({ url: 'https://x/r' }))).toEqual(['https://x/r']);
     expect(pushUrls('not json')).toEqual([]);
   });
+
+  it('finds the clone links of Bitbucket Server and Cloud', () => {
+    expect(pushUrls(JSON.stringify({ repository: { links: { clone: [{ href: 'ssh://git@bb.example:7999/p/r.git', name: 'ssh' }, { href: 'https://bb.example/scm/p/r.git', name: 'http' }] } } }))).toEqual([
+      'ssh://git@bb.example:7999/p/r.git',
+      'https://bb.example/scm/p/r.git',
+    ]);
+    expect(pushUrls(JSON.stringify({ repository: { links: { html: { href: 'https://bitbucket.org/o/r' } } } }))).toEqual(['https://bitbucket.org/o/r']);
+  });
 });

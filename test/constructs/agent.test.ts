@@ -16,4 +16,15 @@ describe('StrataAgent construct', () => {
     expect(role?.rules?.find((rule) => rule.resources.includes('imageupdates'))?.verbs).toEqual(['get', 'list', 'watch']);
     expect(objects.find((object) => object.kind === 'Deployment')?.spec?.replicas).toBe(2);
   });
+
+  it('webhookSecretName mounts the Secret read-only and passes it as --webhook-secret-file', () => {
+    const chart = new Chart(Testing.app() as App, 'agent');
+    new StrataAgent(chart, 'strata', { image: 'strata-agent:1', webhookSecretName: 'forge-hook' });
+    type Pod = { containers: { args: string[]; volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[] }[]; volumes: { name: string; secret?: { secretName: string } }[] };
+    const deployment = (Testing.synth(chart) as { kind: string; spec?: { template: { spec: Pod } } }[]).find((object) => object.kind === 'Deployment');
+    const pod = deployment?.spec?.template.spec;
+    expect(pod?.containers[0]?.args).toContain('--webhook-secret-file=/etc/strata/webhook/secret');
+    expect(pod?.containers[0]?.volumeMounts).toContainEqual({ name: 'webhook-secret', mountPath: '/etc/strata/webhook', readOnly: true });
+    expect(pod?.volumes.find((volume) => volume.name === 'webhook-secret')?.secret?.secretName).toBe('forge-hook');
+  });
 });

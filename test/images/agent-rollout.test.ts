@@ -36,7 +36,7 @@ describe('image update → agent', () => {
     dirs.push(project);
     const first = await env.git.push('fleet', { files: filesOf(project), message: 'initial' });
 
-    const handle = await agent(env, ns);
+    const handle = await agent(env, ns, { webhookAuth: false });
     await createSync(env, ns, 'fleet', { url, secretRef: { name: secret }, path: 'deploy/development' });
     await waitForSync(env, ns, 'fleet', readyAt(first), 60_000);
     const path = `/apis/apps/v1/namespaces/${ns}/deployments/worker`;

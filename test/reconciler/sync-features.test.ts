@@ -169,7 +169,7 @@ describe('agent features', () => {
     const ns = await namespace(env, 'sync-health');
     const { url, secret } = await repo(env, ns, 'health');
     const good = await env.git.push('health', { files: { 'd.yaml': deployment(ns, 'web', 'nginx:1') } });
-    const handle = await agent(env, ns);
+    const handle = await agent(env, ns, { webhookAuth: false });
     await createSync(env, ns, 'h', { url, secretRef: { name: secret }, wait: true, timeout: '8s', retryInterval: '10m' });
     const healthy = await waitForSync(env, ns, 'h', readyAt(good), 30_000);
     expect(findCondition(healthy.status, 'Healthy')?.status).toBe('True');

@@ -20,7 +20,7 @@ describe('a Sync from a real Git server', () => {
     const ns = await namespace(env, 'sync-happy');
     const { url, secret } = await repo(env, ns, 'happy');
     const first = await env.git.push('happy', { files: { 'deploy/a.yaml': configMap(ns, 'a', { v: '1' }), 'deploy/b.yaml': configMap(ns, 'b') } });
-    const handle = await agent(env, ns);
+    const handle = await agent(env, ns, { webhookAuth: false });
     await createSync(env, ns, 'app', { url, secretRef: { name: secret }, path: 'deploy' });
     const ready = await waitForSync(env, ns, 'app', readyAt(first));
     expect(ready.status?.lastAppliedRevision).toBe(`main@sha1:${first}`);
