@@ -1,4 +1,4 @@
-// A real validating admission webhook on 127.0.0.1 for tests: kube-apiserver calls it (over
+// A real validating (or mutating) admission webhook on 127.0.0.1 for tests: kube-apiserver calls it (over
 // TLS, with a throwaway self-signed certificate made by openssl) before it stores an object,
 // and the test's handler runs first. So a test can act at an exact point inside another
 // client's sequence of requests, e.g. edit one object between two writes of an apply.
@@ -17,6 +17,15 @@ export interface AdmissionRequest {
   readonly name?: string;
   readonly kind: { readonly group: string; readonly version: string; readonly kind: string };
   readonly userInfo?: { readonly username?: string };
+  /** The object as it would be stored (CREATE, UPDATE). */
+  readonly object?: Record<string, unknown>;
+}
+
+/** One JSON Patch operation a mutating webhook answers with. */
+export interface PatchOperation {
+  readonly op: 'add' | 'replace' | 'remove';
+  readonly path: string;
+  readonly value?: unknown;
 }
 
 export interface AdmissionWebhook {
@@ -25,8 +34,11 @@ export interface AdmissionWebhook {
   close(): Promise<void>;
 }
 
-/** Starts an HTTPS server answering AdmissionReviews; `handle` runs before each answer (allowed). */
-export async function startAdmissionWebhook(handle: (request: AdmissionRequest) => Promise<void>): Promise<AdmissionWebhook> {
+/**
+ * Starts an HTTPS server answering AdmissionReviews; `handle` runs before each answer (allowed).
+ * As a mutating webhook, `handle` returns the JSON Patch to apply to the object.
+ */
+export async function startAdmissionWebhook(handle: (request: AdmissionRequest) => Promise<void | readonly PatchOperation[]>): Promise<AdmissionWebhook> {
   const dir = mkdtempSync(path.join(tmpdir(), 'strata-webhook-'));
   const keyFile = path.join(dir, 'key.pem');
   const certFile = path.join(dir, 'cert.pem');
@@ -38,11 +50,12 @@ export async function startAdmissionWebhook(handle: (request: AdmissionRequest) 
     request.on('data', (chunk: string) => (body += chunk));
     request.on('end', () => {
       const review = JSON.parse(body) as { request: AdmissionRequest };
-      const answer = (): void => {
+      const answer = (patch?: void | readonly PatchOperation[]): void => {
         response.setHeader('content-type', 'application/json');
-        response.end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request.uid, allowed: true } }));
+        const mutation = patch && patch.length > 0 ? { patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64') } : {};
+        response.end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request.uid, allowed: true, ...mutation } }));
       };
-      handle(review.request).then(answer, answer);
+      handle(review.request).then(answer, () => answer());
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
