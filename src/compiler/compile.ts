@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import type { ProvidedObject } from '../constructs/cluster-source.ts';
+import { orderingProblems } from '../api/index.ts';
 import { INDEX_FILE, ManifestSet, refOf, serializeIndex, type ManifestSetEntryInput } from '../manifest/index.ts';
 import { IGNORE_FIELDS_ANNOTATION, ignoredFieldsOf } from '../api/index.ts';
 import { findPlaintextSecrets, plaintextSecretMessage } from '../secrets/plaintext-secrets.ts';
@@ -64,11 +65,16 @@ export async function compileCluster(layout: ProjectLayout, name: string): Promi
 export function objectProblems(inputs: Iterable<ManifestSetEntryInput>): ObjectProblem[] {
   const problems: ObjectProblem[] = [];
   for (const input of inputs) {
-    const found = validateObjectNames(input.object, input.source ?? '(no construct path)');
+    const source = input.source ?? '(no construct path)';
+    const found = validateObjectNames(input.object, source);
     if (found.length > 0) problems.push(...found);
     // strata.dev/ignore-fields must hold JSON pointers the engine can follow.
     for (const message of ignoredFieldsOf(input.object).problems) {
       problems.push({ source: input.source ?? '(no construct path)', ref: refOf(input.object), field: `metadata.annotations["${IGNORE_FIELDS_ANNOTATION}"]`, message });
+    }
+    // Waves and hooks: the agent would refuse the revision (BuildFailed), so the compile does first.
+    for (const problem of orderingProblems(input.object)) {
+      problems.push({ source, ref: refOf(input.object), field: `metadata.annotations["${problem.annotation}"]`, message: problem.detail });
     }
     // A Secret with values must be a SopsSecret (ciphertext) unless marked non-sensitive.
     if (input.object.kind !== 'Secret') continue;

@@ -1,4 +1,4 @@
-export { compileCluster, filesOf, type CompiledCluster, type CompiledUnit } from './compile.ts';
+export { compileCluster, filesOf, objectProblems, type CompiledCluster, type CompiledUnit } from './compile.ts';
 export { loadClusterSource } from './load.ts';
 export { ROOT_UNIT, UNIT_LABEL, UnitError, assignUnits, unitSyncName, type UnitInputs } from './units.ts';
 export { ClusterLoadError, CompileError, ObjectValidationError, TypeScriptError, describeProblem, type ObjectProblem, type TypeScriptDiagnostic } from './errors.ts';

@@ -1,5 +1,6 @@
 import { ApiObject, type App } from 'cdk8s';
 import { renderObjects } from './_render.ts';
+import { annotateWaves } from './ordering.ts';
 import type { ConstructProblem } from './errors.ts';
 import type { MutableObject, Resource } from './overlays/overlay.ts';
 
@@ -17,6 +18,7 @@ export function synthesizeTree(app: App): { resources: Resource[]; problems: Con
     for (const message of construct.node.validate()) problems.push({ path: construct.node.path, message });
     if (ApiObject.isApiObject(construct)) objects.push(construct);
   }
+  annotateWaves(objects);
   const resources = renderObjects(app, objects, (object, json): Resource => ({ object: json as MutableObject, source: object.node.path }));
   return { resources, problems };
 }

@@ -57,6 +57,7 @@ export type { NameAffixOptions } from './overlays/names.ts';
 export type { NamespaceOptions } from './overlays/namespace.ts';
 export type { PatchOptions } from './overlays/patch.ts';
 export type { ReplicaOverride } from './overlays/replicas.ts';
+export { Wave } from './ordering.ts';
 export { SopsSecret, type SopsSecretProps } from './sops-secret.ts';
 export { LOCKED_DOWN_AGENT_ARGS, StrataAgent, type StrataAgentProps } from './agent.ts';
 // The Sync fields a cluster's TypeScript writes health rules with (a Sync object, a unit, the root Sync).

@@ -31,3 +31,4 @@ export { HEALTH_RULES, computeHealth, groupKindOf, type Health, type HealthRule,
 export { InventoryEntryError, inventoryEntryOf, inventoryOf, refOfInventoryEntry, staleOf, withInventoryEntries } from './inventory.ts';
 export { DEFAULT_PRUNE_OPTIONS, PruneError, pruneStale, type PruneOptions } from './prune.ts';
 export { DEFAULT_WAIT_OPTIONS, HealthCheckError, waitForHealthy, type HealthEntry, type HealthReport, type WaitOptions } from './wait.ts';
+export { WaveError, describeWave, wavesOf, type Wave } from './waves.ts';

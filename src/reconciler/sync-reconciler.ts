@@ -16,7 +16,7 @@ import type { AgentMetrics } from './metrics.ts';
 import { readSourceFiles, type GitAuth, type GitSource, type ReadOptions } from './source.ts';
 import { findCondition, nextStatus, progressingConditions, type Outcome } from './status.ts';
 import { withTargetNamespace } from './target-namespace.ts';
-import { HealthExpressionError, compileHealthExpressions, type ChangeSetEntry, type HealthRule } from '../engine/index.ts';
+import { HealthExpressionError, compileHealthExpressions, describeWave, wavesOf, type ChangeSetEntry, type HealthRule, type Wave } from '../engine/index.ts';
 import { applyingIdentity, checkTenancy, type TenancyOptions } from './tenancy.ts';
 import { ClusterError, isUnreachable } from './clusters.ts';
 
@@ -209,6 +209,7 @@ export class SyncReconciler {
 
       // 2. Parse (path safety, size caps, alias bombs), decrypt, targetNamespace
       let set: ManifestSet;
+      let waves: Wave[];
       try {
         const files = await readSourceFiles(artifact.dir, spec.path, this.props.readOptions);
         set = parseManifestFiles(files, this.props.parseLimits);
@@ -216,6 +217,7 @@ export class SyncReconciler {
         digest = setDigest(set);
         set = await this.decrypt(set, sync, run);
         set = withTargetNamespace(set, sync.spec.targetNamespace);
+        waves = wavesOf(set);
       } catch (error) {
         throw new StepError('BuildFailed', `revision ${revision}: ${errorText(error)}`, true);
       }
@@ -246,13 +248,37 @@ export class SyncReconciler {
           throw new StepError('ReconciliationFailed', `could not record the pending inventory before applying revision ${revision}: ${errorText(error)}`);
         }
       }
-      let changes: readonly ChangeSetEntry[];
-      try {
-        // An explicit `strata reconcile` trusts no watch: every object is compared with Git.
-        const fullCheck = (hooks.fullCheck ?? false) || (requestedAt !== undefined && requestedAt !== sync.status?.lastHandledReconcileAt);
-        changes = await engine.apply(set, { force: sync.spec.force ?? false, ownerLabels, signal: run, impersonate, sync: `${namespace}/${name}`, fullCheck });
-      } catch (error) {
-        throw new StepError(isUnreachable(error) ? 'ClusterUnreachable' : 'ReconciliationFailed', `apply of revision ${revision} failed: ${errorText(error)}`);
+      // An explicit `strata reconcile` trusts no watch: every object is compared with Git.
+      const fullCheck = (hooks.fullCheck ?? false) || (requestedAt !== undefined && requestedAt !== sync.status?.lastHandledReconcileAt);
+      const changes: ChangeSetEntry[] = [];
+      // Wave by wave (one wave without annotations), each healthy before the next is applied;
+      // Events only while a new revision rolls out, so interval runs of a revision add none.
+      const newRevision = revision !== sync.status?.lastAppliedRevision;
+      for (const [index, wave] of waves.entries()) {
+        const named = waves.length > 1 ? `${describeWave(waves, index)} of ` : '';
+        if (waves.length > 1) await this.reportWave(sync, `Applying ${named}revision ${revision}`, revision, newRevision, run);
+        try {
+          changes.push(...(await engine.apply(wave.set, { force: sync.spec.force ?? false, ownerLabels, signal: run, impersonate, sync: `${namespace}/${name}`, fullCheck })));
+        } catch (error) {
+          throw new StepError(isUnreachable(error) ? 'ClusterUnreachable' : 'ReconciliationFailed', `apply of ${named}revision ${revision} failed: ${errorText(error)}`);
+        }
+        if (index === waves.length - 1) break;
+        await this.reportWave(sync, `Waiting for ${named}revision ${revision} to be healthy`, revision, newRevision, run);
+        hooks.onHealthWait?.(revision);
+        const healthAbort = hooks.healthSignal ? AbortSignal.any([run, hooks.healthSignal]) : run;
+        try {
+          await engine.waitForHealthy(
+            wave.set.entries.map((entry) => entry.ref),
+            { timeoutMs: Math.max(1000, spec.timeoutMs - (performance.now() - started)), signal: healthAbort, impersonate, rules: healthRules },
+          );
+        } catch (error) {
+          if (hooks.healthSignal?.aborted && !signal.aborted) {
+            log.info({ event: 'superseded', revision }, 'health check cancelled: a newer revision arrived');
+            return { outcome: { kind: 'superseded' }, requeueAfterMs: 0, revision, changes };
+          }
+          const later = waves.slice(index + 1).map((next) => next.wave);
+          throw new StepError('HealthCheckFailed', `health check of ${named}revision ${revision} failed (${later.length === 1 ? 'wave' : 'waves'} ${later.join(', ')} not applied): ${errorText(error)}`);
+        }
       }
       for (const change of changes) {
         if (change.action === 'created' || change.action === 'configured') this.props.metrics?.objectsApplied.inc({ namespace, name, action: change.action });
@@ -438,6 +464,13 @@ export class SyncReconciler {
     const password = value('password');
     if (username !== undefined && password !== undefined) return { kind: 'basic', username, password };
     throw new StepError('ArtifactFailed', `Secret ${namespace}/${ref.name} has neither username/password nor identity`, true);
+  }
+
+  /** Says which wave runs: the Reconciling condition's message, and (with `event`) a Normal Event. */
+  private async reportWave(sync: Sync, message: string, revision: string, event: boolean, signal: AbortSignal): Promise<void> {
+    if (event) void this.props.events?.record(sync, { type: 'Normal', reason: 'Progressing', lines: [message], revision });
+    const generation = sync.metadata.generation ?? 0;
+    await this.writeStatus(sync, { conditions: progressingConditions(sync.status?.conditions, message, generation, this.now()) }, signal).catch(() => undefined);
   }
 
   private async checkDependencies(sync: Sync, revision: string, signal: AbortSignal): Promise<void> {
