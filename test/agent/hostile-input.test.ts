@@ -80,9 +80,15 @@ describe('the agent bundle under the image heap cap', () => {
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     try {
       await Promise.all(names.map((name, index) => createSync(env, ns, name, { url: repos[index]?.url ?? '', secretRef: { name: repos[index]?.secret ?? '' } })));
+      // The bundled CEL library evaluates a Sync's healthCheckExprs (here one that fails the good ConfigMap, moved to a namespace of its own).
+      const celNs = await namespace(env, 'heap-cel');
+      const rule = { apiVersion: 'v1', kind: 'ConfigMap', failed: "metadata.?labels.orValue({}).size() > 0 && metadata.name == 'good'", current: 'false' };
+      await createSync(env, ns, 'cel', { url: repos[2]?.url ?? '', secretRef: { name: repos[2]?.secret ?? '' }, targetNamespace: celNs, wait: true, healthCheckExprs: [rule] });
       const dashes = await waitForSync(env, ns, 'dashes', failedWith('BuildFailed'), 60_000);
       const flow = await waitForSync(env, ns, 'flow', failedWith('BuildFailed'), 60_000);
       await waitForSync(env, ns, 'good', readyAt(goodSha), 60_000);
+      const cel = await waitForSync(env, ns, 'cel', failedWith('HealthCheckFailed'), 60_000);
+      expect(message(cel)).toContain(`ConfigMap/${celNs}/good: health check failed: healthCheckExprs failed is true`);
       expect(message(dashes)).toContain('a.yaml: has more than 1000 documents (limit maxDocumentsPerFile)');
       expect(message(flow)).toContain('a.yaml: has more than 50000 YAML nodes (limit maxNodesPerDocument)');
       expect(child.exitCode, output).toBeNull();
