@@ -16,7 +16,7 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   secrets: ['manifest'],
   reconciler: ['engine', 'kube', 'api', 'git', 'secrets', 'manifest'],
   images: ['kube', 'api', 'git', 'manifest'],
-  ui: ['reconciler', 'images', 'engine', 'kube', 'api', 'git', 'manifest'],
+  ui: ['gitops', 'compiler', 'reconciler', 'images', 'engine', 'kube', 'api', 'git', 'manifest'],
   agent: ['reconciler', 'images', 'engine', 'kube', 'api', 'git', 'secrets', 'manifest'],
 };
 

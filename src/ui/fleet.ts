@@ -3,6 +3,8 @@
 import { RECONCILE_REQUESTED_AT, type ImageUpdate, type Sync } from '../api/index.ts';
 import { imageUpdateReady } from '../images/index.ts';
 import { findCondition } from '../reconciler/index.ts';
+import { environmentOf } from './environments.ts';
+import type { SourceCommit } from './repositories.ts';
 
 export interface FleetRow {
   readonly context: string;
@@ -17,6 +19,12 @@ export interface FleetRow {
   readonly suspended: boolean;
   readonly created: string;
   readonly reconcileRequestedAt: string;
+  /** The cluster whose compiled folder (`deploy/<cluster>`) the Sync applies: an environment; else empty. */
+  readonly environment: string;
+  /** The commit the revision was compiled from (Syncs), once read from the Sync's Git source. */
+  readonly source?: SourceCommit;
+  /** Why the source commit could not be read (the repository's answer, credentials redacted). */
+  readonly sourceError?: string;
 }
 
 export function syncRow(context: string, sync: Sync): FleetRow {
@@ -33,6 +41,7 @@ export function syncRow(context: string, sync: Sync): FleetRow {
     suspended: sync.spec.suspend === true,
     created: String((sync.metadata as { creationTimestamp?: string }).creationTimestamp ?? ''),
     reconcileRequestedAt: (sync.metadata as { annotations?: Record<string, string> }).annotations?.[RECONCILE_REQUESTED_AT] ?? '',
+    environment: environmentOf(sync),
   };
 }
 
@@ -50,5 +59,6 @@ export function imageUpdateRow(context: string, update: ImageUpdate): FleetRow {
     suspended: update.spec.suspend === true,
     created: String((update.metadata as { creationTimestamp?: string }).creationTimestamp ?? ''),
     reconcileRequestedAt: (update.metadata as { annotations?: Record<string, string> }).annotations?.[RECONCILE_REQUESTED_AT] ?? '',
+    environment: '',
   };
 }

@@ -6,12 +6,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { IMAGE_UPDATE_API_VERSION, IMAGE_UPDATE_KIND, IMAGE_UPDATE_PLURAL, SYNC_GROUP, SYNC_KIND, SYNC_PLURAL, SYNC_VERSION, type ImageUpdate, type Sync } from '../api/index.ts';
-import { Informer, KubeApiError, objectKey, type ResourceInfo } from '../kube/index.ts';
-import { ImageUpdateClient } from '../images/index.ts';
-import { SyncClient } from '../reconciler/index.ts';
-import { imageUpdateRow, syncRow, type FleetRow } from './fleet.ts';
-import { PAGE_HTML } from './page.ts';
+import { kubeAnswer, PageError } from './answer.ts';
+import { authorized, LOGIN_HTML, readForm, tokenCookie } from './auth.ts';
+import { ContextFleet } from './context-fleet.ts';
+import { environmentOf, parityOf } from './environments.ts';
+import type { FleetRow } from './fleet.ts';
+import { pageHtml } from './page.ts';
+import { Repositories } from './repositories.ts';
+import { syncDetail } from './sync-detail.ts';
+import { syncGitView } from './sync-history.ts';
+import { syncNextView } from './sync-next.ts';
 
 export interface UiContext {
   readonly name: string;
@@ -21,7 +25,23 @@ export interface UiContext {
 export interface UiServerOptions {
   readonly contexts: readonly UiContext[];
   readonly log: Logger;
+  /**
+   * Where mirrors of the Syncs' Git repositories are kept (source commits, history).
+   * @default a temporary folder, removed on close
+   */
+  readonly cacheDir?: string;
+  /**
+   * Pages only: no reconcile, suspend or resume (the agent's pages, `strata agent --ui`).
+   * @default false
+   */
+  readonly readOnly?: boolean;
+  /**
+   * Every request must carry this bearer token (or the cookie /login sets from it).
+   * @default none: whoever reaches the address may use the UI (127.0.0.1 by default)
+   */
+  readonly token?: string;
 }
+
 
 export interface FleetSnapshot {
   readonly rows: readonly FleetRow[];
@@ -29,66 +49,8 @@ export interface FleetSnapshot {
   readonly errors: Readonly<Record<string, string>>;
 }
 
-const [IMAGE_UPDATE_GROUP = '', IMAGE_UPDATE_VERSION = ''] = IMAGE_UPDATE_API_VERSION.split('/');
-const SYNC_RESOURCE: ResourceInfo = { group: SYNC_GROUP, version: SYNC_VERSION, kind: SYNC_KIND, resource: SYNC_PLURAL, namespaced: true };
-const IMAGE_UPDATE_RESOURCE: ResourceInfo = { group: IMAGE_UPDATE_GROUP, version: IMAGE_UPDATE_VERSION, kind: IMAGE_UPDATE_KIND, resource: IMAGE_UPDATE_PLURAL, namespaced: true };
-
-/** Kubernetes' answer to a refused request, as a person reads it; anything else by its message. */
-export function kubeAnswer(error: unknown): { status: number; message: string } {
-  if (error instanceof KubeApiError) return { status: error.status, message: `${error.reason || 'Error'}: ${error.message}` };
-  return { status: 500, message: error instanceof Error ? error.message : String(error) };
-}
-
-class ContextFleet {
-  readonly syncs: SyncClient;
-  readonly imageUpdates: ImageUpdateClient;
-  readonly rows = new Map<string, FleetRow>();
-  error: string | undefined;
-
-  constructor(
-    readonly context: UiContext,
-    private readonly log: Logger,
-    private readonly changed: () => void,
-  ) {
-    this.syncs = new SyncClient(context.kubeConfig);
-    this.imageUpdates = new ImageUpdateClient(context.kubeConfig);
-  }
-
-  async run(signal: AbortSignal): Promise<void> {
-    // The informer retries quietly; a first list shows a refusal (Forbidden) to the page instead.
-    try {
-      await this.syncs.list();
-    } catch (error) {
-      this.error = kubeAnswer(error).message;
-      this.changed();
-      return;
-    }
-    const watch = <T extends Sync | ImageUpdate>(resource: ResourceInfo, kind: FleetRow['kind'], row: (object: T) => FleetRow) =>
-      new Informer<T>({
-        api: this.syncs.api,
-        resource,
-        log: this.log,
-        label: `${kind}s of ${this.context.name}`,
-        onMissing: () => undefined,
-        onEvent: (type, object) => {
-          const key = `${kind}/${objectKey(object)}`;
-          if (type === 'DELETED') this.rows.delete(key);
-          else this.rows.set(key, row(object));
-          this.changed();
-        },
-        onList: (seen) => {
-          for (const key of [...this.rows.keys()]) if (key.startsWith(`${kind}/`) && !seen.has(key.slice(kind.length + 1))) this.rows.delete(key);
-          this.changed();
-        },
-      }).run(signal);
-    await Promise.all([
-      watch<Sync>(SYNC_RESOURCE, 'Sync', (sync) => syncRow(this.context.name, sync)),
-      watch<ImageUpdate>(IMAGE_UPDATE_RESOURCE, 'ImageUpdate', (update) => imageUpdateRow(this.context.name, update)),
-    ]);
-  }
-}
-
 const ACTION_PATH = /^\/api\/([^/]+)\/(Sync|ImageUpdate)\/([^/]+)\/([^/]+)\/(reconcile|suspend|resume)$/;
+const SYNC_PATH = /^\/api\/syncs\/([^/]+)\/([^/]+)\/([^/]+)(?:\/(git|next))?$/;
 
 export class UiServer {
   private readonly fleets: ContextFleet[];
@@ -97,9 +59,15 @@ export class UiServer {
   private pending: NodeJS.Timeout | undefined;
   private server: Server | undefined;
   private bundle: Promise<string> | undefined;
+  private readonly repositories: Repositories;
+  private readonly readOnly: boolean;
+  private readonly token: string | undefined;
 
   constructor(options: UiServerOptions) {
-    this.fleets = options.contexts.map((context) => new ContextFleet(context, options.log, () => this.scheduleBroadcast()));
+    this.readOnly = options.readOnly ?? false;
+    this.token = options.token;
+    this.repositories = new Repositories(options.cacheDir ? { cacheDir: options.cacheDir } : {});
+    this.fleets = options.contexts.map((context) => new ContextFleet(context, options.log, this.repositories, () => this.scheduleBroadcast()));
   }
 
   snapshot(): FleetSnapshot {
@@ -129,6 +97,8 @@ export class UiServer {
     clearTimeout(this.pending);
     for (const client of this.clients) client.end();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await Promise.all(this.fleets.map((fleet) => fleet.close()));
+    await this.repositories.close();
   }
 
   /** Many watch events in a burst (a relist of 200 Syncs) become one message. */
@@ -143,18 +113,67 @@ export class UiServer {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://ui');
+    const get = request.method === 'GET';
     try {
-      if (request.method === 'GET' && url.pathname === '/') return send(response, 200, 'text/html; charset=utf-8', PAGE_HTML);
-      if (request.method === 'GET' && url.pathname === '/app.js') return send(response, 200, 'text/javascript; charset=utf-8', await this.clientBundle());
-      if (request.method === 'GET' && url.pathname === '/api/fleet') return send(response, 200, 'application/json', JSON.stringify(this.snapshot()));
-      if (request.method === 'GET' && url.pathname === '/api/events') return this.subscribe(response);
+      if (this.token !== undefined) {
+        if (url.pathname === '/login' && request.method === 'POST') return await this.login(request, response);
+        if (!authorized(request, this.token)) {
+          if (url.pathname.startsWith('/api/')) return json(response, 401, { message: 'Unauthorized: send the UI token as a bearer token, or sign in at /login' });
+          return send(response, 401, 'text/html; charset=utf-8', LOGIN_HTML(false));
+        }
+      }
+      if (get && url.pathname === '/') return send(response, 200, 'text/html; charset=utf-8', pageHtml(this.readOnly));
+      if (get && url.pathname === '/favicon.ico') return send(response, 204, 'image/x-icon', '');
+      if (get && url.pathname === '/app.js') return send(response, 200, 'text/javascript; charset=utf-8', await this.clientBundle());
+      if (get && url.pathname === '/api/fleet') return json(response, 200, this.snapshot());
+      if (get && url.pathname === '/api/events') return this.subscribe(response);
+      if (get && url.pathname === '/api/parity') return await this.parity(response, url.searchParams.get('a') ?? '', url.searchParams.get('b') ?? '');
+      const sync = SYNC_PATH.exec(url.pathname);
+      if (get && sync) return await this.sync(response, sync.slice(1, 4).map(decodeURIComponent) as [string, string, string], sync[4]);
       const action = ACTION_PATH.exec(url.pathname);
-      if (request.method === 'POST' && action) return await this.act(response, action.slice(1).map(decodeURIComponent) as [string, string, string, string, string]);
-      send(response, 404, 'application/json', JSON.stringify({ message: `no such page: ${url.pathname}` }));
+      if (request.method === 'POST' && action) {
+        if (this.readOnly) return json(response, 405, { message: 'these pages are read-only: reconcile, suspend and resume with strata or kubectl' });
+        return await this.act(response, action.slice(1).map(decodeURIComponent) as [string, string, string, string, string]);
+      }
+      json(response, 404, { message: `no such page: ${url.pathname}` });
     } catch (error) {
       const answer = kubeAnswer(error);
-      send(response, answer.status, 'application/json', JSON.stringify({ message: answer.message }));
+      json(response, answer.status, { message: answer.message });
     }
+  }
+
+  private async login(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const form = await readForm(request);
+    const token = this.token ?? '';
+    if (!authorized({ headers: { authorization: `Bearer ${form.get('token') ?? ''}` } } as IncomingMessage, token)) return send(response, 401, 'text/html; charset=utf-8', LOGIN_HTML(true));
+    response.writeHead(303, { location: '/', 'set-cookie': tokenCookie(token), 'cache-control': 'no-store' });
+    response.end();
+  }
+
+  private fleet(context: string): ContextFleet {
+    const fleet = this.fleets.find((candidate) => candidate.context.name === context);
+    if (!fleet) throw new PageError(404, `no context ${context}`);
+    return fleet;
+  }
+
+  /** The Sync page's parts: the cluster's view (default), Git's (`git`), or the next revision's dry-run (`next`). */
+  private async sync(response: ServerResponse, [context, namespace, name]: [string, string, string], part: string | undefined): Promise<void> {
+    const fleet = this.fleet(context);
+    const sync = await fleet.syncs.get(namespace, name);
+    if (part === 'git') return json(response, 200, await syncGitView(this.repositories, sync));
+    if (part === 'next') return json(response, 200, await syncNextView(this.repositories, await fleet.client(), sync));
+    json(response, 200, await syncDetail(context, sync, await fleet.client(), fleet.syncs));
+  }
+
+  /** `a` and `b` are `context/namespace/name` of two Syncs applying cluster folders. */
+  private async parity(response: ServerResponse, a: string, b: string): Promise<void> {
+    const load = async (id: string) => {
+      const [context = '', namespace = '', name = ''] = id.split('/');
+      const sync = await this.fleet(context).syncs.get(namespace, name);
+      return { cluster: environmentOf(sync) || name, sync };
+    };
+    const [left, right] = await Promise.all([load(a), load(b)]);
+    json(response, 200, await parityOf(this.repositories, left, right));
   }
 
   private subscribe(response: ServerResponse): void {
@@ -165,11 +184,10 @@ export class UiServer {
   }
 
   private async act(response: ServerResponse, [context, kind, namespace, name, verb]: [string, string, string, string, string]): Promise<void> {
-    const fleet = this.fleets.find((candidate) => candidate.context.name === context);
-    if (!fleet) return send(response, 404, 'application/json', JSON.stringify({ message: `no context ${context}` }));
+    const fleet = this.fleet(context);
     if (verb === 'reconcile') await (kind === 'Sync' ? fleet.syncs.requestReconcile(namespace, name) : fleet.imageUpdates.requestRun(namespace, name));
     else await (kind === 'Sync' ? fleet.syncs : fleet.imageUpdates).setSuspended(namespace, name, verb === 'suspend');
-    send(response, 200, 'application/json', JSON.stringify({ message: `${verb} of ${kind} ${namespace}/${name} requested` }));
+    json(response, 200, { message: `${verb} of ${kind} ${namespace}/${name} requested` });
   }
 
   /** The packaged bundle next to this module, else (a source checkout) built now with esbuild. */
@@ -187,4 +205,8 @@ export class UiServer {
 function send(response: ServerResponse, status: number, type: string, body: string): void {
   response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
   response.end(body);
+}
+
+function json(response: ServerResponse, status: number, body: unknown): void {
+  send(response, status, 'application/json', JSON.stringify(body));
 }

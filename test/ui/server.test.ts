@@ -38,3 +38,35 @@ describe('UiServer', () => {
     expect(action.status).toBe(404);
   }, 30_000);
 });
+
+describe('UiServer for the agent (read-only, behind a token)', () => {
+  const token = 'ui-token-5d1e0b';
+  const server = new UiServer({ contexts: [{ name: 'gone', kubeConfig: unreachable() }], log: pino({ level: 'silent' }), readOnly: true, token });
+  afterAll(() => server.close());
+
+  it('asks for the token, takes it as a bearer header or from the login form, and refuses actions', async () => {
+    const url = await server.listen(0);
+    const page = await fetch(url);
+    expect(page.status).toBe(401);
+    expect(await page.text()).toContain('<form method="post" action="/login">');
+    expect((await fetch(new URL('/api/fleet', url))).status).toBe(401);
+    expect((await fetch(new URL('/api/fleet', url), { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await fetch(new URL('/api/fleet', url), { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+
+    const wrong = await fetch(new URL('/login', url), { method: 'POST', body: new URLSearchParams({ token: 'nope' }), redirect: 'manual' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+    const login = await fetch(new URL('/login', url), { method: 'POST', body: new URLSearchParams({ token }), redirect: 'manual' });
+    expect(login.status).toBe(303);
+    const cookie = login.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const signedIn = await fetch(url, { headers: { cookie: cookie.split(';')[0] ?? '' } });
+    expect(signedIn.status).toBe(200);
+    expect(await signedIn.text()).toContain('data-read-only="true"');
+
+    const action = await fetch(new URL('/api/gone/Sync/default/x/reconcile', url), { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(action.status).toBe(405);
+    expect(((await action.json()) as { message: string }).message).toMatch(/read-only/);
+  }, 30_000);
+});
