@@ -24,6 +24,8 @@ COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/src ./src
 COPY --from=build /src/cli ./cli
 COPY --from=build /src/dist/strata-agent.mjs ./dist/strata-agent.mjs
+# The page script of `strata agent --ui`, beside the bundle that serves it.
+COPY --from=build /src/dist/client.bundle.js ./dist/client.bundle.js
 # A clone compiles with these node_modules; its clusters import the library by package name.
 RUN ln -s /app /app/node_modules/strata-gitops
 # A heap cap makes V8 collect before it grows: the agent stays near 150 MB at 5,000 objects.

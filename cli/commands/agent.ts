@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { startAgent } from '../../src/agent/index.ts';
 import { DEFAULT_SYNC_CONTROLLER_OPTIONS } from '../../src/reconciler/index.ts';
 import { defineCommand } from '../command.ts';
+import { readUiToken, startAgentUi } from './_agent-ui.ts';
 
 export const agentCommand = defineCommand({
   command: 'agent',
@@ -27,8 +28,13 @@ export const agentCommand = defineCommand({
       .option('bind-address', { type: 'string', default: '0.0.0.0', describe: 'Address the HTTP endpoints listen on' })
       .option('hook-rate', { type: 'number', default: 10, describe: '/hook requests a second before 429 (bursts of twice as many)' })
       .option('cache-dir', { type: 'string', describe: 'Where Git checkouts are cached (default: a temporary folder)' })
-      .option('image-updates', { type: 'boolean', default: true, describe: 'Run ImageUpdate objects: scan registries, update image locks, recompile and push (--image-updates=false to turn off)' }),
+      .option('image-updates', { type: 'boolean', default: true, describe: 'Run ImageUpdate objects: scan registries, update image locks, recompile and push (--image-updates=false to turn off)' })
+      .option('ui', { type: 'boolean', default: false, describe: "Also serve the web UI's pages, read-only, behind the bearer token of --ui-token-file (off by default)" })
+      .option('ui-token-file', { type: 'string', describe: 'File holding the bearer token the UI pages require (with --ui)' })
+      .option('ui-port', { type: 'number', default: 8090, describe: 'Port of the UI pages (with --ui)' })
+      .option('ui-address', { type: 'string', default: '127.0.0.1', describe: 'Address the UI pages listen on (with --ui; reach 127.0.0.1 with kubectl port-forward)' }),
   handler: async (args) => {
+    const uiToken = args.ui ? readUiToken(args['ui-token-file']) : undefined;
     const token = args['webhook-token-file'] ? readFileSync(args['webhook-token-file'], 'utf8').trim() : undefined;
     const secrets = args['webhook-secret-file'] ? secretLines(args['webhook-secret-file']) : [];
     const agent = await startAgent({
@@ -51,11 +57,12 @@ export const agentCommand = defineCommand({
       ...(args['cache-dir'] ? { cacheDir: args['cache-dir'] } : {}),
       imageUpdates: args['image-updates'],
     });
+    const ui = uiToken ? await startAgentUi({ kubeconfig: args.kubeconfig, token: uiToken, port: args['ui-port'], address: args['ui-address'] }) : undefined;
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.off('SIGTERM', stop);
         process.off('SIGINT', stop);
-        void agent.stop().then(resolve);
+        void Promise.all([agent.stop(), ui?.close()]).then(() => resolve());
       };
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
