@@ -363,9 +363,9 @@ export const SYNC_CRD: KubeObject = {
                       properties: {
                         apiVersion: { type: 'string', minLength: 1 },
                         kind: { type: 'string', minLength: 1 },
-                        current: { type: 'string', minLength: 1 },
-                        inProgress: { type: 'string' },
-                        failed: { type: 'string' },
+                        current: { type: 'string', minLength: 1, maxLength: 4096 },
+                        inProgress: { type: 'string', maxLength: 4096 },
+                        failed: { type: 'string', maxLength: 4096 },
                       },
                     },
                   },
