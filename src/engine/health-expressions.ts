@@ -13,7 +13,13 @@
  * The variables are the object's top-level fields as Flux declares them: `apiVersion`, `kind`,
  * `metadata`, `spec` and `status` (a missing one is an empty map, so `has(status.phase)` works on
  * an object no controller has touched yet). JSON integers are CEL ints, as in Kubernetes.
+ *
+ * Bounds, since whoever may write a Sync writes these (a tenant, in a shared cluster): an
+ * expression has at most 4096 characters, and evaluating an object's rule runs at most 100 ms
+ * (node:vm's watchdog interrupts it; it is then Unknown), so nested comprehensions over large lists cannot
+ * stall the agent's other Syncs. CEL itself has no loops or recursion, so nothing else can run long.
  */
+import vm from 'node:vm';
 import { Environment } from '@marcbachmann/cel-js';
 import type { HealthCheckExpression } from '../api/index.ts';
 import type { KubeObject } from '../manifest/index.ts';
@@ -27,6 +33,11 @@ const EXPRESSION_FIELDS = [
 ] as const satisfies readonly (readonly [keyof HealthCheckExpression, HealthStatus])[];
 
 const MAP_VARIABLES = ['metadata', 'spec', 'status'] as const;
+
+/** The longest expression accepted (the CRD says the same). */
+export const MAX_EXPRESSION_LENGTH = 4096;
+/** How long one evaluation may run before it is interrupted. */
+export const EVALUATION_BUDGET_MS = 100;
 
 function environment(): Environment {
   // Optional fields (`status.?conditions.orValue([])`) as cel-go's OptionalTypes, which the Flux cheatsheet uses.
@@ -85,6 +96,10 @@ function compileAll(entries: readonly HealthCheckExpression[]): Compiled {
     for (const [field, status] of EXPRESSION_FIELDS) {
       const expression = entry[field];
       if (expression === undefined || expression === '') continue;
+      if (expression.length > MAX_EXPRESSION_LENGTH) {
+        problem(`.${field}`, `has ${expression.length} characters, more than ${MAX_EXPRESSION_LENGTH}`);
+        continue;
+      }
       let evaluate: Evaluator;
       try {
         const parsed = env().parse(expression);
@@ -124,18 +139,42 @@ export function compileHealthExpressions(entries: readonly HealthCheckExpression
 function ruleOf(evaluators: readonly [Evaluator, HealthStatus, string][]): HealthRule {
   return (object: KubeObject): Health => {
     const context = contextOf(object);
-    for (const [evaluate, status, field] of evaluators) {
-      let result: unknown;
-      try {
-        result = evaluate(context);
-      } catch (error) {
-        return { status: 'Unknown', message: `healthCheckExprs ${field}: ${firstLine((error as Error).message)}` };
-      }
-      if (typeof result !== 'boolean') return { status: 'Unknown', message: `healthCheckExprs ${field} gave ${typeof result}, not a bool` };
-      if (result) return { status, message: `healthCheckExprs ${field} is true` };
+    // One guarded call for the whole rule: the watchdog costs more than a simple evaluation.
+    let field = evaluators[0]?.[2] ?? 'current';
+    try {
+      return withinBudget((): Health => {
+        for (const [evaluate, status, name] of evaluators) {
+          field = name;
+          let result: unknown;
+          try {
+            result = evaluate(context);
+          } catch (error) {
+            return { status: 'Unknown', message: `healthCheckExprs ${name}: ${firstLine((error as Error).message)}` };
+          }
+          if (typeof result !== 'boolean') return { status: 'Unknown', message: `healthCheckExprs ${name} gave ${typeof result}, not a bool` };
+          if (result) return { status, message: `healthCheckExprs ${name} is true` };
+        }
+        return { status: 'InProgress', message: 'no healthCheckExprs expression is true yet' };
+      });
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw error;
+      return { status: 'Unknown', message: `healthCheckExprs ${field}: interrupted after ${EVALUATION_BUDGET_MS} ms` };
     }
-    return { status: 'InProgress', message: 'no healthCheckExprs expression is true yet' };
   };
+}
+
+// One call through node:vm with a timeout: its watchdog interrupts whatever JavaScript runs inside, the evaluator included.
+let guard: { readonly sandbox: { run: (() => unknown) | undefined }; readonly call: vm.Script } | undefined;
+
+function withinBudget<T>(run: () => T): T {
+  guard ??= { sandbox: vm.createContext({ run: undefined }) as { run: (() => unknown) | undefined }, call: new vm.Script('run()') };
+  const { sandbox, call } = guard;
+  sandbox.run = run;
+  try {
+    return call.runInContext(sandbox as vm.Context, { timeout: EVALUATION_BUDGET_MS }) as T;
+  } finally {
+    sandbox.run = undefined;
+  }
 }
 
 function contextOf(object: KubeObject): Record<string, unknown> {

@@ -64,6 +64,23 @@ describe('healthCheckExprs: evaluation', () => {
   });
 });
 
+describe('healthCheckExprs: bounds (a tenant writes them)', () => {
+  it('interrupts an evaluation after 100 ms: Unknown, naming the expression', () => {
+    const slow = compileHealthExpressions([{ apiVersion: 'example.com/v1', kind: 'Widget', current: 'status.l.all(a, status.l.all(b, status.l.all(c, a + b + c >= 0)))' }]);
+    const health = computeHealth(widget({ l: Array.from({ length: 1000 }, (_, index) => index) }), slow);
+    expect(health).toEqual({ status: 'Unknown', message: 'healthCheckExprs current: interrupted after 100 ms' });
+    // The same rule on a small list is evaluated as usual.
+    expect(computeHealth(widget({ l: [1, 2] }), slow).status).toBe('Current');
+  });
+
+  it('refuses an expression longer than 4096 characters', () => {
+    const long = `status.phase == '${'x'.repeat(4096)}'`;
+    expect(checkHealthExpressions([{ apiVersion: 'example.com/v1', kind: 'Widget', current: long }])).toEqual([
+      { field: 'spec.healthCheckExprs[0].current', kind: 'example.com/Widget', message: `has ${long.length} characters, more than 4096` },
+    ]);
+  });
+});
+
 describe('healthCheckExprs: compile-time checks', () => {
   it('names the entry, its kind and field for a syntax error, an unknown function or variable, and a non-bool result', () => {
     const problems = checkHealthExpressions([
