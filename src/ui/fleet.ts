@@ -19,6 +19,8 @@ export interface FleetRow {
   readonly suspended: boolean;
   readonly created: string;
   readonly reconcileRequestedAt: string;
+  /** How many objects the Sync's inventory holds (ImageUpdates: 0). */
+  readonly objects: number;
   /** The cluster whose compiled folder (`deploy/<cluster>`) the Sync applies: an environment; else empty. */
   readonly environment: string;
   /** The commit the revision was compiled from (Syncs), once read from the Sync's Git source. */
@@ -42,6 +44,7 @@ export function syncRow(context: string, sync: Sync): FleetRow {
     created: String((sync.metadata as { creationTimestamp?: string }).creationTimestamp ?? ''),
     reconcileRequestedAt: (sync.metadata as { annotations?: Record<string, string> }).annotations?.[RECONCILE_REQUESTED_AT] ?? '',
     environment: environmentOf(sync),
+    objects: sync.status?.inventory?.entries.length ?? 0,
   };
 }
 
@@ -60,5 +63,6 @@ export function imageUpdateRow(context: string, update: ImageUpdate): FleetRow {
     created: String((update.metadata as { creationTimestamp?: string }).creationTimestamp ?? ''),
     reconcileRequestedAt: (update.metadata as { annotations?: Record<string, string> }).annotations?.[RECONCILE_REQUESTED_AT] ?? '',
     environment: '',
+    objects: 0,
   };
 }

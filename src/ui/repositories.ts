@@ -133,7 +133,9 @@ export class Repositories {
     this.root ??= this.options.cacheDir ?? (await mkdtemp(path.join(tmpdir(), 'strata-ui-git-')));
     const dir = path.join(this.root, `${createHash('sha256').update(url).digest('hex').slice(0, 24)}.git`);
     await mkdir(dir, { recursive: true });
-    const git = new Git(dir, { label: redactUrl(url), env: { GIT_ALLOW_PROTOCOL: ALLOWED_PROTOCOLS, GIT_DIR: dir } });
+    // BatchMode: ssh must never stop to ask about a host key or a passphrase on the terminal of `strata ui`.
+    const ssh = process.env.GIT_SSH_COMMAND ?? process.env.GIT_SSH ?? 'ssh -o BatchMode=yes';
+    const git = new Git(dir, { label: redactUrl(url), env: { GIT_ALLOW_PROTOCOL: ALLOWED_PROTOCOLS, GIT_DIR: dir, GIT_SSH_COMMAND: ssh } });
     if ((await git.tryRun(['rev-parse', '--is-bare-repository'])) !== 'true') await git.run(['init', '--bare', '--quiet', dir]);
     return git;
   }

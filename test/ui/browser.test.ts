@@ -104,4 +104,22 @@ describe('strata ui in Chromium', () => {
     expect(bodies.length).toBeGreaterThan(2);
     expect(bodies.filter((body) => body.includes(SECRET_VALUE))).toEqual([]);
   }, 120_000);
+
+  it('compares a large inventory with the cluster only when asked', async () => {
+    const entries = Array.from({ length: 201 }, (_, index) => ({ id: `${ns.name}_cm-${index}__ConfigMap`, v: 'v1' }));
+    await syncs.create({ metadata: { name: 'big', namespace: ns.name }, spec: { url: 'file:///nowhere', path: 'deploy/x' } });
+    await syncs.api.request('PATCH', `/apis/strata.dev/v1alpha1/namespaces/${ns.name}/syncs/big/status`, { status: { inventory: { entries } } }, { contentType: MERGE_PATCH_TYPE });
+    const page = await browser.newPage();
+    const asked: string[] = [];
+    page.on('request', (request) => void (request.url().endsWith('/next') && asked.push(request.url())));
+    await page.goto(`${url}#/sync/admin/${ns.name}/big`);
+    await page.locator('section[data-part="inventory"][data-loading="false"] li[data-object]').first().waitFor({ timeout: 30_000 });
+    expect(await page.locator('li[data-object]').count()).toBe(201);
+    expect(await page.locator('section[data-part="next"]').textContent()).toContain('Not compared yet');
+    expect(asked).toEqual([]);
+    await page.getByRole('button', { name: 'Compare', exact: true }).click();
+    await page.locator('section[data-part="next"] .error').waitFor();
+    expect(asked).toHaveLength(1);
+    await page.close();
+  }, 60_000);
 });

@@ -36,6 +36,13 @@ const loadNext = () => load<SyncNextView>(`${base()}/next`, (part) => (next = pa
 /** The button: the page is drawn already, so show the part loading now. */
 const compareAgain = () => (loadNext(), draw());
 
+/**
+ * Larger inventories are compared with the cluster only when asked: the dry-run costs the API
+ * server a request or two per object, too much to spend on every visit and every new revision.
+ */
+const AUTO_COMPARE_OBJECTS = 200;
+const autoCompare = (row: FleetRow | undefined) => (row?.objects ?? 0) <= AUTO_COMPARE_OBJECTS;
+
 /** Called on every draw: loads the parts for a new Sync, and again when its row changed. */
 function follow(context: string, namespace: string, name: string, row: FleetRow | undefined): void {
   const wanted = `${context}/${namespace}/${name}`;
@@ -45,10 +52,10 @@ function follow(context: string, namespace: string, name: string, row: FleetRow 
     lastRevision = row?.revision;
     detail = { loading: true };
     git = { loading: true };
-    next = { loading: true };
+    next = { loading: autoCompare(row) };
     loadDetail();
     loadGit();
-    loadNext();
+    if (autoCompare(row)) loadNext();
     return;
   }
   const now = JSON.stringify(row ?? null);
@@ -58,14 +65,14 @@ function follow(context: string, namespace: string, name: string, row: FleetRow 
   if (row?.revision !== lastRevision) {
     lastRevision = row?.revision;
     loadGit();
-    loadNext();
+    if (autoCompare(row)) loadNext();
   }
 }
 
 function section<T>(title: string, id: string, part: Part<T>, view: (data: T) => unknown, extra: unknown = '') {
   return html`<section aria-labelledby=${id} data-part=${id} data-loading=${part.loading ? 'true' : 'false'}>
     <h2 id=${id}>${title} ${extra}</h2>
-    ${part.error ? html`<p class="error" role="alert">${part.error}</p>` : part.data ? view(part.data) : html`<p class="muted">Loading…</p>`}
+    ${part.error ? html`<p class="error" role="alert">${part.error}</p>` : part.data ? view(part.data) : part.loading ? html`<p class="muted">Loading…</p>` : html`<p class="muted">Not compared yet: a dry-run of every object, on request for inventories over ${AUTO_COMPARE_OBJECTS} objects.</p>`}
   </section>`;
 }
 
@@ -129,7 +136,7 @@ export function syncPage(context: string, namespace: string, name: string) {
     ${row ? html`<p class="summary" data-state=${stateOf(row)}><span class=${row.ready}>${row.ready}</span>${row.suspended ? html` <span class="suspended">(suspended)</span>` : ''} ${row.reason} · ${sourceView(row)} ${actions(row)}</p>` : ''}
     ${section('Status', 'status', detail, detailView)}
     ${section('Inventory', 'inventory', detail, (data) => tree(data.inventory))}
-    ${section('What the next reconcile would change', 'next', next, nextView, html`<button onClick=${compareAgain}>Compare again</button>`)}
+    ${section('What the next reconcile would change', 'next', next, nextView, html`<button onClick=${compareAgain}>${next.data ? 'Compare again' : 'Compare'}</button>`)}
     ${section('Changes and history', 'git', git, gitView)}
     ${section('History and Events', 'events', detail, historyAndEvents)}`;
 }
