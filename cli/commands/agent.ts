@@ -17,7 +17,7 @@ export const agentCommand = defineCommand({
       .option('port', { type: 'number', default: 8080, describe: 'Port of /metrics, /healthz, /readyz and /hook' })
       .option('leader-elect', { type: 'boolean', default: true, describe: 'Hold a Lease before reconciling (run two replicas)' })
       .option('concurrency', { type: 'number', default: DEFAULT_SYNC_CONTROLLER_OPTIONS.concurrency, describe: 'Syncs reconciled at once' })
-      .option('alert-url', { type: 'string', array: true, default: [] as string[], describe: 'Webhook told when a Sync turns not-Ready or recovers (repeatable)' })
+      .option('alert-url', { type: 'string', array: true, default: [] as string[], describe: 'Webhook told when any Sync turns not-Ready or recovers (repeatable; per-Sync routing: spec.notifications)' })
       .option('alert-format', { choices: ['json', 'slack'] as const, default: 'json' as const, describe: 'Payload of the alert webhooks' })
       .option('webhook-secret-file', { type: 'string', describe: 'File of the secret forges sign /hook deliveries with (GitHub, GitLab, Gitea/Forgejo, Bitbucket Server, generic HMAC); one a line, any verifies' })
       .option('webhook-token-file', { type: 'string', describe: 'File holding a bearer token /hook accepts' })

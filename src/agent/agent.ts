@@ -10,13 +10,17 @@ import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { AgentApi, EventRecorder, LeaderElector, loadKubeConfig } from '../kube/index.ts';
-import { AgentMetrics, AlertSender, GitSource, SyncClusters, SyncController, SyncReconciler, createEngine, refuseEncrypted, type AlertTarget, type TenancyOptions, type DecryptHook, type DriftPort, type ReadOptions, type ReconcileEngine } from '../reconciler/index.ts';
+import { AgentMetrics, AlertSender, GitSource, Notifier, SyncClusters, SyncController, SyncReconciler, createEngine, imageUpdatedNotification, refuseEncrypted, type AlertTarget, type TenancyOptions, type DecryptHook, type DriftPort, type ReadOptions, type ReconcileEngine } from '../reconciler/index.ts';
 import { SecretMask, sopsDecryptHook } from '../secrets/index.ts';
 import { ImageUpdateController, ImageUpdateMetrics, type Recompile } from '../images/index.ts';
-import { shardLeaseName, shardSelector, type Sync } from '../api/index.ts';
+import { resolveSpec, shardLeaseName, shardSelector, type Sync } from '../api/index.ts';
+import { commitOf } from '../git/index.ts';
 import { waitForPrerequisites } from './prerequisites.ts';
 import { authenticateWebhook } from './webhook-auth.ts';
 import { ReplayGuard } from './replay-guard.ts';
+
+/** Commit-message trailers naming the source commit of a compiled revision, most specific first (src/gitops/trailers.ts). */
+const SOURCE_COMMIT_TRAILERS = ['strata-source-commit', 'source-commit', 'source'] as const;
 
 /** Largest /hook body read; forges' push events are a few KB to a few hundred. */
 export const HOOK_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -145,6 +149,21 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
   const clusters = new SyncClusters({ api, local: { engine, ...(drift ? { drift } : {}) }, log, mask, ...(props.applyConcurrency === undefined ? {} : { applyConcurrency: props.applyConcurrency }) });
   const events = new EventRecorder(api, identity, { mask: maskText });
   const alerts = new AlertSender(props.alerts ?? [], { mask: maskText });
+  const readSecret = (secretNamespace: string, name: string, signal?: AbortSignal) => api.find<{ data?: Record<string, string> }>(`/api/v1/namespaces/${secretNamespace}/secrets/${name}`, signal);
+  const notifier = new Notifier({
+    readSecret,
+    log,
+    mask,
+    ...(alerts.targets.length > 0 ? { alerts } : {}),
+    // Commit status goes on the source commit the revision was compiled from (`strata commit`'s trailer).
+    sourceCommit: async (sync, revision) => {
+      const commit = commitOf(revision);
+      if (!commit) return undefined;
+      const trailers = await source.trailers(sync.spec.url, resolveSpec(sync.spec).ref, commit);
+      const named = SOURCE_COMMIT_TRAILERS.map((key) => trailers.get(key)).find((value) => value !== undefined);
+      return /\b([0-9a-f]{40})\b/.exec(named ?? '')?.[1] ?? commit;
+    },
+  });
   const reconciler = new SyncReconciler({
     api,
     source,
@@ -156,7 +175,7 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
     decrypt:
       props.decrypt ??
       sopsDecryptHook<Sync>({
-        readSecret: (secretNamespace, name, signal) => api.find<{ data?: Record<string, string> }>(`/api/v1/namespaces/${secretNamespace}/secrets/${name}`, signal),
+        readSecret,
         refuse: refuseEncrypted,
         mask,
       }),
@@ -189,7 +208,7 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
       source,
       log,
       metrics,
-      alerts,
+      notifier,
       ...(drift ? { drift: clusters.drift } : {}),
       ...(props.watchNamespace ? { namespace: props.watchNamespace } : {}),
       labelSelector,
@@ -206,6 +225,14 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
         ...(props.watchNamespace ? { namespace: props.watchNamespace } : {}),
         labelSelector,
         ...(props.cacheDir ? { workDir: path.join(props.cacheDir, 'image-updates') } : {}),
+        // `image-updated` goes to the Syncs of the ImageUpdate's namespace that fetch the repository it pushed to.
+        onPushed: (object, commit, lines) => {
+          const namespace = object.metadata.namespace ?? 'default';
+          for (const sync of controller?.syncsOfUrl(object.spec.git.url) ?? []) {
+            if ((sync.metadata.namespace ?? 'default') !== namespace) continue;
+            void notifier.notify(sync, [imageUpdatedNotification(sync, `${namespace}/${object.metadata.name}`, commit, lines, new Date())]);
+          }
+        },
         ...imageUpdateOptions,
       });
       imageUpdates.start();
@@ -355,6 +382,7 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
       stopping ??= (async () => {
         log.info({ event: 'stopping' }, 'agent stopping');
         waiting.abort();
+        notifier.stop();
         await stopController();
         await elector?.stop();
         await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -53,6 +53,15 @@ export {
   type ImageUpdateStatusChange,
   type ResolvedImageUpdateSpec,
 } from './image-update.ts';
+export {
+  NOTIFICATION_EVENTS,
+  NOTIFICATION_PROVIDER_TYPES,
+  NOTIFICATIONS_SCHEMA,
+  notificationEvents,
+  type NotificationEvent,
+  type NotificationProviderType,
+  type NotificationRule,
+} from './notifications.ts';
 export { FIELD_MANAGER } from './field-manager.ts';
 export {
   DISABLED,

@@ -4,6 +4,7 @@
  * the CRD is plain data, applied by the agent construct or by tests.
  */
 import type { KubeObject } from '../manifest/index.ts';
+import { NOTIFICATIONS_SCHEMA, type NotificationRule } from './notifications.ts';
 
 export const SYNC_GROUP = 'strata.dev';
 export const SYNC_VERSION = 'v1alpha1';
@@ -152,6 +153,8 @@ export interface SyncSpec {
   readonly driftDetection?: DriftDetection;
   /** How many reconciliations `status.history` keeps. @default 5 */
   readonly historyLimit?: number;
+  /** Who is told what about this Sync (docs/agent.md#notifications). @default none besides the agent's --alert-url */
+  readonly notifications?: readonly NotificationRule[];
 }
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
@@ -390,6 +393,7 @@ export const SYNC_CRD: KubeObject = {
                   decryption: { type: 'object', required: ['provider'], properties: { provider: { type: 'string', enum: ['sops'] }, secretRef: nameRef } },
                   driftDetection: { type: 'object', properties: { mode: { type: 'string', enum: ['correct', 'report', 'disabled'] }, fullCheckEvery: { type: 'integer', minimum: 1 } } },
                   historyLimit: { type: 'integer', minimum: 1, maximum: 50 },
+                  notifications: NOTIFICATIONS_SCHEMA,
                 },
               },
               status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },

@@ -40,6 +40,8 @@ export interface ImageUpdateControllerProps {
   readonly concurrency?: number;
   /** @default the compiler in a child process, with this installation's node_modules linked into the clone */
   readonly recompile?: Recompile | false;
+  /** Told of each push (the commit and one line per image changed), for `image-updated` notifications. @default nobody */
+  readonly onPushed?: (object: ImageUpdate, commit: string, lines: readonly string[]) => void;
   /** Retry delay after a Secret could not be read, or a run crashed. @default the object's interval; DEFAULT_IMAGE_UPDATE_CONTROLLER_OPTIONS.crashRetryMs (60 s) after a crash */
   readonly retryMs?: number;
 }
@@ -352,6 +354,8 @@ export class ImageUpdateController {
     const fields = { imageUpdate: key, event: 'image-update', reason: run.reason, ...(run.pushedCommit ? { commit: run.pushedCommit } : {}) };
     if (ready) this.props.log.info(fields, message);
     else this.props.log.warn(fields, message);
+
+    if (run.pushedCommit) this.props.onPushed?.(object, run.pushedCommit, (run.changes ?? []).map((change) => `${change.environment}/${change.component}: ${change.from} → ${change.to}`));
 
     // Events: every push, and every failure whose message differs from the last one (a failure repeated each interval is one Event).
     const pushed = run.pushedCommit !== undefined;

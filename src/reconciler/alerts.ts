@@ -1,8 +1,9 @@
 /**
- * Alerts: when a Sync turns not-Ready or recovers, POST a JSON event to each
- * configured webhook, retrying with backoff. A Slack-compatible payload is
- * one option away. Messages come from conditions, which never hold secrets.
+ * Alerts, the agent-wide shorthand (`--alert-url`): when any Sync turns not-Ready or recovers,
+ * POST a JSON event to each configured webhook, retrying with backoff (deliver.ts). A
+ * Slack-compatible payload is one option away. Routing per Sync: notifier.ts.
  */
+import { deliver } from './deliver.ts';
 
 export type AlertFormat = 'json' | 'slack';
 
@@ -88,25 +89,11 @@ export class AlertSender {
   private async deliver(target: AlertTarget, event: AlertEvent): Promise<AlertDelivery> {
     const mask = this.mask;
     const body = JSON.stringify(alertPayload(mask ? { ...event, message: mask(event.message), reason: mask(event.reason) } : event, target.format ?? 'json'));
-    let lastError = '';
-    for (let attempt = 1; attempt <= this.attempts; attempt += 1) {
-      try {
-        const response = await fetch(target.url, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body,
-          signal: AbortSignal.timeout(this.timeoutMs),
-        });
-        await response.arrayBuffer();
-        if (response.ok) return { url: redact(target.url), delivered: true, attempts: attempt };
-        lastError = `HTTP ${response.status}`;
-        if (response.status < 500 && response.status !== 429) return { url: redact(target.url), delivered: false, attempts: attempt, error: lastError };
-      } catch (error) {
-        lastError = error instanceof Error ? error.message : String(error);
-      }
-      if (attempt < this.attempts) await new Promise((resolve) => setTimeout(resolve, this.backoffMs * 2 ** (attempt - 1)));
-    }
-    return { url: redact(target.url), delivered: false, attempts: this.attempts, error: lastError };
+    const result = await deliver(
+      { url: target.url, headers: { 'Content-Type': 'application/json' }, body },
+      { attempts: this.attempts, backoffMs: this.backoffMs, timeoutMs: this.timeoutMs },
+    );
+    return { url: redact(target.url), delivered: result.delivered, attempts: result.attempts, ...(result.error && !result.delivered ? { error: result.error } : {}) };
   }
 }
 

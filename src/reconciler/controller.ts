@@ -7,7 +7,7 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { Informer, WorkQueue, objectKey, type AgentApi, type ResourceInfo } from '../kube/index.ts';
-import type { AlertSender } from './alerts.ts';
+import { notificationsOf, type Notification } from './notification.ts';
 import type { AgentMetrics } from './metrics.ts';
 import type { GitSource } from './source.ts';
 import { findCondition } from './status.ts';
@@ -33,7 +33,8 @@ export interface SyncControllerProps {
   readonly source: GitSource;
   readonly log: Logger;
   readonly metrics?: AgentMetrics;
-  readonly alerts?: AlertSender;
+  /** Told what each reconcile is worth telling (notifier.ts). @default nobody */
+  readonly notifier?: { notify(sync: Sync, notifications: readonly Notification[]): Promise<unknown> };
   readonly drift?: DriftPort;
   /** Watch Syncs in this namespace only. @default all namespaces */
   readonly namespace?: string;
@@ -153,6 +154,12 @@ export class SyncController {
     return keys;
   }
 
+  /** The Syncs fetching from this URL, as last seen. */
+  syncsOfUrl(url: string): Sync[] {
+    const wanted = normalizeUrl(url);
+    return [...this.states.values()].filter((state) => normalizeUrl(state.sync.spec.url) === wanted).map((state) => state.sync);
+  }
+
   get keys(): string[] {
     return [...this.states.keys()];
   }
@@ -220,6 +227,8 @@ export class SyncController {
     const signal = AbortSignal.any([this.abort.signal, state.runAbort.signal]);
     setMaxListeners(0, signal);
     let result: ReconcileResult;
+    let before: Sync | undefined;
+    let drift = false;
     try {
       const [namespace = '', name = ''] = key.split('/');
       const fresh = await this.props.api.find<Sync>(syncPath(namespace, name), signal);
@@ -229,6 +238,8 @@ export class SyncController {
       // A run nothing asked for is the scheduled one.
       const reasons: ReadonlySet<TriggerReason> = state.reasons.size > 0 ? state.reasons : new Set([state.scheduled ?? 'interval']);
       state.reasons = new Set();
+      before = fresh;
+      drift = reasons.has('drift');
       result = await this.props.reconciler.reconcile(fresh, signal, {
         fullCheck: this.isFullCheck(state, reasons),
         healthSignal: state.healthAbort.signal,
@@ -264,22 +275,9 @@ export class SyncController {
       if (mode === 'disabled') this.props.drift.unwatch(key);
       else this.props.drift.watch(key, result.applied, (refs, detail) => this.onDrift(key, refs, detail));
     }
-    if (result.transition && this.props.alerts && this.props.alerts.targets.length > 0 && result.status) {
-      const ready = findCondition(result.status, 'Ready');
-      void this.props.alerts
-        .send({
-          sync: key,
-          revision: result.revision ?? result.status.lastAttemptedRevision ?? '',
-          reason: ready?.reason ?? 'Unknown',
-          message: ready?.message ?? '',
-          severity: result.transition === 'degraded' ? 'error' : 'info',
-          timestamp: new Date().toISOString(),
-        })
-        .then((deliveries) => {
-          for (const delivery of deliveries) {
-            if (!delivery.delivered) this.props.log.warn({ sync: key, event: 'alert-failed', target: delivery.url, error: delivery.error }, 'alert not delivered');
-          }
-        });
+    if (this.props.notifier && before) {
+      const notifications = notificationsOf({ before, result, drift, now: new Date() });
+      if (notifications.length > 0) this.props.notifier.notify(state.sync, notifications).catch((error: unknown) => this.props.log.error({ sync: key, event: 'notify-error', err: errorText(error) }, 'notifying crashed'));
     }
     if (result.outcome.kind === 'gone') return;
     if (result.outcome.kind !== 'failed') {

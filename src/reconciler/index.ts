@@ -42,6 +42,10 @@ export {
   type Outcome,
   type StatusUpdate,
 } from './status.ts';
+export { Notifier, type NotificationOutcome, type NotifierProps } from './notifier.ts';
+export { imageUpdatedNotification, notificationsOf, type Notification, type NotificationInput } from './notification.ts';
+export { PROVIDERS, repositoryPath } from './notification-providers.ts';
+export { DEFAULT_DELIVERY_OPTIONS, deliver, retryAfterMs, type DeliveryOptions, type DeliveryRequest, type DeliveryResult } from './deliver.ts';
 export { AlertSender, alertPayload, type AlertDelivery, type AlertEvent, type AlertFormat, type AlertOptions, type AlertTarget } from './alerts.ts';
 export { AgentMetrics } from './metrics.ts';
 export { createEngine, type BoundEngine, type EngineBindingOptions } from './engine-binding.ts';

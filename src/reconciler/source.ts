@@ -161,6 +161,23 @@ export class GitSource {
     return this.entries.get(cacheKey(url, ref))?.artifact;
   }
 
+  /**
+   * The trailers of a fetched commit as git parses them (`%(trailers)`): keys lower-cased, the
+   * first of a key winning. Empty when the commit is not in the cache.
+   */
+  async trailers(url: string, ref: GitRef, commit: string): Promise<Map<string, string>> {
+    const trailers = new Map<string, string>();
+    if (!this.cacheDir || !/^[0-9a-f]{40}$/.test(commit)) return trailers;
+    const gitDir = path.join(this.cacheDir, cacheKey(url, ref), 'repo.git');
+    const text = await this.run(['log', '-1', '--format=%(trailers:only,unfold)', commit, '--'], { env: { GIT_DIR: gitDir } }).catch(() => '');
+    for (const line of text.split('\n')) {
+      const match = /^([A-Za-z][A-Za-z0-9-]*):\s*(.*)$/.exec(line.trim());
+      const key = match?.[1]?.toLowerCase();
+      if (key && !trailers.has(key)) trailers.set(key, match?.[2]?.trim() ?? '');
+    }
+    return trailers;
+  }
+
   async close(): Promise<void> {
     if (this.cacheDir && !this.options.cacheDir) await rm(this.cacheDir, { recursive: true, force: true });
   }
