@@ -1,4 +1,4 @@
-# The Strata agent image: Node 20 with git (and ssh for SSH remotes), running the agent bundled
+# The Strata agent image: Node 20 with git (ssh for SSH remotes and signatures, gpg for OpenPGP ones), running the agent bundled
 # into one file by `npm run build:agent`. The compiler ships beside it (cli/, src/ and the
 # production node_modules, TypeScript included): ImageUpdate objects recompile the clusters
 # whose image lock changed before they commit, with the same compiler `strata check` runs in CI.
@@ -16,7 +16,7 @@ RUN npm run build:agent && npm prune --omit=dev --ignore-scripts
 
 FROM node:20-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
+ && apt-get install -y --no-install-recommends git openssh-client gpg ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /src/package.json /src/tsconfig.json ./

@@ -62,6 +62,7 @@ export {
   type NotificationProviderType,
   type NotificationRule,
 } from './notifications.ts';
+export { VERIFY_SCHEMA, type Verification, type VerifyMode } from './verify.ts';
 export { FIELD_MANAGER } from './field-manager.ts';
 export {
   DISABLED,

@@ -5,6 +5,7 @@
  */
 import type { KubeObject } from '../manifest/index.ts';
 import { NOTIFICATIONS_SCHEMA, type NotificationRule } from './notifications.ts';
+import { VERIFY_SCHEMA, type Verification } from './verify.ts';
 
 export const SYNC_GROUP = 'strata.dev';
 export const SYNC_VERSION = 'v1alpha1';
@@ -155,6 +156,8 @@ export interface SyncSpec {
   readonly historyLimit?: number;
   /** Who is told what about this Sync (docs/agent.md#notifications). @default none besides the agent's --alert-url */
   readonly notifications?: readonly NotificationRule[];
+  /** Apply only commits signed by one of these keys (docs/agent.md#verified-commits). @default no verification */
+  readonly verify?: Verification;
 }
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
@@ -394,6 +397,7 @@ export const SYNC_CRD: KubeObject = {
                   driftDetection: { type: 'object', properties: { mode: { type: 'string', enum: ['correct', 'report', 'disabled'] }, fullCheckEvery: { type: 'integer', minimum: 1 } } },
                   historyLimit: { type: 'integer', minimum: 1, maximum: 50 },
                   notifications: NOTIFICATIONS_SCHEMA,
+                  verify: VERIFY_SCHEMA,
                 },
               },
               status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },

@@ -4,3 +4,4 @@ export { credentialEnv, identityEnv, type GitCredentials, type GitIdentity } fro
 export { redactText, redactUrl } from './redact.ts';
 export { commitOf, formatRevision, parseRevision, shortCommit, type ParsedRevision } from './revision.ts';
 export { GitCommandError } from './errors.ts';
+export { verifyCommitSignature, type CommitSignature, type CommitSigners, type SignatureFormat, type VerifyCommitOptions } from './verify-commit.ts';

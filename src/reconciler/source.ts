@@ -161,6 +161,11 @@ export class GitSource {
     return this.entries.get(cacheKey(url, ref))?.artifact;
   }
 
+  /** The bare repository the commits of this URL and ref are fetched into, once one was. */
+  gitDirOf(url: string, ref: GitRef): string | undefined {
+    return this.cacheDir && this.entries.has(cacheKey(url, ref)) ? path.join(this.cacheDir, cacheKey(url, ref), 'repo.git') : undefined;
+  }
+
   /**
    * The trailers of a fetched commit as git parses them (`%(trailers)`): keys lower-cased, the
    * first of a key winning. Empty when the commit is not in the cache.

@@ -13,7 +13,8 @@ import type { SecretMask } from '../secrets/mask.ts';
 import { refuseEncrypted, type DecryptHook } from './decrypt.ts';
 import { RECONCILE_REQUESTED_AT, SYNC_API_VERSION, SYNC_PLURAL, ownerLabels, resolveSpec, type ConditionReason, type InventoryEntry, type Sync, type SyncStatus } from '../api/index.ts';
 import type { AgentMetrics } from './metrics.ts';
-import { readSourceFiles, type GitAuth, type GitSource, type ReadOptions } from './source.ts';
+import { readSourceFiles, type Artifact, type GitAuth, type GitSource, type ReadOptions } from './source.ts';
+import { CommitVerifier, signersOf } from './verify.ts';
 import { findCondition, nextStatus, progressingConditions, type Outcome } from './status.ts';
 import { withTargetNamespace } from './target-namespace.ts';
 import { HealthExpressionError, compileHealthExpressions, describeWave, wavesOf, type ChangeSetEntry, type HealthRule, type Wave } from '../engine/index.ts';
@@ -136,6 +137,7 @@ class StepError extends Error {
 export class SyncReconciler {
   private readonly decrypt: DecryptHook;
   private readonly now: () => Date;
+  private readonly verifier = new CommitVerifier();
 
   constructor(private readonly props: SyncReconcilerProps) {
     // Syncs with spec.decryption get SOPS decryption with the age keys of their Secret; others refuse encrypted objects.
@@ -206,6 +208,8 @@ export class SyncReconciler {
         artifact = last;
       }
       revision = artifact.revision;
+      // 1b. Signature (spec.verify), of whatever is about to be applied, the last fetched revision too.
+      if (sync.spec.verify) await this.verifyRevision(sync, artifact, run);
 
       // 2. Parse (path safety, size caps, alias bombs), decrypt, targetNamespace
       let set: ManifestSet;
@@ -444,6 +448,34 @@ export class SyncReconciler {
 
   private impersonationOf(sync: Sync): string | undefined {
     return applyingIdentity(sync, this.props.tenancy ?? {});
+  }
+
+  /** Refuses the revision unless its commit is signed by a key of the `spec.verify` Secret (ArtifactFailed). */
+  private async verifyRevision(sync: Sync, artifact: Artifact, signal: AbortSignal): Promise<void> {
+    const verify = sync.spec.verify;
+    if (!verify) return;
+    const namespace = sync.metadata.namespace ?? 'default';
+    const where = `Secret ${namespace}/${verify.secretRef.name} (spec.verify.secretRef)`;
+    let secret: { data?: Record<string, string> } | undefined;
+    try {
+      secret = await this.props.api.find(`/api/v1/namespaces/${namespace}/secrets/${verify.secretRef.name}`, signal);
+    } catch (error) {
+      throw new StepError('ArtifactFailed', `${where} could not be read: ${(error as Error).message}`);
+    }
+    if (!secret) throw new StepError('ArtifactFailed', `${where} not found`);
+    const signers = signersOf(secret.data ?? {});
+    if (signers.allowedSigners === undefined && signers.openpgpKeys === undefined) {
+      throw new StepError('ArtifactFailed', `${where} holds neither allowed_signers nor *.asc OpenPGP keys`, true);
+    }
+    const gitDir = this.props.source.gitDirOf(sync.spec.url, resolveSpec(sync.spec).ref);
+    if (!gitDir) throw new StepError('ArtifactFailed', `revision ${artifact.revision}: the fetched repository is not in the cache`);
+    let result;
+    try {
+      result = await this.verifier.verify(gitDir, artifact.commit, signers, signal);
+    } catch (error) {
+      throw new StepError('ArtifactFailed', `revision ${artifact.revision}: signature check of commit ${artifact.commit} failed: ${errorText(error)}`);
+    }
+    if (!result.verified) throw new StepError('ArtifactFailed', `revision ${artifact.revision}: commit ${artifact.commit} ${result.reason}; nothing applied (spec.verify)`);
   }
 
   private async readAuth(sync: Sync, signal: AbortSignal): Promise<GitAuth | undefined> {

@@ -3,6 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FixtureProject, clusterModule, sampleObjects } from '../compiler/_project.ts';
 import { strata } from './_run.ts';
+import { testKeys } from '../git/_signing.ts';
+import { verifyCommitSignature } from '../../src/git/index.ts';
 
 // One fixture project for the whole file: a dev and a prod cluster of the same app,
 // prod in another namespace with more replicas.
@@ -76,6 +78,25 @@ describe('strata synth, check, validate, commit, parity (the real binary)', () =
     const second = strata(['commit', '--root', fixture.root], { env });
     expect(second).toMatchObject({ status: 0, stdout: 'deploy/ is up to date: nothing to commit\n' });
     expect(git('rev-parse', 'HEAD')).toBe(head);
+  }, 300_000);
+
+  it("commit signs when git's configuration asks (commit.gpgsign), so the agent's spec.verify accepts it", async () => {
+    const keys = testKeys();
+    try {
+      const ci = await keys.ssh('ci', 'ci@example.com');
+      for (const [key, value] of Object.entries({ ...ci.sign.config, 'commit.gpgsign': 'true' })) git('config', key, value);
+      fixture.setCluster('dev', clusterModule('dev', sampleObjects('dev', { replicas: 3 })));
+      git('commit', '--quiet', '-am', 'three replicas');
+      const env = { GIT_AUTHOR_NAME: 'CI', GIT_AUTHOR_EMAIL: 'ci@example.com', GIT_COMMITTER_NAME: 'CI', GIT_COMMITTER_EMAIL: 'ci@example.com' };
+      expect(strata(['commit', '--root', fixture.root], { env }).status).toBe(0);
+      const head = git('rev-parse', 'HEAD');
+      const signature = await verifyCommitSignature({ gitDir: fixture.path('.git'), commit: head, signers: { allowedSigners: ci.allowedSigner ?? '' } });
+      expect(signature).toEqual({ verified: true, commit: head, format: 'ssh', signer: `ci@example.com (SSH key ${ci.fingerprint})` });
+    } finally {
+      git('config', '--unset', 'commit.gpgsign');
+      fixture.setCluster('dev', clusterModule('dev', sampleObjects('dev')));
+      await keys.dispose();
+    }
   }, 300_000);
 
   it('parity factors out the namespace and reports the rest, as text and as JSON', () => {

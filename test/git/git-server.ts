@@ -52,6 +52,12 @@ export interface CommitProps {
    * @default 'test commit'
    */
   readonly message?: string;
+  /**
+   * Sign the commit (`git commit -S`) with this git configuration (`gpg.format`,
+   * `user.signingkey`) and environment (`GNUPGHOME`): test/git/_signing.ts makes both.
+   * @default unsigned
+   */
+  readonly sign?: { readonly config: Readonly<Record<string, string>>; readonly env?: Readonly<Record<string, string>> };
 }
 
 /** Options of {@link GitServer.forcePush}. */
@@ -120,11 +126,11 @@ export function assertGitTools(): void {
 }
 
 /** Runs git with a config free of the user's settings; returns trimmed stdout. */
-export async function git(args: readonly string[], cwd: string): Promise<string> {
+export async function git(args: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}): Promise<string> {
   try {
     const { stdout } = await execFileAsync('git', ['-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], {
       cwd,
-      env: { ...process.env, ...GIT_ENV },
+      env: { ...process.env, ...GIT_ENV, ...env },
       maxBuffer: 64 * 1024 * 1024,
     });
     return stdout.trim();
@@ -338,7 +344,8 @@ class LocalGitServer implements GitServer {
         writeFileSync(file, content);
       }
       await git(['add', '-A', '.'], work);
-      await git(['commit', '-q', '--allow-empty', '-m', props.message ?? 'test commit'], work);
+      const sign = props.sign ? [...Object.entries(props.sign.config).flatMap(([key, value]) => ['-c', `${key}=${value}`]), 'commit', '-S'] : ['commit'];
+      await git([...sign, '-q', '--allow-empty', '-m', props.message ?? 'test commit'], work, props.sign?.env);
       const sha = await git(['rev-parse', 'HEAD'], work);
       await git(['push', '-q', ...(force ? ['--force'] : []), this.bare(name), `HEAD:refs/heads/${branch}`], work);
       return sha;
