@@ -23,7 +23,7 @@ export const agentCommand = defineCommand({
       .option('webhook-token-file', { type: 'string', describe: 'File holding a bearer token /hook accepts' })
       .option('webhook-auth', { type: 'boolean', default: true, describe: '/hook refuses deliveries no secret or token authenticates (--no-webhook-auth accepts them unchecked)' })
       .option('default-service-account', { type: 'string', describe: "namespace/name to apply as when a Sync names no serviceAccountName, or a bare name for that account in the Sync's own namespace" })
-      .option('no-cross-namespace-refs', { type: 'boolean', default: false, describe: 'Refuse Syncs whose dependsOn names another namespace' })
+      .option('no-cross-namespace-refs', { type: 'boolean', default: false, describe: 'Refuse Syncs whose dependsOn or healthChecks name another namespace' })
       .option('local-source-namespace', { type: 'string', array: true, default: [] as string[], describe: "Namespace whose Syncs may use file:// repositories besides the agent's own (repeatable; * for all)" })
       .option('bind-address', { type: 'string', default: '0.0.0.0', describe: 'Address the HTTP endpoints listen on' })
       .option('hook-rate', { type: 'number', default: 10, describe: '/hook requests a second before 429 (bursts of twice as many)' })

@@ -12,7 +12,7 @@ export interface TenancyOptions {
    * @default the agent's own identity
    */
   readonly defaultServiceAccount?: string;
-  /** Refuse `dependsOn` entries in another namespace. @default false */
+  /** Refuse `dependsOn` and `healthChecks` entries in another namespace. @default false */
   readonly noCrossNamespaceRefs?: boolean;
   /**
    * Namespaces whose Syncs may read a repository from the agent's disk (`file://` or a path):
@@ -56,6 +56,11 @@ export function checkTenancy(sync: Sync, options: TenancyOptions): void {
     const crossing = (sync.spec.dependsOn ?? []).filter((dependency) => dependency.namespace !== undefined && dependency.namespace !== namespace);
     if (crossing.length > 0) {
       throw new TenancyError(`spec.dependsOn names ${crossing.map((dependency) => `${dependency.namespace}/${dependency.name}`).join(', ')} in another namespace; this agent refuses cross-namespace references (--no-cross-namespace-refs)`);
+    }
+    // Health checks read as the agent unless the Sync applies as an account: they could tell a tenant what another namespace holds.
+    const checks = (sync.spec.healthChecks ?? []).filter((check) => check.namespace !== undefined && check.namespace !== namespace);
+    if (checks.length > 0) {
+      throw new TenancyError(`spec.healthChecks names ${checks.map((check) => `${check.kind}/${check.namespace}/${check.name}`).join(', ')} in another namespace; this agent refuses cross-namespace references (--no-cross-namespace-refs)`);
     }
   }
   if (isLocalUrl(sync.spec.url)) {

@@ -283,6 +283,10 @@ describe('tenancy rules', () => {
     await createSync(env, ns, 'crossing', { url, secretRef: { name: secret }, dependsOn: [{ name: 'infra', namespace: 'strata-system' }] });
     const crossing = await waitForSync(env, ns, 'crossing', failedWith('ReconciliationFailed'));
     expect(message(crossing)).toContain('spec.dependsOn names strata-system/infra in another namespace; this agent refuses cross-namespace references (--no-cross-namespace-refs)');
+    // A health check would tell the tenant what another namespace holds.
+    await createSync(env, ns, 'peeking', { url, secretRef: { name: secret }, healthChecks: [{ apiVersion: 'v1', kind: 'Secret', name: 'strata-git-auth', namespace: 'strata-system' }] });
+    const peeking = await waitForSync(env, ns, 'peeking', failedWith('ReconciliationFailed'));
+    expect(message(peeking)).toContain('spec.healthChecks names Secret/strata-system/strata-git-auth in another namespace; this agent refuses cross-namespace references (--no-cross-namespace-refs)');
 
     await createSync(env, ns, 'local', { url: 'file:///var/cache/strata/strata-system/repo.git' });
     const local = await waitForSync(env, ns, 'local', failedWith('ReconciliationFailed'));
