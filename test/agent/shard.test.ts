@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCluster } from '../cluster/context.ts';
 import { agent, configMap, live, namespace, readyAt, repo, setupEnv, waitFor, waitForSync, type Env } from '../reconciler/_harness.ts';
 import { spawnAgent, strata, type AgentProcess } from './_agent-process.ts';
-import { InvalidShardError, SHARD_LABEL, shardLeaseName, shardSelector, type Sync, type SyncSpec } from '../../src/api/index.ts';
+import { IMAGE_UPDATE_API_VERSION, IMAGE_UPDATE_PLURAL, InvalidShardError, SHARD_LABEL, shardLeaseName, shardSelector, type Sync, type SyncSpec } from '../../src/api/index.ts';
 import { startAgent } from '../../src/agent/index.ts';
+import { ImageUpdateClient } from '../../src/images/index.ts';
 
 let env: Env;
 const processes: AgentProcess[] = [];
@@ -44,6 +45,16 @@ describe('sharding by label', () => {
     const files: Record<string, string> = {};
     for (const name of ['a1', 'a2', 'a3', 'd1', 'd2', 'd3']) files[`${name}/cm.yaml`] = configMap(ns, `cm-${name}`);
     const sha = await env.git.push('split', { files });
+    await new ImageUpdateClient(env.kc).installCrd();
+    // Suspended: only which agent holds them matters here.
+    for (const [name, shard] of [['iu-a', 'a'], ['iu-d', undefined]] as const) {
+      await env.client.api.request('POST', `/apis/${IMAGE_UPDATE_API_VERSION}/namespaces/${ns}/${IMAGE_UPDATE_PLURAL}`, {
+        apiVersion: IMAGE_UPDATE_API_VERSION,
+        kind: 'ImageUpdate',
+        metadata: { name, namespace: ns, ...(shard === undefined ? {} : { labels: { [SHARD_LABEL]: shard } }) },
+        spec: { suspend: true, git: { url } },
+      });
+    }
     const lease = { leaderElection: true, leaseRetryMs: 500, leaseDurationMs: 4000 } as const;
     const sharded = await agent(env, ns, { ...lease, shard: 'a', identity: 'shard-a-0' });
     const unsharded = await agent(env, ns, { ...lease, identity: 'default-0' });
@@ -59,6 +70,9 @@ describe('sharding by label', () => {
     expect(unsharded.controller()?.keys.sort()).toEqual(keys(inDefault));
     for (const name of inA) expect(sharded.controller()?.resultOf(`${ns}/${name}`)?.outcome.kind).toBe('succeeded');
     for (const name of inA) expect(unsharded.controller()?.resultOf(`${ns}/${name}`)).toBeUndefined();
+    await waitFor('ImageUpdates listed', async () => sharded.imageUpdates()?.hasSynced && unsharded.imageUpdates()?.hasSynced);
+    expect(sharded.imageUpdates()?.keys).toEqual([`${ns}/iu-a`]);
+    expect(unsharded.imageUpdates()?.keys).toEqual([`${ns}/iu-d`]);
     expect((await live<Lease>(env, leasePath(ns, 'a')))?.spec.holderIdentity).toBe('shard-a-0');
     expect((await live<Lease>(env, leasePath(ns, undefined)))?.spec.holderIdentity).toBe('default-0');
 
