@@ -17,7 +17,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { KubeObject } from '../manifest/index.ts';
-import { IMAGE_UPDATE_CRD, IMAGE_UPDATE_PLURAL, SYNC_CRD, SYNC_GROUP, SYNC_PLURAL } from '../api/index.ts';
+import { IMAGE_UPDATE_CRD, IMAGE_UPDATE_PLURAL, SYNC_CRD, SYNC_GROUP, SYNC_PLURAL, validateShard } from '../api/index.ts';
 
 export interface StrataAgentProps {
   /** The agent image (built from the repository's Dockerfile). */
@@ -49,6 +49,14 @@ export interface StrataAgentProps {
    * @default false
    */
   readonly lockedDown?: boolean;
+  /**
+   * Shards besides the default one (docs/agent.md#sharding): for each key a Deployment and a
+   * Service `strata-agent-shard-<key>` of `replicas` agents with `--shard=<key>`, reconciling the
+   * Syncs and ImageUpdates labelled `strata.dev/shard: <key>`; the main Deployment keeps those
+   * without the label.
+   * @default none
+   */
+  readonly shards?: readonly string[];
 }
 
 
@@ -142,8 +150,18 @@ export class StrataAgent extends Construct {
       ...(props.webhookSecretName ? [`--webhook-secret-file=${WEBHOOK_SECRET_DIR}/secret`] : []),
       ...(props.extraArgs ?? []),
     ];
-    new k8s.KubeDeployment(this, 'Deployment', {
-      metadata: { name: AGENT_NAME, namespace, labels },
+    this.workload('', AGENT_NAME, labels, args, props);
+    for (const shard of props.shards ?? []) {
+      const name = `${AGENT_NAME}-shard-${validateShard(shard)}`;
+      // Labels of their own: the main Deployment's selector (immutable) must not match a shard's pods.
+      this.workload(`Shard-${shard}`, name, { 'app.kubernetes.io/name': `${AGENT_NAME}-shard`, 'app.kubernetes.io/instance': name, 'app.kubernetes.io/part-of': 'strata' }, [...args, `--shard=${shard}`], props);
+    }
+  }
+
+  /** The agent's Deployment and Service: the main one (id '') or a shard's. */
+  private workload(id: string, name: string, labels: Readonly<Record<string, string>>, args: readonly string[], props: StrataAgentProps): void {
+    new k8s.KubeDeployment(this, `${id}Deployment`, {
+      metadata: { name, namespace: this.namespace, labels },
       spec: {
         replicas: props.replicas ?? 2,
         selector: { matchLabels: labels },
@@ -156,7 +174,7 @@ export class StrataAgent extends Construct {
               {
                 name: 'agent',
                 image: props.image,
-                args,
+                args: [...args],
                 env: [
                   { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                   { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
@@ -187,9 +205,10 @@ export class StrataAgent extends Construct {
         },
       },
     });
-    new k8s.KubeService(this, 'Service', {
-      metadata: { name: AGENT_NAME, namespace, labels },
+    new k8s.KubeService(this, `${id}Service`, {
+      metadata: { name, namespace: this.namespace, labels },
       spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromString('http') }] },
     });
   }
 }
+

@@ -27,4 +27,28 @@ describe('StrataAgent construct', () => {
     expect(pod?.containers[0]?.volumeMounts).toContainEqual({ name: 'webhook-secret', mountPath: '/etc/strata/webhook', readOnly: true });
     expect(pod?.volumes.find((volume) => volume.name === 'webhook-secret')?.secret?.secretName).toBe('forge-hook');
   });
+
+  it('shards: a Deployment and a Service per shard key, with --shard, pods its own selector, the main Deployment unchanged', () => {
+    type Workload = { kind: string; metadata: { name: string }; spec: { selector: { matchLabels?: Record<string, string> } | Record<string, string>; template?: { metadata: { labels: Record<string, string> }; spec: { containers: { args: string[] }[] } } } };
+    const render = (shards?: string[]): Workload[] => {
+      const chart = new Chart(Testing.app() as App, 'agent');
+      new StrataAgent(chart, 'strata', { image: 'strata-agent:1', ...(shards ? { shards } : {}) });
+      return Testing.synth(chart) as Workload[];
+    };
+    const plain = render();
+    const sharded = render(['a', 'b']);
+    const deployments = sharded.filter((object) => object.kind === 'Deployment');
+    expect(deployments.map((object) => object.metadata.name)).toEqual(['strata-agent', 'strata-agent-shard-a', 'strata-agent-shard-b']);
+    expect(sharded.filter((object) => object.kind === 'Service').map((object) => object.metadata.name)).toEqual(['strata-agent', 'strata-agent-shard-a', 'strata-agent-shard-b']);
+    expect(deployments[0]).toEqual(plain.find((object) => object.kind === 'Deployment'));
+    const [main, a] = deployments;
+    expect(a?.spec.template?.spec.containers[0]?.args).toEqual([...(main?.spec.template?.spec.containers[0]?.args ?? []), '--shard=a']);
+    // No Deployment's selector matches another's pods.
+    for (const deployment of deployments) {
+      const selector = (deployment.spec.selector as { matchLabels: Record<string, string> }).matchLabels;
+      const matches = deployments.filter((other) => Object.entries(selector).every(([key, value]) => other.spec.template?.metadata.labels[key] === value));
+      expect(matches.map((other) => other.metadata.name)).toEqual([deployment.metadata.name]);
+    }
+    expect(() => render(['Not_A_Key'])).toThrow('shard "Not_A_Key"');
+  });
 });
