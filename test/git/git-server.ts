@@ -322,6 +322,9 @@ class LocalGitServer implements GitServer {
   private async workTree(name: string, base: string | undefined): Promise<string> {
     const work = mkdtempSync(join(this.dir, 'work', 'w-'));
     await git(['init', '-q', work], this.dir);
+    // No background `git gc --auto` after a large commit: it would still be writing into .git when the work tree is removed.
+    await git(['config', 'gc.auto', '0'], work);
+    await git(['config', 'maintenance.auto', 'false'], work);
     if (base !== undefined) {
       await git(['fetch', '-q', this.bare(name), base], work);
       await git(['checkout', '-q', '--detach', 'FETCH_HEAD'], work);
