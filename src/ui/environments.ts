@@ -58,3 +58,29 @@ export async function parityOf(repositories: Repositories, a: { cluster: string;
     ),
   };
 }
+
+/** How far apart the source commits two environments run are: commits of the sources (not of the compiled output). */
+export interface Lineage {
+  /** Source commits B runs that A does not: A is this many behind B. */
+  readonly behind: number;
+  /** Source commits A runs that B does not. */
+  readonly ahead: number;
+}
+
+/**
+ * The source commits between what `a` and `b` run, counted in the mirror of their repository,
+ * leaving out commits that only changed the compiled output (`deploy/`); undefined when they
+ * follow different repositories or a source commit is not in it.
+ */
+export async function lineageOf(repositories: Repositories, a: Sync, b: Sync): Promise<Lineage | undefined> {
+  const [revisionA, revisionB] = [a.status?.lastAppliedRevision, b.status?.lastAppliedRevision];
+  if (!revisionA || !revisionB || a.spec.url !== b.spec.url) return undefined;
+  const [sourceA, sourceB] = await Promise.all([repositories.sourceCommit(a.spec.url, revisionA), repositories.sourceCommit(b.spec.url, revisionB)]);
+  if (!sourceA?.subject || !sourceB?.subject) return undefined;
+  const git = await repositories.repository(b.spec.url, revisionB);
+  const output = path.posix.dirname(path.posix.normalize((b.spec.path ?? '').replace(/\/+$/, '') || '.'));
+  const exclude = output === '.' ? [] : ['--', '.', `:(exclude)${output}`];
+  const count = async (range: string) => Number(await git.run(['rev-list', '--count', range, ...exclude]));
+  const [behind, ahead] = await Promise.all([count(`${sourceA.commit}..${sourceB.commit}`), count(`${sourceB.commit}..${sourceA.commit}`)]);
+  return { behind, ahead };
+}

@@ -1,6 +1,7 @@
 // What the fleet page shows of a Sync or an ImageUpdate: a row of plain fields, never the object
 // (a page gets only what it draws, so nothing else the object holds can leave the server).
 import { RECONCILE_REQUESTED_AT, type ImageUpdate, type Sync } from '../api/index.ts';
+import { redactUrl } from '../git/index.ts';
 import { imageUpdateReady } from '../images/index.ts';
 import { findCondition } from '../reconciler/index.ts';
 import { environmentOf } from './environments.ts';
@@ -19,6 +20,8 @@ export interface FleetRow {
   readonly suspended: boolean;
   readonly created: string;
   readonly reconcileRequestedAt: string;
+  /** The Git URL the Sync follows, credentials redacted (ImageUpdates: empty). */
+  readonly repository: string;
   /** How many objects the Sync's inventory holds (ImageUpdates: 0). */
   readonly objects: number;
   /** The cluster whose compiled folder (`deploy/<cluster>`) the Sync applies: an environment; else empty. */
@@ -44,6 +47,7 @@ export function syncRow(context: string, sync: Sync): FleetRow {
     created: String((sync.metadata as { creationTimestamp?: string }).creationTimestamp ?? ''),
     reconcileRequestedAt: (sync.metadata as { annotations?: Record<string, string> }).annotations?.[RECONCILE_REQUESTED_AT] ?? '',
     environment: environmentOf(sync),
+    repository: redactUrl(sync.spec.url),
     objects: sync.status?.inventory?.entries.length ?? 0,
   };
 }
@@ -63,6 +67,7 @@ export function imageUpdateRow(context: string, update: ImageUpdate): FleetRow {
     created: String((update.metadata as { creationTimestamp?: string }).creationTimestamp ?? ''),
     reconcileRequestedAt: (update.metadata as { annotations?: Record<string, string> }).annotations?.[RECONCILE_REQUESTED_AT] ?? '',
     environment: '',
+    repository: '',
     objects: 0,
   };
 }

@@ -8,3 +8,4 @@ export type { InventoryBranch, InventoryObject, SyncDetail } from './sync-detail
 export type { AppliedChange, LastChange, RevisionView, SyncGitView } from './sync-history.ts';
 export type { NextChange, SyncNextView } from './sync-next.ts';
 export type { ParityResult } from '../compiler/parity.ts';
+export type { Lineage } from './environments.ts';

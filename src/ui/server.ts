@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import { kubeAnswer, PageError } from './answer.ts';
 import { authorized, LOGIN_HTML, readForm, tokenCookie } from './auth.ts';
 import { ContextFleet } from './context-fleet.ts';
-import { environmentOf, parityOf } from './environments.ts';
+import { environmentOf, lineageOf, parityOf } from './environments.ts';
+import type { Sync } from '../api/index.ts';
 import type { FleetRow } from './fleet.ts';
 import { pageHtml } from './page.ts';
 import { Repositories } from './repositories.ts';
@@ -128,6 +129,7 @@ export class UiServer {
       if (get && url.pathname === '/api/fleet') return json(response, 200, this.snapshot());
       if (get && url.pathname === '/api/events') return this.subscribe(response);
       if (get && url.pathname === '/api/parity') return await this.parity(response, url.searchParams.get('a') ?? '', url.searchParams.get('b') ?? '');
+      if (get && url.pathname === '/api/lineage') return await this.lineage(response, url.searchParams.get('a') ?? '', url.searchParams.get('b') ?? '');
       const sync = SYNC_PATH.exec(url.pathname);
       if (get && sync) return await this.sync(response, sync.slice(1, 4).map(decodeURIComponent) as [string, string, string], sync[4]);
       const action = ACTION_PATH.exec(url.pathname);
@@ -165,15 +167,23 @@ export class UiServer {
     json(response, 200, await syncDetail(context, sync, await fleet.client(), fleet.syncs));
   }
 
+  /** A Sync named `context/namespace/name`, read now with the context's credentials. */
+  private syncOf(id: string): Promise<Sync> {
+    const [context = '', namespace = '', name = ''] = id.split('/');
+    return this.fleet(context).syncs.get(namespace, name);
+  }
+
   /** `a` and `b` are `context/namespace/name` of two Syncs applying cluster folders. */
   private async parity(response: ServerResponse, a: string, b: string): Promise<void> {
-    const load = async (id: string) => {
-      const [context = '', namespace = '', name = ''] = id.split('/');
-      const sync = await this.fleet(context).syncs.get(namespace, name);
-      return { cluster: environmentOf(sync) || name, sync };
-    };
-    const [left, right] = await Promise.all([load(a), load(b)]);
-    json(response, 200, await parityOf(this.repositories, left, right));
+    const [left, right] = await Promise.all([this.syncOf(a), this.syncOf(b)]);
+    const side = (sync: Sync) => ({ cluster: environmentOf(sync) || sync.metadata.name, sync });
+    json(response, 200, await parityOf(this.repositories, side(left), side(right)));
+  }
+
+  /** How many source commits the environment `a` is behind (and ahead of) `b`; `{}` when not comparable. */
+  private async lineage(response: ServerResponse, a: string, b: string): Promise<void> {
+    const [left, right] = await Promise.all([this.syncOf(a), this.syncOf(b)]);
+    json(response, 200, (await lineageOf(this.repositories, left, right)) ?? {});
   }
 
   private subscribe(response: ServerResponse): void {

@@ -198,6 +198,11 @@ describe('strata ui: the Sync and environments pages in Chromium', () => {
     expect(await card('staging').textContent()).toContain('Raise web to 3 replicas');
     expect(await card('production').textContent()).toContain('Add the web app');
     expect(await card('production').textContent()).toContain('same source as development');
+    // How far behind: one source commit (the deploy commit between them does not count).
+    await card('production').locator('.lineage').waitFor({ timeout: 20_000 });
+    expect(await card('production').locator('.lineage').textContent()).toBe('1 source commit behind staging');
+    expect(await card('development').locator('.lineage').getAttribute('data-behind')).toBe('1');
+    expect(await card('staging').locator('.lineage').count()).toBe(0);
     const order = await page.locator(`section[data-sync^="${ns('syncs')}/"]`).evaluateAll((cards) => cards.map((c) => c.getAttribute('data-environment')));
     expect(order).toEqual([...ENVIRONMENTS]);
 

@@ -1,7 +1,7 @@
 // The environments page: which source commit each environment runs, side by side, and the
 // `strata parity` difference between two of them (of what each one runs).
 import { html } from 'htm/preact';
-import type { FleetRow, ParityResult } from '../index.ts';
+import type { FleetRow, Lineage, ParityResult } from '../index.ts';
 import { sourceView, stateOf } from './fleet.ts';
 import { draw, getJson, state, syncHref } from './state.ts';
 
@@ -11,6 +11,30 @@ let b = '';
 let parity: { key: string; loading: boolean; data?: ParityResult; error?: string } | undefined;
 
 const idOf = (row: FleetRow) => `${row.context}/${row.namespace}/${row.name}`;
+/** Lineage of one environment against the newest, by both source commits (they never change). */
+const lineages = new Map<string, Lineage | 'loading' | 'none'>();
+
+function lineage(row: FleetRow, newest: FleetRow): Lineage | undefined {
+  if (!row.source || !newest.source || row.source.commit === newest.source.commit) return undefined;
+  const key = `${idOf(row)} ${idOf(newest)} ${row.source.commit} ${newest.source.commit}`;
+  const known = lineages.get(key);
+  if (known === undefined) {
+    lineages.set(key, 'loading');
+    getJson<Partial<Lineage>>(`/api/lineage?${new URLSearchParams({ a: idOf(row), b: idOf(newest) })}`).then(
+      (found) => (lineages.set(key, found.behind === undefined || found.ahead === undefined ? 'none' : { behind: found.behind, ahead: found.ahead }), draw()),
+      () => lineages.set(key, 'none'),
+    );
+  }
+  return typeof known === 'object' ? known : undefined;
+}
+
+function lineageView(row: FleetRow, newest: FleetRow | undefined) {
+  const found = newest && newest !== row ? lineage(row, newest) : undefined;
+  if (!found || !newest) return '';
+  const commits = (n: number) => `${n} source commit${n === 1 ? '' : 's'}`;
+  const text = found.ahead === 0 ? `${commits(found.behind)} behind ${newest.environment}` : found.behind === 0 ? `${commits(found.ahead)} ahead of ${newest.environment}` : `apart from ${newest.environment}: ${commits(found.behind)} behind, ${found.ahead} ahead`;
+  return html`<p class="lineage" data-behind=${found.behind} data-ahead=${found.ahead}>${text}</p>`;
+}
 const rank = (row: FleetRow) => {
   const index = ORDER.indexOf(row.environment);
   return index < 0 ? ORDER.length : index;
@@ -52,7 +76,9 @@ export function environmentsPage() {
       ${rows.map((row) => html`<option value=${idOf(row)}>${label(row)}</option>`)}</select>`;
   return html`<h1 tabindex="-1">Environments</h1>
     ${rows.length === 0 ? html`<p class="muted">No Sync applies a compiled cluster folder (${"deploy/<cluster>"}) in the selected contexts.</p>` : ''}
-    <div class="environments">${rows.map((row) => {
+    <div class="environments">${rows.map((row, _index, all) => {
+      // The newest source commit among the environments of the same repository.
+      const newest = all.filter((other) => other.source?.time && other.repository === row.repository).sort((x, y) => Date.parse(y.source?.time ?? '') - Date.parse(x.source?.time ?? ''))[0];
       const same = rows.filter((other) => other !== row && other.source && other.source.commit === row.source?.commit).map((other) => other.environment);
       return html`<section class="environment" data-environment=${row.environment} data-sync=${`${row.namespace}/${row.name}`} data-state=${stateOf(row)} data-source=${row.source?.commit ?? ''} aria-label=${`Environment ${row.environment}`}>
         <h2>${row.environment}</h2>
@@ -60,6 +86,7 @@ export function environmentsPage() {
         <p><span class=${row.ready}>${row.ready}</span>${row.suspended ? html` <span class="suspended">(suspended)</span>` : ''} ${row.reason}</p>
         <div class="source">${sourceView(row)}</div>
         ${same.length > 0 ? html`<p class="muted">same source as ${same.join(', ')}</p>` : ''}
+        ${lineageView(row, newest)}
       </section>`;
     })}</div>
     ${rows.length >= 2 ? html`<section aria-labelledby="parity" data-part="parity" data-loading=${parity?.loading ? 'true' : 'false'}>
