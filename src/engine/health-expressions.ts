@@ -15,9 +15,9 @@
  * an object no controller has touched yet). JSON integers are CEL ints, as in Kubernetes.
  *
  * Bounds, since whoever may write a Sync writes these (a tenant, in a shared cluster): an
- * expression has at most 4096 characters, and evaluating an object's rule runs at most 100 ms
- * (node:vm's watchdog interrupts it; it is then Unknown), so nested comprehensions over large lists cannot
- * stall the agent's other Syncs. CEL itself has no loops or recursion, so nothing else can run long.
+ * expression has at most 4096 characters, and judging one object runs at most 100 ms (node:vm's
+ * watchdog interrupts it; it is then Unknown), so nested comprehensions over long lists or a
+ * backtracking `matches()` cannot stall the agent's other Syncs (CEL has no loops or recursion).
  */
 import vm from 'node:vm';
 import { Environment } from '@marcbachmann/cel-js';
@@ -36,7 +36,7 @@ const MAP_VARIABLES = ['metadata', 'spec', 'status'] as const;
 
 /** The longest expression accepted (the CRD says the same). */
 export const MAX_EXPRESSION_LENGTH = 4096;
-/** How long one evaluation may run before it is interrupted. */
+/** How long judging one object (its rule's expressions) may run before it is interrupted. */
 export const EVALUATION_BUDGET_MS = 100;
 
 function environment(): Environment {
