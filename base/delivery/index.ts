@@ -11,14 +11,18 @@ import { NAMESPACES } from '../namespaces.ts';
 
 export function delivery(scope: Construct, environment: Environment): void {
   if (!environment.features.canary) return;
-  new SecureNamespace(scope, NAMESPACES.flagger);
+  // Flagger's and its Prometheus's pods do not meet `restricted` (no seccomp profile, capabilities
+  // kept): `baseline`, audit and warn still `restricted`.
+  new SecureNamespace(scope, NAMESPACES.flagger, { enforce: 'baseline' });
   new HelmChart<FlaggerValues>(scope, 'flagger', {
     chart: 'flagger',
     namespace: NAMESPACES.flagger,
     values: {
       meshProvider: 'linkerd',
       prometheus: { install: true },
-      resources: { requests: { cpu: '10m', memory: '32Mi' } },
+      // The chart's default limit `cpu: 1000m` comes back from the API server as `1`: written
+      // the way the server keeps it, so the live object matches Git (no endless drift).
+      resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '1', memory: '512Mi' } },
     },
   });
 }

@@ -10,7 +10,17 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HelmToolError } from './errors.ts';
 
-const MODULE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'tools', 'helm');
+/** tools/helm of this Strata: beside src/ in a checkout, beside dist/ in the installed package. */
+const MODULE_DIR = ((): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'tools', 'helm');
+    if (existsSync(join(candidate, 'go.mod'))) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'tools', 'helm');
+    dir = parent;
+  }
+})();
 const PACKAGE = 'helm.sh/helm/v3/cmd/helm';
 /** Bump when the build flags change, so cached builds are redone. */
 const RECIPE = 'strata-helm-1';

@@ -1,7 +1,7 @@
 // A repository on the test Git server seeded with this project's sources (what a team's
 // infrastructure repository holds) and their compiled deploy/<cluster>/, and the helpers the
-// bootstrap and disaster-recovery tests share: an in-process agent, the third-party CRDs the
-// example's objects need, and a comparison of live objects with the compiled output.
+// bootstrap and disaster-recovery tests share: an in-process agent and a comparison of live
+// objects with the compiled output. (The operators' CRDs come with their charts in deploy/.)
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
@@ -9,11 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { parseAllDocuments } from 'yaml';
 import { compile, syncDirectory } from '../../src/compiler/index.ts';
-import { ManifestSet, parseManifestFiles, type KubeObject, type ManifestIndex } from '../../src/manifest/index.ts';
+import { ManifestSet, parseManifestFiles, type ManifestIndex } from '../../src/manifest/index.ts';
 import { startAgent, type AgentHandle } from '../../src/agent/agent.ts';
-import { applyAllStaged } from '../../src/engine/apply.ts';
 import { KubeClient } from '../../src/kube/client.ts';
 import { GIT_ENV } from './_repo.ts';
 
@@ -32,14 +30,15 @@ export async function gitIn(dir: string, ...args: string[]): Promise<string> {
 }
 
 /**
- * Pushes this project's sources (tracked and new files of src/, base/, apps/, clusters/, charts/ and
+ * Pushes this project's sources (tracked and new files of src/, base/, apps/, clusters/, charts/,
+ * tools/helm/ (the Helm pin the chart renders are keyed by) and
  * the project files) to `pushUrl` as one commit, then their compiled `deploy/<cluster>/` as a
  * second, like `strata commit` would. Returns the head.
  */
 export async function seedRepository(pushUrl: string, cluster: string): Promise<string> {
   const dir = scratchDir('seed');
   try {
-    const files = (await gitIn(REPO, 'ls-files', '--cached', '--others', '--exclude-standard', '--', 'src', 'base', 'apps', 'clusters', 'charts', 'package.json', 'tsconfig.json', '.gitignore'))
+    const files = (await gitIn(REPO, 'ls-files', '--cached', '--others', '--exclude-standard', '--', 'src', 'base', 'apps', 'clusters', 'charts', 'tools/helm', 'package.json', 'tsconfig.json', '.gitignore'))
       .split('\n')
       .filter(Boolean);
     for (const file of files) {
@@ -79,28 +78,6 @@ export async function compiledOutput(cloneUrl: string, cluster: string): Promise
     ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/**
- * The CRDs of the operators the example's objects belong to (prometheus-operator's
- * ServiceMonitor and PrometheusRule, Flagger's Canary): a real cluster has those operators
- * installed beside Strata; the example repository does not carry them.
- */
-export async function installPrerequisiteCrds(kc: KubeConfig): Promise<void> {
-  const folder = join(REPO, 'src', 'constructs', 'imports', 'crds');
-  const objects: KubeObject[] = [];
-  for (const file of ['flagger.app_canaries.yaml', 'monitoring.coreos.com_servicemonitors.yaml', 'monitoring.coreos.com_prometheusrules.yaml']) {
-    for (const doc of parseAllDocuments(readFileSync(join(folder, file), 'utf8'))) {
-      const object = doc.toJS() as KubeObject | null;
-      if (object?.kind === 'CustomResourceDefinition') objects.push(object);
-    }
-  }
-  const client = await KubeClient.fromKubeConfig(kc);
-  try {
-    await applyAllStaged(client, ManifestSet.fromObjects(objects), { fieldManager: 'test-prerequisites' });
-  } finally {
-    client.close();
   }
 }
 
