@@ -4,6 +4,7 @@ import { register } from 'node:module';
 import { relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { withChartsRoot } from '../charts/context.ts';
+import { importCompiled } from './_compiled-import.ts';
 import { isClusterSource, type ClusterSource } from '../constructs/cluster-source.ts';
 import type { ManifestSetEntryInput } from '../manifest/index.ts';
 import { ClusterLoadError } from './errors.ts';
@@ -15,7 +16,7 @@ export async function loadClusterSource(layout: ProjectLayout, name: string): Pr
   const file = relative(layout.root, entry);
   let module: { default?: unknown };
   try {
-    module = (await importEntry(entry)) as { default?: unknown };
+    module = (await importEntry(entry, layout.cacheDir)) as { default?: unknown };
   } catch (error) {
     throw new ClusterLoadError(name, file, `cannot be imported: ${(error as Error).message ?? String(error)}`, { cause: error });
   }
@@ -33,16 +34,25 @@ export async function loadClusterSource(layout: ProjectLayout, name: string): Pr
  * Imports a cluster entry so that a process that compiles more than once (tests, the
  * benchmark, a long-lived tool) sees the current files: the ES module cache never
  * forgets a module, so an edited construct file or `images.json` would otherwise be
- * compiled as first loaded. Every local file a load brings in is recorded with its
- * digest; while none of them changed, entries share one generation (one module
- * instance per file, as in a single run); after a change the next entry is imported
- * under a new tsx namespace, which gives every local module of its graph a fresh URL.
- * Packages in node_modules are shared by all generations.
+ * compiled as first loaded.
+ *
+ * Compiled JavaScript (the package's dist/, a checkout's strata command) compiles the entry's
+ * local graph and imports it without a hook (./_compiled-import.ts): each version of the graph
+ * is a folder of its own. Running from TypeScript (tests, the benchmark's processes) it goes
+ * through tsx: every local file a load brings in is recorded with its digest; while none of
+ * them changed, entries share one generation (one module instance per file, as in a single
+ * run); after a change the next entry is imported under a new tsx namespace, which gives every
+ * local module of its graph a fresh URL. Packages in node_modules are shared by all generations.
  */
-async function importEntry(entry: string): Promise<unknown> {
+async function importEntry(entry: string, cacheDir: string): Promise<unknown> {
   // Deno loads TypeScript itself and has no loader hooks: a changed entry gets a new
   // query (its own imports stay cached; the CLI runs once per compile).
   if (typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined') return import(denoEntryUrl(entry));
+  const checkout = (globalThis as { [CHECKOUT]?: { readonly aliases: Record<string, string> } })[CHECKOUT];
+  if (checkout !== undefined || !import.meta.url.endsWith('.ts')) {
+    const compiled = await importCompiled(entry, cacheDir, new Map(Object.entries(checkout?.aliases ?? {})));
+    if (compiled !== undefined) return compiled.module;
+  }
   let current = generation;
   if (current === undefined || current.stale()) {
     await current?.retire();
@@ -50,6 +60,12 @@ async function importEntry(entry: string): Promise<unknown> {
   }
   return current.import(entry);
 }
+
+/**
+ * Set by cli/bin/_checkout.js when a checkout's strata runs compiled: the URLs of the compiled
+ * library for `strata-gitops` and its subpaths, which the sources import by package name.
+ */
+const CHECKOUT = Symbol.for('strata.checkout');
 
 type TsxApi = typeof import('tsx/esm/api');
 type NamespacedLoader = ReturnType<TsxApi['register']> & { import: (specifier: string, parent: string) => Promise<unknown>; unregister: () => Promise<void> };
