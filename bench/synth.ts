@@ -3,16 +3,18 @@
 // environment. Each measurement runs in its own process; time is measured inside it
 // (start-up excluded) and peak memory is that process's max RSS. A benchmark, not a test.
 //
-// Table (d) times whole processes instead: `strata synth` against `cdk8s synth` (bench/_process.ts).
+// Table (d) times whole processes instead: `strata synth` against `cdk8s synth` (bench/_process.ts);
+// table (e) breaks a cold `strata synth` of the example down by what it loads (bench/_startup.ts).
 //
 // Environment: BENCH_SIZES=1000,5000,10000  BENCH_KUSTOMIZE_TIMEOUT=60 (seconds)  KUSTOMIZE=<binary>  BENCH_DIR=<output dir>
-//   BENCH_TABLES=a,b,c,d  BENCH_PROCESS_SIZES=1000,5000 (fleet sizes of (d), besides the example)  BENCH_PROCESS_RUNS=3
+//   BENCH_TABLES=a,b,c,d,e  BENCH_PROCESS_SIZES=1000,5000 (fleet sizes of (d), besides the example)  BENCH_PROCESS_RUNS=3
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { exampleCase, fleetCase, median, runCase, CDK8S_APP, type CaseRuns, type ProcessCase, type ProcessRun } from './_process.ts';
+import { exampleCase, fleetCase, median, runCase, timeProcess, CDK8S_APP, type CaseRuns, type ProcessCase, type ProcessRun } from './_process.ts';
+import { startupBreakdown } from './_startup.ts';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 // Output goes to a RAM disk when there is one: the benchmark measures the compiler, not a
@@ -23,7 +25,7 @@ const PROJECTS = join(REPO, 'tmp', 'bench-projects');
 const SIZES = (process.env['BENCH_SIZES'] ?? '1000,5000,10000').split(',').map(Number);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? '2');
 const KUSTOMIZE_TIMEOUT = Number(process.env['BENCH_KUSTOMIZE_TIMEOUT'] ?? '60') * 1000;
-const TABLES = new Set((process.env['BENCH_TABLES'] ?? 'a,b,c,d').split(','));
+const TABLES = new Set((process.env['BENCH_TABLES'] ?? 'a,b,c,d,e').split(','));
 const PROCESS_SIZES = (process.env['BENCH_PROCESS_SIZES'] ?? '1000,5000').split(',').filter(Boolean).map(Number);
 const PROCESS_RUNS = Number(process.env['BENCH_PROCESS_RUNS'] ?? '3');
 
@@ -142,6 +144,7 @@ async function main(): Promise<void> {
   if (kustomize) await tableB(kustomize);
   if (TABLES.has('c')) tableC();
   if (TABLES.has('d')) tableD();
+  if (TABLES.has('e')) tableE();
   console.log(`\nTargets: (a) ≥ 3x; (b) 10k objects in < 3 s, linear; (c) ≤ 10%; (d) cold ≥ 2x cdk8s synth, example cold ≤ 1.0 s and unchanged ≤ 0.25 s wall. Load at the end: ${loadAverage()}`);
 }
 
@@ -218,6 +221,39 @@ function tableD(): void {
     const [cdk8s, cold, warm, unchanged] = (['cdk8s', 'cold', 'warm', 'unchanged'] as const).map((key) => median(runs.map((run) => run[key])));
     line([item.label, processCell(cdk8s!), processCell(cold!), processCell(warm!), processCell(unchanged!), processRatio(cdk8s!, cold!), processRatio(cdk8s!, unchanged!)]);
   }
+}
+
+/**
+ * (e) Start-up: a cold `strata synth` of the example step by step (import timings, CPU time,
+ * medians of BENCH_PROCESS_RUNS fresh processes), and the type-check's share of the whole process.
+ */
+function tableE(): void {
+  console.log('\n(e) Where a cold `strata synth` of the example spends CPU time: steps of the command run in turn in a fresh process');
+  console.log(`    (process.cpuUsage() after each; median of ${PROCESS_RUNS} processes), then whole processes under GNU time.`);
+  const example = exampleCase(REPO, PROJECTS, ['development', 'production', 'staging']);
+  const steps = startupBreakdown(REPO, example.strata, PROCESS_RUNS);
+  let total = 0;
+  for (const [name, ms] of steps) {
+    total += ms;
+    console.log(`    ${fmtMs(ms).padStart(8)}  ${name}`);
+  }
+  console.log(`    ${fmtMs(total).padStart(8)}  in all (without the type-check)`);
+  const bin = join(REPO, 'cli', 'bin', 'strata.js');
+  const whole = (args: readonly string[]) => {
+    const runs: ProcessRun[] = [];
+    for (let run = 0; run < PROCESS_RUNS; run += 1) {
+      rmSync(join(example.strata, '.cache'), { recursive: true, force: true });
+      runs.push(timeProcess(process.execPath, [bin, ...args, '--root', example.strata], REPO));
+    }
+    return median(runs);
+  };
+  const nodeOnly = median(Array.from({ length: PROCESS_RUNS }, () => timeProcess(process.execPath, ['-e', '0'], REPO)));
+  const help = median(Array.from({ length: PROCESS_RUNS }, () => timeProcess(process.execPath, [bin, '--help'], REPO)));
+  const bare = whole(['synth', '--no-typecheck']);
+  const cold = whole(['synth']);
+  console.log(`    node -e 0: ${processCell(nodeOnly)}; strata --help: ${processCell(help)}`);
+  console.log(`    cold strata synth --no-typecheck: ${processCell(bare)}; cold strata synth: ${processCell(cold)}`);
+  console.log(`    so the type-check (native tsc, beside the compile) costs ${fmtMs(cold.cpuMs - bare.cpuMs)} cpu; load ${loadAverage()}`);
 }
 
 await main();
