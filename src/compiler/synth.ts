@@ -4,7 +4,7 @@ import type { CompiledCluster } from './compile.ts';
 import { CompileError } from './errors.ts';
 import { OutputCache } from './output-cache.ts';
 import { clusterEntry, discoverClusters, projectLayout, type ProjectLayout } from './project.ts';
-import { typeCheck } from './typecheck.ts';
+import { cachedTypeCheck, typeCheck, type TypeCheckResult } from './typecheck.ts';
 import type { WriteResult } from './write.ts';
 
 /** Options of {@link synth} and {@link compile}. */
@@ -73,6 +73,11 @@ interface Plan {
   /** Whether `names` are all the project's clusters. */
   readonly all: boolean;
   readonly fingerprint?: string;
+  /**
+   * The type-check, still running, when a source changed since the last one: every selected
+   * cluster is compiled then, so the compile runs beside it (see {@link besideCheck}).
+   */
+  readonly checking?: Promise<TypeCheckResult>;
 }
 
 async function plan(options: SynthOptions): Promise<Plan> {
@@ -88,9 +93,28 @@ async function plan(options: SynthOptions): Promise<Plan> {
   if (names.length === 0) throw new CompileError([new Error(`no clusters found: expected clusters/<name>/index.ts under ${layout.root}`)]);
   const all = found.every((name) => names.includes(name));
   if (options.typecheck === false) return { layout, names, all };
+  const entries = names.map((name) => clusterEntry(layout, name));
+  const useCache = options.cache ?? true;
   options.onProgress?.({ phase: 'typecheck' });
-  const checked = await typeCheck(layout, names.map((name) => clusterEntry(layout, name)), { cache: options.cache ?? true });
-  return { layout, names, all, fingerprint: checked.fingerprint };
+  const cached = useCache ? cachedTypeCheck(layout, entries) : undefined;
+  if (cached !== undefined) return { layout, names, all, fingerprint: cached.fingerprint };
+  const checking = typeCheck(layout, entries, { cache: useCache });
+  // Awaited by besideCheck; this only keeps a failure before that from going unhandled.
+  checking.catch(() => undefined);
+  return { layout, names, all, checking };
+}
+
+/**
+ * Runs the compile while the type-checker (the native compiler, a process of its own) runs,
+ * on the other core, and waits for both. The type-check's errors come first: code that does
+ * not type-check may also fail to compile, for that reason.
+ */
+async function besideCheck<T>(checking: Promise<TypeCheckResult> | undefined, compiling: Promise<T>): Promise<{ result: T; fingerprint?: string }> {
+  if (checking === undefined) return { result: await compiling };
+  const [checked, compiled] = await Promise.allSettled([checking, compiling]);
+  if (checked.status === 'rejected') throw checked.reason;
+  if (compiled.status === 'rejected') throw compiled.reason;
+  return { result: compiled.value, fingerprint: checked.value.fingerprint };
 }
 
 /**
@@ -115,9 +139,9 @@ export interface CompiledProject {
  * @internal
  */
 export async function compileWithRenders(options: SynthOptions, mode: RenderMode): Promise<CompiledProject> {
-  const { layout, names, all } = await plan(options);
-  const { result, session } = await withRenderSession(layout.root, mode, () => compileAll(layout, names, options));
-  return { compiled: result, session, all };
+  const { layout, names, all, checking } = await plan(options);
+  const { result } = await besideCheck(checking, withRenderSession(layout.root, mode, () => compileAll(layout, names, options)));
+  return { compiled: result.result, session: result.session, all };
 }
 
 async function compileAll(layout: ProjectLayout, names: readonly string[], options: SynthOptions): Promise<CompiledCluster[]> {
@@ -146,19 +170,22 @@ async function compileAll(layout: ProjectLayout, names: readonly string[], optio
  * used are committed beside the charts (charts/renders/, see render-store.ts).
  */
 export async function synth(options: SynthOptions = {}): Promise<SynthResult> {
-  const { layout, names, all, fingerprint } = await plan(options);
+  const { layout, names, all, fingerprint: checked, checking } = await plan(options);
+  let fingerprint = checked;
   const outDir = resolve(options.outDir ?? join(layout.root, 'deploy'));
-  const useCache = (options.cache ?? true) && fingerprint !== undefined;
+  const useCache = (options.cache ?? true) && checked !== undefined;
   const cache = new OutputCache(layout.cacheDir);
   const results = new Map<string, ClusterSynthResult>();
   const stale: string[] = [];
   for (const name of names) {
     const dir = join(outDir, name);
-    const objects = useCache ? cache.current(dir, fingerprint) : undefined;
+    const objects = useCache ? cache.current(dir, checked) : undefined;
     if (objects !== undefined) results.set(name, { cluster: name, action: 'cached', dir, objects, written: [], removed: [] });
     else stale.push(name);
   }
-  const { result: compiled, session } = await withRenderSession(layout.root, 'synth', () => compileAll(layout, stale, options));
+  const beside = await besideCheck(checking, withRenderSession(layout.root, 'synth', () => compileAll(layout, stale, options)));
+  const { result: compiled, session } = beside.result;
+  fingerprint ??= beside.fingerprint;
   // Every render a compiled cluster used is committed; unused ones go only when every cluster ran.
   const renders = compiled.length > 0 ? storeRenders(session, all && stale.length === names.length) : { written: [], removed: [] };
   if (compiled.length > 0) {

@@ -67,19 +67,10 @@ const DEFAULT_COMPILER_OPTIONS: Record<string, unknown> = {
  * set of files skips the check altogether (no compiler is started).
  */
 export async function typeCheck(layout: ProjectLayout, entries: readonly string[], options: TypeCheckOptions = {}): Promise<TypeCheckResult> {
-  const useCache = options.cache ?? true;
+  const cached = (options.cache ?? true) ? cachedTypeCheck(layout, entries) : undefined;
+  if (cached !== undefined) return cached;
   const cacheFile = join(layout.cacheDir, 'typecheck.json');
   const sortedEntries = [...entries].sort();
-  if (useCache && existsSync(cacheFile)) {
-    try {
-      const record = JSON.parse(readFileSync(cacheFile, 'utf8')) as CacheRecord;
-      if (JSON.stringify(record.entries) === JSON.stringify(sortedEntries) && fingerprintFiles([...record.files, ...environmentFiles(layout.root)], [record.typescript]) === record.fingerprint) {
-        return { files: record.files, fingerprint: record.fingerprint, cached: true, checker: record.typescript };
-      }
-    } catch {
-      // A damaged cache is ignored and rewritten below.
-    }
-  }
   mkdirSync(layout.cacheDir, { recursive: true });
   const checked = await check(layout, sortedEntries, options.checker ?? 'native');
   if (checked.diagnostics.length > 0) throw new TypeScriptError(sortDiagnostics(checked.diagnostics));
@@ -87,6 +78,21 @@ export async function typeCheck(layout: ProjectLayout, entries: readonly string[
   const fingerprint = fingerprintFiles([...files, ...environmentFiles(layout.root)], [checked.checker]);
   writeFileSync(cacheFile, `${JSON.stringify({ entries: sortedEntries, files, fingerprint, typescript: checked.checker } satisfies CacheRecord)}\n`);
   return { files, fingerprint, cached: false, checker: checked.checker };
+}
+
+/** The last successful check of these entries when none of its files changed since; else undefined. */
+export function cachedTypeCheck(layout: ProjectLayout, entries: readonly string[]): TypeCheckResult | undefined {
+  const cacheFile = join(layout.cacheDir, 'typecheck.json');
+  if (!existsSync(cacheFile)) return undefined;
+  try {
+    const record = JSON.parse(readFileSync(cacheFile, 'utf8')) as CacheRecord;
+    if (JSON.stringify(record.entries) === JSON.stringify([...entries].sort()) && fingerprintFiles([...record.files, ...environmentFiles(layout.root)], [record.typescript]) === record.fingerprint) {
+      return { files: record.files, fingerprint: record.fingerprint, cached: true, checker: record.typescript };
+    }
+  } catch {
+    // A damaged cache is ignored and rewritten by the next check.
+  }
+  return undefined;
 }
 
 async function check(layout: ProjectLayout, entries: readonly string[], checker: TypeChecker): Promise<{ checker: string; diagnostics: readonly TypeScriptDiagnostic[]; files: readonly string[] }> {

@@ -120,4 +120,12 @@ describe('synth', () => {
     const error = await failure(synth({ root: fixture.root }));
     expect(error.message).toMatch(/clusters\/dev\/index\.ts:1:7: error TS2322: Type 'string' is not assignable to type 'number'/);
   }, 120_000);
+
+  it('reports the TypeScript error, not the failure of the compile that ran beside the type-check', async () => {
+    const fixture = project({ dev: `const replicas: number = 'two';\nthrow new Error('boom ' + replicas);\n` });
+    const error = await failure(synth({ root: fixture.root }));
+    expect(error.message).toMatch(/clusters\/dev\/index\.ts:1:7: error TS2322/);
+    expect(error.message).not.toContain('boom');
+    expect(existsSync(fixture.path('deploy'))).toBe(false);
+  }, 120_000);
 });
