@@ -16,14 +16,14 @@ import { ImageUpdateController, ImageUpdateMetrics, type Recompile } from '../im
 import { resolveSpec, shardLeaseName, shardSelector, type Sync } from '../api/index.ts';
 import { commitOf } from '../git/index.ts';
 import { waitForPrerequisites } from './prerequisites.ts';
-import { authenticateWebhook } from './webhook-auth.ts';
-import { ReplayGuard } from './replay-guard.ts';
+import { hookReceiver } from './hook.ts';
+
+export { pushUrls } from './push-urls.ts';
+export { HOOK_BODY_LIMIT_BYTES } from './hook.ts';
 
 /** Commit-message trailers naming the source commit of a compiled revision, most specific first (src/gitops/trailers.ts). */
 const SOURCE_COMMIT_TRAILERS = ['strata-source-commit', 'source-commit', 'source'] as const;
 
-/** Largest /hook body read; forges' push events are a few KB to a few hundred. */
-export const HOOK_BODY_LIMIT_BYTES = 1024 * 1024;
 
 export interface AgentProps {
   /** A KubeConfig, a kubeconfig file, or nothing for in-cluster config (then $KUBECONFIG / ~/.kube/config). */
@@ -183,13 +183,14 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
     tenancy,
     ...(props.readOptions ? { readOptions: props.readOptions } : {}),
   });
-  const hookBucket = new TokenBucket(props.hookRatePerSecond ?? 10);
-  const replays = new ReplayGuard(props.hookReplayWindowMs === undefined ? {} : { windowMs: props.hookReplayWindowMs });
-  const webhookAuth = {
-    secrets: props.webhookSecrets ?? [],
-    tokens: props.webhookToken ? [props.webhookToken] : [],
-    allowUnauthenticated: props.webhookAuth === false,
-  };
+  const hook = hookReceiver({
+    controller: () => controller,
+    auth: { secrets: props.webhookSecrets ?? [], tokens: props.webhookToken ? [props.webhookToken] : [], allowUnauthenticated: props.webhookAuth === false },
+    readSecret,
+    log,
+    ...(props.hookRatePerSecond === undefined ? {} : { ratePerSecond: props.hookRatePerSecond }),
+    ...(props.hookReplayWindowMs === undefined ? {} : { replayWindowMs: props.hookReplayWindowMs }),
+  });
 
   let controller: SyncController | undefined;
   let imageUpdates: ImageUpdateController | undefined;
@@ -290,53 +291,7 @@ export async function startAgent(props: AgentProps = {}): Promise<AgentHandle> {
       return;
     }
     if (url.pathname === '/hook' || url.pathname.startsWith('/hook/')) {
-      if (request.method !== 'POST') {
-        response.writeHead(405, { Allow: 'POST' }).end();
-        return;
-      }
-      if (!hookBucket.take()) {
-        response.writeHead(429, { 'Retry-After': '1' }).end('too many requests\n');
-        return;
-      }
-      const length = Number(request.headers['content-length'] ?? 0);
-      const body = length > HOOK_BODY_LIMIT_BYTES ? undefined : await readBody(request, HOOK_BODY_LIMIT_BYTES);
-      if (body === undefined) {
-        response.writeHead(413, { Connection: 'close' }).end(`body over ${HOOK_BODY_LIMIT_BYTES} bytes\n`, () => request.destroy());
-        return;
-      }
-      const auth = authenticateWebhook(request.headers, body, webhookAuth);
-      if (!auth.ok) {
-        log.warn({ event: 'webhook-refused', path: url.pathname, remote: request.socket.remoteAddress, reason: auth.reason }, `webhook refused: ${auth.reason}`);
-        response.writeHead(401, { 'Content-Type': 'application/json' }).end(`${JSON.stringify({ error: auth.reason })}\n`);
-        return;
-      }
-      if (!controller) {
-        response.writeHead(503, { 'Content-Type': 'application/json' }).end(`${JSON.stringify({ error: 'not the leader' })}\n`);
-        return;
-      }
-      // Remembered only once accepted here, so a follower's 503 does not make the retry a replay.
-      const replayed = replays.check(auth.replayKeys);
-      if (replayed !== undefined) {
-        log.info({ event: 'webhook-replayed', path: url.pathname, scheme: auth.scheme, key: replayed.slice(0, 80) }, 'webhook dropped: delivery seen before');
-        response.writeHead(200, { 'Content-Type': 'application/json' }).end(`${JSON.stringify({ triggered: [], duplicate: true })}\n`);
-        return;
-      }
-      const event = request.headers['x-github-event'] ?? request.headers['x-gitea-event'] ?? request.headers['x-event-key'];
-      if (event === 'ping' || event === 'diagnostics:ping') {
-        response.writeHead(200, { 'Content-Type': 'application/json' }).end(`${JSON.stringify({ triggered: [] })}\n`);
-        return;
-      }
-      const parts = url.pathname.split('/').filter(Boolean);
-      let triggered: string[] = [];
-      if (parts.length === 3) {
-        const key = `${decodeURIComponent(parts[1] ?? '')}/${decodeURIComponent(parts[2] ?? '')}`;
-        if (controller.trigger(key, 'webhook')) triggered = [key];
-      } else {
-        for (const candidate of pushUrls(body.toString('utf8'))) triggered.push(...controller.triggerUrl(candidate));
-        triggered = [...new Set(triggered)];
-      }
-      log.info({ event: 'webhook', path: url.pathname, scheme: auth.scheme, triggered }, `webhook triggered ${triggered.length} Sync(s)`);
-      response.writeHead(triggered.length > 0 ? 202 : 404, { 'Content-Type': 'application/json' }).end(`${JSON.stringify({ triggered })}\n`);
+      await hook(request, response, url);
       return;
     }
     response.writeHead(404).end('not found\n');
@@ -408,65 +363,3 @@ function maskedLogger(given: Logger | undefined, mask: (text: string) => string)
   return stream ? pino({ level: given.level, base: given.bindings(), hooks }, stream) : given;
 }
 
-/** A token bucket: `rate` tokens a second, holding at most twice that. */
-class TokenBucket {
-  private tokens: number;
-  private last = performance.now();
-  constructor(private readonly rate: number) {
-    this.tokens = rate * 2;
-  }
-  take(): boolean {
-    const now = performance.now();
-    this.tokens = Math.min(this.rate * 2, this.tokens + ((now - this.last) / 1000) * this.rate);
-    this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
-
-/** The body, or undefined when it passes `limit` (reading stops there). */
-function readBody(request: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size <= limit) {
-        chunks.push(chunk);
-        return;
-      }
-      request.off('data', onData);
-      request.pause();
-      resolve(undefined);
-    };
-    request.on('data', onData);
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
-}
-
-/** Repository URLs named by a push event of GitHub, GitLab, Gitea/Forgejo or Bitbucket (Server and Cloud), or `{ "url": ... }`. */
-export function pushUrls(body: string): string[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    return [];
-  }
-  const urls = new Set<string>();
-  const record = parsed as { url?: unknown; repository?: Record<string, unknown>; project?: Record<string, unknown> };
-  const add = (value: unknown): void => {
-    if (typeof value === 'string' && value !== '') urls.add(value);
-  };
-  add(record.url);
-  for (const repo of [record.repository, record.project]) {
-    if (!repo) continue;
-    for (const field of ['clone_url', 'git_http_url', 'git_ssh_url', 'ssh_url', 'html_url', 'http_url', 'url']) add(repo[field]);
-    // Bitbucket: `links.clone` (Server: [{ href, name }]) and `links.html.href` (Cloud).
-    const links = repo.links as { clone?: unknown; html?: { href?: unknown } } | undefined;
-    if (Array.isArray(links?.clone)) for (const link of links.clone as { href?: unknown }[]) add(link?.href);
-    add(links?.html?.href);
-  }
-  return [...urls];
-}

@@ -81,7 +81,7 @@ export function authenticateWebhook(headers: IncomingHttpHeaders, body: Buffer, 
   if (bearer !== undefined && tokens.some((token) => stringEqual(bearer, token))) return accepted('bearer');
 
   if (options.allowUnauthenticated) return accepted('none');
-  if (secrets.length === 0 && tokens.length === 0) return { ok: false, reason: 'no webhook secret or token is configured (--webhook-secret-file, --webhook-token-file; --no-webhook-auth turns authentication off)' };
+  if (secrets.length === 0 && tokens.length === 0) return { ok: false, reason: "no webhook secret or token is configured (--webhook-secret-file, --webhook-token-file, a Sync's spec.webhook; --no-webhook-auth turns authentication off)" };
   if (attempts.length > 0 || bearer !== undefined) return { ok: false, reason: `the ${attempts[0]?.scheme ?? 'bearer'} ${attempts.length > 0 ? 'signature' : 'token'} matches no configured secret` };
   return { ok: false, reason: 'the delivery carries no signature or token' };
 }

@@ -156,6 +156,13 @@ export interface SyncSpec {
   readonly historyLimit?: number;
   /** Who is told what about this Sync (docs/agent.md#notifications). @default none besides the agent's --alert-url */
   readonly notifications?: readonly NotificationRule[];
+  /**
+   * /hook deliveries for this Sync may be signed with the secret(s) of this Secret's `secret`
+   * key (one a line), besides the agent's --webhook-secret-file; such a delivery reconciles only
+   * the Syncs whose own secret verified it (docs/agent.md#webhooks).
+   * @default the agent's secrets only
+   */
+  readonly webhook?: { readonly secretRef: LocalObjectReference };
   /** Apply only commits signed by one of these keys (docs/agent.md#verified-commits). @default no verification */
   readonly verify?: Verification;
 }
@@ -398,6 +405,7 @@ export const SYNC_CRD: KubeObject = {
                   historyLimit: { type: 'integer', minimum: 1, maximum: 50 },
                   notifications: NOTIFICATIONS_SCHEMA,
                   verify: VERIFY_SCHEMA,
+                  webhook: { type: 'object', required: ['secretRef'], properties: { secretRef: nameRef } },
                 },
               },
               status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },

@@ -154,6 +154,14 @@ export class SyncController {
     return keys;
   }
 
+  /** The Syncs of these `namespace/name` keys that this controller holds, as last seen. */
+  syncsOfKeys(keys: readonly string[]): Sync[] {
+    return keys.flatMap((key) => {
+      const state = this.states.get(key);
+      return state ? [state.sync] : [];
+    });
+  }
+
   /** The Syncs fetching from this URL, as last seen. */
   syncsOfUrl(url: string): Sync[] {
     const wanted = normalizeUrl(url);

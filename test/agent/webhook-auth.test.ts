@@ -41,7 +41,7 @@ describe('authenticateWebhook', () => {
 
   it('refuses everything when nothing is configured, unless authentication is turned off', () => {
     const headers = { 'x-hub-signature-256': `sha256=${hex('sha256')}` };
-    expect(authenticateWebhook({}, body, {})).toMatchObject({ ok: false, reason: expect.stringContaining('--no-webhook-auth') });
+    expect(authenticateWebhook({}, body, {})).toMatchObject({ ok: false, reason: expect.stringContaining("a Sync's spec.webhook; --no-webhook-auth") });
     expect(authenticateWebhook(headers, body, {}).ok).toBe(false);
     expect(authenticateWebhook({}, body, { allowUnauthenticated: true })).toMatchObject({ ok: true, scheme: 'none' });
   });

@@ -120,4 +120,34 @@ describe('forge webhooks', () => {
     expect((await fetch(`${open.url}/hook`, { method: 'POST', body })).status).toBe(202);
     await waitForSync(env, ns, 'h', readyAt(second), 15_000);
   }, 60_000);
+
+  it("a Sync's own spec.webhook secret verifies deliveries for it, and moves no other Sync", async () => {
+    const ns = await namespace(env, 'hook-team');
+    const { url, secret } = await repo(env, ns, 'teams');
+    for (const [name, value] of [['a-hook', 'team-a-secret-31c7'], ['b-hook', 'team-b-secret-9e02']]) {
+      await env.client.api.request('POST', `/api/v1/namespaces/${ns}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, stringData: { secret: `${value}\n` } });
+    }
+    const handle = await agent(env, ns);
+    const pushV = (v: string) => env.git.push('teams', { files: { 'a/a.yaml': configMap(ns, 'a', { v }), 'b/b.yaml': configMap(ns, 'b', { v }) } });
+    const first = await pushV('0');
+    await createSync(env, ns, 'a', { url, secretRef: { name: secret }, path: 'a', webhook: { secretRef: { name: 'a-hook' } } });
+    await createSync(env, ns, 'b', { url, secretRef: { name: secret }, path: 'b', webhook: { secretRef: { name: 'b-hook' } } });
+    await waitForSync(env, ns, 'a', readyAt(first));
+    await waitForSync(env, ns, 'b', readyAt(first));
+    const second = await pushV('1');
+    const body = JSON.stringify({ ref: 'refs/heads/main', after: second, repository: { clone_url: url } });
+    const post = (path: string, key: string, id: string) => fetch(`${handle.url}${path}`, { method: 'POST', body, headers: { 'X-GitHub-Delivery': id, 'X-Hub-Signature-256': `sha256=${sign(body, key)}` } });
+
+    expect((await post('/hook', 'team-c-guess', 'd-0')).status).toBe(401);
+    expect((await post(`/hook/${ns}/b`, 'team-a-secret-31c7', 'd-1')).status).toBe(401);
+    const teamA = await post('/hook', 'team-a-secret-31c7', 'd-2');
+    expect(teamA.status).toBe(202);
+    expect(await teamA.json()).toEqual({ triggered: [`${ns}/a`] });
+    await waitForSync(env, ns, 'a', readyAt(second), 15_000);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await env.client.get(ns, 'b')).status?.lastAttemptedRevision).toBe(`main@sha1:${first}`);
+    const teamB = await post(`/hook/${ns}/b`, 'team-b-secret-9e02', 'd-3');
+    expect(await teamB.json()).toEqual({ triggered: [`${ns}/b`] });
+    await waitForSync(env, ns, 'b', readyAt(second), 15_000);
+  }, 90_000);
 });
