@@ -25,7 +25,7 @@ const PROJECTS = join(REPO, 'tmp', 'bench-projects');
 const SIZES = (process.env['BENCH_SIZES'] ?? '1000,5000,10000').split(',').map(Number);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? '2');
 const KUSTOMIZE_TIMEOUT = Number(process.env['BENCH_KUSTOMIZE_TIMEOUT'] ?? '60') * 1000;
-const TABLES = new Set((process.env['BENCH_TABLES'] ?? 'a,b,c,d,e').split(','));
+const TABLES = new Set((process.env['BENCH_TABLES'] ?? 'a,b,c,d,e,f').split(','));
 const PROCESS_SIZES = (process.env['BENCH_PROCESS_SIZES'] ?? '1000,5000').split(',').filter(Boolean).map(Number);
 const PROCESS_RUNS = Number(process.env['BENCH_PROCESS_RUNS'] ?? '3');
 
@@ -145,6 +145,7 @@ async function main(): Promise<void> {
   if (TABLES.has('c')) tableC();
   if (TABLES.has('d')) tableD();
   if (TABLES.has('e')) tableE();
+  if (TABLES.has('f')) await tableF();
   console.log(`\nTargets: (a) ≥ 3x; (b) 10k objects in < 3 s, linear; (c) ≤ 10%; (d) cold ≥ 2x cdk8s synth, example cold ≤ 1.0 s and unchanged ≤ 0.25 s wall. Load at the end: ${loadAverage()}`);
 }
 
@@ -188,6 +189,41 @@ function tableC(): void {
     const share = (base: Measurement) => `${((again.cpuMs / base.cpuMs) * 100).toFixed(1)}% cpu, ${((again.ms / base.ms) * 100).toFixed(1)}% wall`;
     console.log(row([String(n), cell(full, n), `${cell(again, n)} ${again.action}`, share(full)]));
     console.log(row(['', `no type-check: ${cell(bare, n)}`, '', share(bare)]));
+  }
+}
+
+/**
+ * (f) The example's chart renders (three clusters: nine renders, six distinct, of four charts), in this
+ * process: every chart rendered by Helm (what a tool that runs `helm template` on each
+ * reconcile pays), from this machine's render cache, and from the committed charts/renders/
+ * (what `strata synth` on a fresh clone pays). The compile around them is the same in all three.
+ */
+async function tableF(): Promise<void> {
+  const { compileWithRenders } = await import('../src/compiler/synth.ts');
+  const { renderStats } = await import('../src/charts/index.ts');
+  const cache = join(WORK, 'charts-cache');
+  rmSync(cache, { recursive: true, force: true });
+  const saved = process.env['STRATA_CHARTS_CACHE'];
+  process.env['STRATA_CHARTS_CACHE'] = cache;
+  console.log('\n(f) The example\'s chart renders (3 clusters: 9 renders, 6 distinct): compile with every chart rendered by Helm, from this machine\'s cache, from the committed renders');
+  console.log(row(['', 'wall (cpu of this process)', 'renders: Helm / cache / committed', 'vs Helm']));
+  const runs: { label: string; ms: number }[] = [];
+  try {
+    for (const [label, mode] of [['Helm', 'verify'], ['cache', 'verify'], ['committed', 'synth']] as const) {
+      const before = { ...renderStats() };
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      await compileWithRenders({ root: REPO, typecheck: false, cache: false }, mode);
+      const ms = performance.now() - started;
+      const used = process.cpuUsage(cpu);
+      const after = renderStats();
+      runs.push({ label, ms });
+      const counts = `${after.rendered - before.rendered} / ${after.cached - before.cached} / ${after.committed - before.committed} (Helm ${fmtMs(after.helmMs - before.helmMs)})`;
+      console.log(row([label, `${fmtMs(ms)} (${fmtMs((used.user + used.system) / 1000)})`, counts, `${(runs[0]!.ms / ms).toFixed(1)}x`]));
+    }
+  } finally {
+    if (saved === undefined) delete process.env['STRATA_CHARTS_CACHE'];
+    else process.env['STRATA_CHARTS_CACHE'] = saved;
   }
 }
 

@@ -33,3 +33,17 @@ describe('compareEnvironments', () => {
     expect(compareEnvironments(cluster('a', '', 'shop', 2), cluster('b', '', 'shop', 2)).same).toBe(true);
   });
 });
+
+describe('parity of the example', () => {
+  it("shows a chart's values that differ per environment like any other difference", async () => {
+    const { compile } = await import('../../src/compiler/index.ts');
+    const { REPO } = await import('./_project.ts');
+    const [development, production] = await compile({ root: REPO, clusters: ['development', 'production'], typecheck: false, cache: false });
+    const result = compareEnvironments(development!, production!);
+    // ingress-nginx's controller.replicaCount is environment.component('ingress-nginx').replicas(2): 1 in development.
+    const controller = result.changed.find((change) => change.id === 'base/ingress-nginx/Deployment-ingress-nginx-controller');
+    expect(controller?.differences).toContainEqual({ path: 'spec.replicas', a: 1, b: 2 });
+    // Its metrics Service only where ServiceMonitors are on.
+    expect(JSON.stringify(result)).toContain('ingress-nginx-controller-metrics');
+  }, 120_000);
+});
