@@ -26,6 +26,9 @@ export function checkoutApi(scope: Construct, environment: Environment): Backend
       ? { allowFrom: [{ app: 'storefront' }, { namespace: NAMESPACES.monitoring }], allowEgressTo: [{ cidr: '0.0.0.0/0' }] }
       : false,
     metrics: settings.features.serviceMonitors ? { path: '/metrics' } : false,
+    // Production migrates its orders database before a new version rolls (a pre-apply hook:
+    // if the migration fails, nothing of the revision is applied).
+    migration: environment.name === 'production' ? { command: ['/app/checkout-api', 'migrate', 'up'] } : false,
     canary: settings.features.canary ? { maxWeight: 50, stepWeight: 10, minSuccessRate: 99.5, maxRequestDurationMs: 300 } : false,
   });
 }

@@ -14,12 +14,13 @@
  * `lookup` renders empty (`helm template` has no cluster), so a chart that reuses a live
  * Secret through it generates a new one on every render: give such values explicitly.
  */
-export const HOOK_ANNOTATION = 'strata.dev/hook';
-export const PRUNE_ANNOTATION = 'strata.dev/prune';
+import { HOOK_ANNOTATION, HOOK_DELETE_POLICY_ANNOTATION, PRUNE_ANNOTATION } from '../api/index.ts';
+
+// The Strata names live in src/api/annotations.ts (the agent reads them); re-exported for the charts' surface.
+export { HOOK_ANNOTATION, HOOK_DELETE_POLICY_ANNOTATION, PRUNE_ANNOTATION };
 const HELM_HOOK = 'helm.sh/hook';
 const HELM_RESOURCE_POLICY = 'helm.sh/resource-policy';
 const HELM_DELETE_POLICY = 'helm.sh/hook-delete-policy';
-export const HOOK_DELETE_POLICY_ANNOTATION = 'strata.dev/hook-delete-policy';
 
 /** Helm hook delete policy → the agent's. */
 const DELETE_POLICIES: Readonly<Record<string, string>> = { 'before-hook-creation': 'before-creation', 'hook-succeeded': 'succeeded', 'hook-failed': 'failed' };

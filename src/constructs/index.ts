@@ -21,7 +21,7 @@ export { TEST_PROFILE, Testing, type TestClusterOptions } from './testing.ts';
 export { fleet, type FleetProps } from './fleet.ts';
 
 // Archetypes
-export { BackendService, type AutoscalingOptions, type BackendServiceProps, type CanaryOptions, type MetricsOptions } from './archetypes/backend-service.ts';
+export { BackendService, type AutoscalingOptions, type BackendServiceProps, type CanaryOptions, type MetricsOptions, type MigrationOptions } from './archetypes/backend-service.ts';
 export { DataPipeline, type ConcurrencyPolicy, type DataPipelineProps } from './archetypes/data-pipeline.ts';
 export { FrontendApp, type FrontendAppProps } from './archetypes/frontend-app.ts';
 export type { NetworkPeer } from './archetypes/network-peer.ts';

@@ -8,7 +8,7 @@
 import { createTwoFilesPatch } from 'diff';
 import pLimit from 'p-limit';
 import { compareApplyOrder, describeRef, refOf, toCanonicalYaml, type KubeObject, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
-import { FIELD_MANAGER, hasOwnerLabels, pruneDisabled, ssaPolicyOf, withOwnerLabels, type InventoryEntry } from '../api/index.ts';
+import { FIELD_MANAGER, hasOwnerLabels, hookOf, pruneDisabled, ssaPolicyOf, withOwnerLabels, type InventoryEntry } from '../api/index.ts';
 import { ObjectError, type ApplyOptions } from './apply.ts';
 import { appliedFields, changedPaths, comparable, jsonEqual } from './_compare.ts';
 import { KubeApiError, NoKindMatchError, type FieldValidation, type KubeClient } from '../kube/index.ts';
@@ -109,6 +109,7 @@ export async function diffLive(client: KubeClient, set: ManifestSet, options: Di
     const created = (message?: string): DiffEntry => ({ ref, subject, action: 'create', diff: patch(subject, undefined, comparable(desired)), ...(message ? { message } : {}) });
     try {
       if (ssaPolicyOf(desired) === 'Ignore') return { ref, subject, action: 'skip', message: 'reconcile disabled by annotation' };
+      if (isHook(desired)) return { ref, subject, action: 'skip', message: 'a hook (strata.dev/hook): run for each new revision, not applied with it' };
       let live: KubeObject | undefined;
       try {
         live = await api.get(ref, signal);
@@ -190,4 +191,13 @@ export function maskSecrets(before: Obj, after: Obj): [Obj, Obj] {
     return masked;
   };
   return [mask(before, after, 'before'), mask(after, before, 'after')];
+}
+
+/** A hook object (hooks.ts) is run around a revision, never compared with the cluster; a bad annotation is the agent's BuildFailed. */
+function isHook(object: KubeObject): boolean {
+  try {
+    return hookOf(object) !== undefined;
+  } catch {
+    return true;
+  }
 }

@@ -31,4 +31,17 @@ export { HEALTH_RULES, computeHealth, groupKindOf, type Health, type HealthRule,
 export { InventoryEntryError, inventoryEntryOf, inventoryOf, refOfInventoryEntry, staleOf, withInventoryEntries } from './inventory.ts';
 export { DEFAULT_PRUNE_OPTIONS, PruneError, pruneStale, type PruneOptions } from './prune.ts';
 export { DEFAULT_WAIT_OPTIONS, HealthCheckError, waitForHealthy, type HealthEntry, type HealthReport, type WaitOptions } from './wait.ts';
-export { WaveError, describeWave, wavesOf, type Wave } from './waves.ts';
+export { OrderingError, describeWave, wavesOf, type Wave } from './waves.ts';
+export {
+  DEFAULT_HOOK_OPTIONS,
+  HookError,
+  hookPrerequisites,
+  hooksOf,
+  runHooks,
+  runsToCompletion,
+  splitHooks,
+  type HookObject,
+  type HookOptions,
+  type HookResult,
+  type SplitRevision,
+} from './hooks.ts';

@@ -15,9 +15,9 @@ export interface Wave {
   readonly set: ManifestSet;
 }
 
-/** Some objects carry a wave that is not an integer; one ObjectError per object, naming the annotation. */
-export class WaveError extends AggregateError {
-  override readonly name = 'WaveError';
+/** Wave or hook annotations that do not parse: one ObjectError per object, naming the annotation (a BuildFailed in the agent). */
+export class OrderingError extends AggregateError {
+  override readonly name = 'OrderingError';
   declare errors: ObjectError[];
   constructor(errors: readonly ObjectError[]) {
     super(errors, errors.map((error) => error.message).join('\n'));
@@ -27,7 +27,7 @@ export class WaveError extends AggregateError {
 
 /**
  * The waves of a set, in ascending order; a set without wave annotations is one wave (the set
- * itself). Throws WaveError with every object whose annotation does not parse.
+ * itself). Throws OrderingError with every object whose annotation does not parse.
  */
 export function wavesOf(set: ManifestSet): Wave[] {
   const byWave = new Map<number, ManifestEntry[]>();
@@ -45,7 +45,7 @@ export function wavesOf(set: ManifestSet): Wave[] {
     if (entries) entries.push(entry);
     else byWave.set(wave, [entry]);
   }
-  if (errors.length > 0) throw new WaveError(errors);
+  if (errors.length > 0) throw new OrderingError(errors);
   if (byWave.size <= 1) return [{ wave: byWave.keys().next().value ?? 0, set }];
   return [...byWave.keys()]
     .sort((a, b) => a - b)

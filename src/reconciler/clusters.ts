@@ -224,6 +224,7 @@ export class SyncClusters {
       inventoryOf: (set) => inner.inventoryOf(set),
       staleOf: (previous, next) => inner.staleOf(previous, next),
       waitForHealthy: (refs, options) => watch(inner.waitForHealthy(refs, options)),
+      runHooks: (hooks, options) => watch(inner.runHooks(hooks, options)),
     };
   }
 }

@@ -11,7 +11,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { refKey, type ManifestEntry, type ManifestSet, type ObjectRef } from '../manifest/index.ts';
 import { FIELD_MANAGER } from '../api/index.ts';
-import { ApplyError, DEFAULT_APPLY_OPTIONS, DriftWatcher, PruneError, applyAllStaged, inventoryOf, pruneStale, staleOf, waitForHealthy, type DriftEvent } from '../engine/index.ts';
+import { ApplyError, DEFAULT_APPLY_OPTIONS, DriftWatcher, PruneError, applyAllStaged, inventoryOf, pruneStale, runHooks, staleOf, waitForHealthy, type DriftEvent } from '../engine/index.ts';
 import { KubeApiError, KubeClient } from '../kube/index.ts';
 import type { DriftPort } from './controller.ts';
 import type { ReconcileEngine } from './sync-reconciler.ts';
@@ -87,6 +87,17 @@ export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptio
     },
     inventoryOf: (set) => inventoryOf(set),
     staleOf: (previous, next) => staleOf(previous, next),
+    async runHooks(hooks, call) {
+      return runHooks(await client(), hooks, {
+        revision: call.revision,
+        timeoutMs: call.timeoutMs,
+        ownerLabels: call.ownerLabels,
+        rerunFailed: call.rerunFailed,
+        fieldManager,
+        signal: call.signal,
+        ...(call.impersonate ? { impersonate: call.impersonate } : {}),
+      });
+    },
     async waitForHealthy(refs, call) {
       await waitForHealthy(await client(), refs, {
         timeoutMs: call.timeoutMs,

@@ -17,7 +17,7 @@ import { readSourceFiles, type Artifact, type GitAuth, type GitSource, type Read
 import { CommitVerifier, signersOf } from './verify.ts';
 import { findCondition, nextStatus, progressingConditions, type Outcome } from './status.ts';
 import { withTargetNamespace } from './target-namespace.ts';
-import { HealthExpressionError, compileHealthExpressions, describeWave, wavesOf, type ChangeSetEntry, type HealthRule, type Wave } from '../engine/index.ts';
+import { HealthExpressionError, compileHealthExpressions, describeWave, hookPrerequisites, hooksOf, splitHooks, wavesOf, type ChangeSetEntry, type HealthRule, type HookObject, type HookResult, type Wave } from '../engine/index.ts';
 import { applyingIdentity, checkTenancy, type TenancyOptions } from './tenancy.ts';
 import { ClusterError, isUnreachable } from './clusters.ts';
 
@@ -55,6 +55,22 @@ export interface ReconcileEngine {
   inventoryOf(set: ManifestSet): InventoryEntry[];
   staleOf(previous: readonly InventoryEntry[], next: readonly InventoryEntry[]): ObjectRef[];
   waitForHealthy(refs: readonly ObjectRef[], options: EngineCallOptions & { readonly timeoutMs: number; readonly rules?: ReadonlyMap<string, HealthRule> }): Promise<void>;
+  /** Runs hooks of one phase (`hooks.ts`); throws HookError naming each failed hook. */
+  runHooks(hooks: readonly HookObject[], options: EngineCallOptions & HookCallOptions): Promise<readonly HookResult[]>;
+}
+
+export interface HookCallOptions {
+  readonly revision: string;
+  readonly timeoutMs: number;
+  readonly ownerLabels: Readonly<Record<string, string>>;
+  /** Run hooks again that failed for this revision (an explicit `strata reconcile`). */
+  readonly rerunFailed: boolean;
+}
+
+/** The on-failure hooks of a new revision, and the engine (the Sync's cluster) to run them with. */
+interface FailureHooks {
+  readonly hooks: readonly HookObject[];
+  readonly engine: ReconcileEngine;
 }
 
 /** Picks the engine of a Sync's cluster (`clusters.ts`): its own, or that of `spec.kubeConfig`. */
@@ -185,6 +201,8 @@ export class SyncReconciler {
 
     let revision: string | undefined;
     let digest: string | undefined;
+    // The on-failure hooks of a new revision, once it got as far as running hooks or applying.
+    let onFailure: FailureHooks | undefined;
     try {
       // 1. Source (after the tenancy rules: who may name what, and read from the agent's disk)
       try {
@@ -214,6 +232,7 @@ export class SyncReconciler {
       // 2. Parse (path safety, size caps, alias bombs), decrypt, targetNamespace
       let set: ManifestSet;
       let waves: Wave[];
+      let revisionHooks: readonly HookObject[];
       try {
         const files = await readSourceFiles(artifact.dir, spec.path, this.props.readOptions);
         set = parseManifestFiles(files, this.props.parseLimits);
@@ -221,6 +240,8 @@ export class SyncReconciler {
         digest = setDigest(set);
         set = await this.decrypt(set, sync, run);
         set = withTargetNamespace(set, sync.spec.targetNamespace);
+        // Hooks run around the revision, not in it: never in the inventory, never pruned.
+        ({ set, hooks: revisionHooks } = splitHooks(set));
         waves = wavesOf(set);
       } catch (error) {
         throw new StepError('BuildFailed', `revision ${revision}: ${errorText(error)}`, true);
@@ -252,22 +273,52 @@ export class SyncReconciler {
           throw new StepError('ReconciliationFailed', `could not record the pending inventory before applying revision ${revision}: ${errorText(error)}`);
         }
       }
-      // An explicit `strata reconcile` trusts no watch: every object is compared with Git.
-      const fullCheck = (hooks.fullCheck ?? false) || (requestedAt !== undefined && requestedAt !== sync.status?.lastHandledReconcileAt);
+      // An explicit `strata reconcile` trusts no watch (every object is compared with Git) and runs failed hooks again.
+      const requested = requestedAt !== undefined && requestedAt !== sync.status?.lastHandledReconcileAt;
+      const fullCheck = (hooks.fullCheck ?? false) || requested;
       const changes: ChangeSetEntry[] = [];
-      // Wave by wave (one wave without annotations), each healthy before the next is applied;
-      // Events only while a new revision rolls out, so interval runs of a revision add none.
+      // Hooks belong to rolling a revision out: once it was applied, later runs of it (interval, drift) run
+      // none; Events about waves too only while a new revision rolls out.
       const newRevision = revision !== sync.status?.lastAppliedRevision;
+      const hookCall = (): EngineCallOptions & HookCallOptions => ({
+        revision: revision!,
+        ownerLabels,
+        signal: run,
+        impersonate,
+        rerunFailed: requested,
+        timeoutMs: Math.max(1000, spec.timeoutMs - (performance.now() - started)),
+      });
+      if (newRevision) onFailure = { hooks: hooksOf(revisionHooks, 'on-failure'), engine };
+      const preApply = newRevision ? hooksOf(revisionHooks, 'pre-apply') : [];
+      if (preApply.length > 0) {
+        // What the hooks cannot run without (their Namespace, ServiceAccount, ConfigMaps, Secrets), and nothing else.
+        const needed = hookPrerequisites(set, preApply);
+        if (needed.size > 0) {
+          try {
+            changes.push(...(await engine.apply(needed, { force: sync.spec.force ?? false, ownerLabels, signal: run, impersonate, sync: `${namespace}/${name}`, fullCheck })));
+          } catch (error) {
+            throw new StepError(isUnreachable(error) ? 'ClusterUnreachable' : 'ReconciliationFailed', `apply of what the pre-apply hooks of revision ${revision} need failed: ${errorText(error)}`);
+          }
+        }
+        await this.reportProgress(sync, `Running the pre-apply hooks of revision ${revision}: ${preApply.map((hook) => hook.subject).join(', ')}`, revision, true, run);
+        try {
+          this.reportHooks(sync, 'pre-apply', await engine.runHooks(preApply, hookCall()), revision);
+        } catch (error) {
+          if (signal.aborted) throw error;
+          throw new StepError('HealthCheckFailed', `pre-apply hook of revision ${revision} failed, nothing else of the revision was applied: ${errorText(error)}`);
+        }
+      }
+      // Wave by wave (one wave without annotations), each healthy before the next is applied.
       for (const [index, wave] of waves.entries()) {
         const named = waves.length > 1 ? `${describeWave(waves, index)} of ` : '';
-        if (waves.length > 1) await this.reportWave(sync, `Applying ${named}revision ${revision}`, revision, newRevision, run);
+        if (waves.length > 1) await this.reportProgress(sync, `Applying ${named}revision ${revision}`, revision, newRevision, run);
         try {
           changes.push(...(await engine.apply(wave.set, { force: sync.spec.force ?? false, ownerLabels, signal: run, impersonate, sync: `${namespace}/${name}`, fullCheck })));
         } catch (error) {
           throw new StepError(isUnreachable(error) ? 'ClusterUnreachable' : 'ReconciliationFailed', `apply of ${named}revision ${revision} failed: ${errorText(error)}`);
         }
         if (index === waves.length - 1) break;
-        await this.reportWave(sync, `Waiting for ${named}revision ${revision} to be healthy`, revision, newRevision, run);
+        await this.reportProgress(sync, `Waiting for ${named}revision ${revision} to be healthy`, revision, newRevision, run);
         hooks.onHealthWait?.(revision);
         const healthAbort = hooks.healthSignal ? AbortSignal.any([run, hooks.healthSignal]) : run;
         try {
@@ -294,7 +345,9 @@ export class SyncReconciler {
       let pruneError: string | undefined;
       const pruned: ChangeSetEntry[] = [];
       if (spec.prune) {
-        const stale = engine.staleOf(candidates, inventory);
+        // An object that became a hook left the inventory but is not stale: its run is the hook's now.
+        const hookKeys = new Set(revisionHooks.map((hook) => refKey(hook.ref)));
+        const stale = engine.staleOf(candidates, inventory).filter((ref) => !hookKeys.has(refKey(ref)));
         if (stale.length > 0) {
           const result = await engine.prune(stale, { ownerLabels, signal: run, impersonate });
           pruned.push(...result.entries.filter((entry) => entry.action === 'deleted'));
@@ -321,14 +374,26 @@ export class SyncReconciler {
         });
       }
 
-      // 7. Health: every applied object with `wait`, and the objects of spec.healthChecks in any case
+      // 7. Health: every applied object with `wait` or post-apply hooks, and the objects of spec.healthChecks in any case;
+      //    then the post-apply hooks
       const checks = healthCheckRefs(sync);
-      if (spec.wait || checks.length > 0) {
+      const postApply = newRevision ? hooksOf(revisionHooks, 'post-apply') : [];
+      const healthFailed = async (message: string): Promise<ReconcileResult> =>
+        this.finish(sync, { kind: 'failed', reason: 'HealthCheckFailed', message: await this.withFailureHooks(sync, onFailure, message, { ...hookCall(), timeoutMs: spec.timeoutMs }, signal, log), revision: revision!, digest: digest! }, {
+          started,
+          requeueAfterMs: spec.retryIntervalMs,
+          log,
+          inventory: finalInventory,
+          requestedAt,
+          applied: set,
+          changes: allChanges,
+        });
+      if (spec.wait || checks.length > 0 || postApply.length > 0) {
         await this.writeStatus(sync, { inventory: { entries: finalInventory }, pendingInventory: null }, signal).catch(() => undefined);
         hooks.onHealthWait?.(revision);
         // The wait has its own deadline (what is left of the timeout) so that it reports what is not ready, not an abort.
         const healthAbort = hooks.healthSignal ? AbortSignal.any([signal, hooks.healthSignal]) : signal;
-        const refs = [...new Map([...(spec.wait ? set.entries.map((entry) => entry.ref) : []), ...checks].map((ref) => [refKey(ref), ref])).values()];
+        const refs = [...new Map([...(spec.wait || postApply.length > 0 ? set.entries.map((entry) => entry.ref) : []), ...checks].map((ref) => [refKey(ref), ref])).values()];
         const remainingMs = Math.max(1000, spec.timeoutMs - (performance.now() - started));
         try {
           await engine.waitForHealthy(refs, { timeoutMs: remainingMs, signal: healthAbort, impersonate, rules: healthRules });
@@ -337,15 +402,16 @@ export class SyncReconciler {
             log.info({ event: 'superseded', revision }, 'health check cancelled: a newer revision arrived');
             return { outcome: { kind: 'superseded' }, requeueAfterMs: 0, applied: set, revision, changes: allChanges };
           }
-          return this.finish(sync, { kind: 'failed', reason: 'HealthCheckFailed', message: `health check of revision ${revision} failed: ${errorText(error)}`, revision, digest }, {
-            started,
-            requeueAfterMs: spec.retryIntervalMs,
-            log,
-            inventory: finalInventory,
-            requestedAt,
-            applied: set,
-            changes: allChanges,
-          });
+          return healthFailed(`health check of revision ${revision} failed: ${errorText(error)}`);
+        }
+      }
+      if (postApply.length > 0) {
+        await this.reportProgress(sync, `Running the post-apply hooks of revision ${revision}: ${postApply.map((hook) => hook.subject).join(', ')}`, revision, true, run);
+        try {
+          this.reportHooks(sync, 'post-apply', await engine.runHooks(postApply, hookCall()), revision);
+        } catch (error) {
+          if (signal.aborted) throw error;
+          return healthFailed(`post-apply hook of revision ${revision} failed: ${errorText(error)}`);
         }
       }
       const outcome: Outcome =
@@ -367,7 +433,8 @@ export class SyncReconciler {
         error instanceof StepError
           ? error
           : new StepError('ReconciliationFailed', run.aborted ? `timed out after ${sync.spec.timeout ?? '5m'}` : errorText(error));
-      return this.finish(sync, { kind: 'failed', reason: step.reason, message: step.message, revision, digest, stalled: step.stalled }, {
+      const message = await this.withFailureHooks(sync, onFailure, step.message, { revision: revision ?? '', ownerLabels: ownerLabelsOf(sync), impersonate: this.impersonationOf(sync), rerunFailed: false, timeoutMs: spec.timeoutMs, signal }, signal, log);
+      return this.finish(sync, { kind: 'failed', reason: step.reason, message, revision, digest, stalled: step.stalled }, {
         started,
         requeueAfterMs: spec.retryIntervalMs,
         log,
@@ -498,8 +565,33 @@ export class SyncReconciler {
     throw new StepError('ArtifactFailed', `Secret ${namespace}/${ref.name} has neither username/password nor identity`, true);
   }
 
-  /** Says which wave runs: the Reconciling condition's message, and (with `event`) a Normal Event. */
-  private async reportWave(sync: Sync, message: string, revision: string, event: boolean, signal: AbortSignal): Promise<void> {
+  /** One Normal Event per phase of hooks run: each hook and how it ended. */
+  private reportHooks(sync: Sync, phase: string, results: readonly HookResult[], revision: string): void {
+    if (results.length === 0) return;
+    void this.props.events?.record(sync, { type: 'Normal', reason: 'Progressing', lines: results.map((result) => `${phase} hook ${result.subject} ${result.action}: ${result.message}`), revision });
+  }
+
+  /**
+   * Runs the on-failure hooks of a failed new revision, with a timeout of their own (the
+   * failure may have used up the run's), and says how they ended after `message`.
+   */
+  private async withFailureHooks(sync: Sync, onFailure: FailureHooks | undefined, message: string, call: EngineCallOptions & HookCallOptions, signal: AbortSignal, log: Logger): Promise<string> {
+    if (!onFailure || onFailure.hooks.length === 0 || signal.aborted) return message;
+    const own = AbortSignal.any([signal, AbortSignal.timeout(call.timeoutMs + 2000)]);
+    setMaxListeners(0, own);
+    try {
+      const results = await onFailure.engine.runHooks(onFailure.hooks, { ...call, signal: own });
+      this.reportHooks(sync, 'on-failure', results, call.revision);
+      return `${message}; on-failure hooks ran: ${results.map((result) => result.subject).join(', ')}`;
+    } catch (error) {
+      if (signal.aborted) throw error;
+      log.warn({ event: 'on-failure-hook-failed', err: errorText(error) }, 'on-failure hook failed');
+      return `${message}; on-failure hook failed: ${errorText(error)}`;
+    }
+  }
+
+  /** Says which wave or hooks run: the Reconciling condition's message, and (with `event`) a Normal Event. */
+  private async reportProgress(sync: Sync, message: string, revision: string, event: boolean, signal: AbortSignal): Promise<void> {
     if (event) void this.props.events?.record(sync, { type: 'Normal', reason: 'Progressing', lines: [message], revision });
     const generation = sync.metadata.generation ?? 0;
     await this.writeStatus(sync, { conditions: progressingConditions(sync.status?.conditions, message, generation, this.now()) }, signal).catch(() => undefined);

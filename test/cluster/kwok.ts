@@ -1,6 +1,7 @@
 // kwok plays the kubelet: it marks the fake node Ready and moves the pods scheduled on it
 // through their lifecycle, following the Stage rules below (kwok's "pod-fast" stages, plus a
-// stage that keeps pods marked to fail Running but never Ready, as a crash-looping container).
+// stage that keeps pods marked to fail Running but never Ready, as a crash-looping container,
+// and one that ends a Job's pod marked to fail with exit code 1, so that the Job fails).
 import type { V1Node } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 
@@ -8,6 +9,8 @@ import { stringify } from 'yaml';
 export const FAILING_POD_ANNOTATION = 'strata.dev/fake-pod';
 /** Value of {@link FAILING_POD_ANNOTATION} that marks a pod to fail. */
 export const FAILING_POD_VALUE = 'fail';
+/** Pod annotation whose value kwok writes as the terminated message of a failing Job pod's containers. */
+export const FAILING_POD_MESSAGE_ANNOTATION = 'strata.dev/fake-pod-message';
 /** Container image that kwok never makes ready (as if the image crashed on start). */
 export const FAILING_IMAGE = 'strata.test/fail';
 
@@ -126,6 +129,30 @@ const completeStage = podStage(
   },
 );
 
+/**
+ * Pods of Jobs marked to fail end Failed, each container terminated with exit code 1 and the
+ * message of {@link FAILING_POD_MESSAGE_ANNOTATION}; the Job controller then counts a failure
+ * (with `backoffLimit: 0` the Job fails at once). Marked by annotation only: a Job pod with the
+ * failing image keeps crash-looping, as a pod with `restartPolicy: OnFailure` does.
+ */
+const jobFailStage = podStage(
+  'pod-job-fail',
+  [NOT_DELETED, { key: '.status.phase', operator: 'In', values: ['Running'] }, { key: '.metadata.ownerReferences.[].kind', operator: 'In', values: ['Job'] }, FAILING_BY_ANNOTATION('In')],
+  {
+    statusTemplate:
+      '{{ $now := Now }}\n{{ $root := . }}\n' +
+      statuses(
+        'containerStatuses',
+        '$index, $item := .spec.containers',
+        '$item',
+        '  ready: false\n  restartCount: 0\n  started: false\n  state:\n    terminated:\n      exitCode: 1\n      reason: Error\n' +
+          `      message: {{ or (index $root.metadata.annotations "${FAILING_POD_MESSAGE_ANNOTATION}") "exit status 1" | Quote }}\n` +
+          '      finishedAt: {{ $now | Quote }}\n      startedAt: {{ $now | Quote }}\n',
+      ) +
+      'phase: Failed\n',
+  },
+);
+
 /** Deleted pods go at once. */
 const deleteStage = podStage('pod-delete', [{ key: '.metadata.deletionTimestamp', operator: 'Exists' }], { finalizers: { empty: true }, delete: true });
 
@@ -135,6 +162,7 @@ export const KWOK_CONFIG = [
   crashLoopStage('pod-crashloop-annotated', FAILING_BY_ANNOTATION('In')),
   crashLoopStage('pod-crashloop-image', FAILING_BY_IMAGE('In')),
   completeStage,
+  jobFailStage,
   deleteStage,
 ]
   .map((stage) => stringify(stage, { lineWidth: 0 }))

@@ -11,6 +11,19 @@ describe('BackendService', () => {
     expect(objects).toMatchSnapshot();
   });
 
+  it('adds a migration Job as a pre-apply hook: the service image, environment and ServiceAccount, no retries', () => {
+    const objects = Testing.objects((scope) => new BackendService(scope, 'api', { ...props, envFrom: [{ secret: 'db' }], migration: { command: ['/app/api', 'migrate'] } }));
+    const job = Testing.find(objects, 'Job', 'api-migrate');
+    expect(job.metadata.annotations?.['strata.dev/hook']).toBe('pre-apply');
+    const spec = job.spec as { backoffLimit: number; activeDeadlineSeconds: number; template: { spec: { restartPolicy: string; serviceAccountName: string; containers: Record<string, unknown>[] } } };
+    expect(spec.backoffLimit).toBe(0);
+    expect(spec.activeDeadlineSeconds).toBe(600);
+    expect(spec.template.spec.restartPolicy).toBe('Never');
+    expect(spec.template.spec.serviceAccountName).toBe('api');
+    expect(spec.template.spec.containers[0]).toMatchObject({ image: props.image, command: ['/app/api', 'migrate'], envFrom: [{ secretRef: { name: 'db' } }] });
+    expect(spec.template.spec.containers[0]!['readinessProbe']).toBeUndefined();
+  });
+
   it('avoids the cdk8s-plus surprises: explicit small requests, IfNotPresent, no metadata.addr label', () => {
     const deployment = Testing.find(Testing.objects((scope) => new BackendService(scope, 'api', props)), 'Deployment', 'api');
     const text = JSON.stringify(deployment);

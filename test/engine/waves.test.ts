@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WaveError, describeWave, wavesOf } from '../../src/engine/index.ts';
+import { OrderingError, describeWave, wavesOf } from '../../src/engine/index.ts';
 import { ManifestSet, type KubeObject } from '../../src/manifest/index.ts';
 
 const cm = (name: string, wave?: string): KubeObject => ({
@@ -38,8 +38,8 @@ describe('wavesOf', () => {
     } catch (caught) {
       error = caught;
     }
-    expect(error).toBeInstanceOf(WaveError);
-    expect((error as WaveError).errors.map((part) => part.message)).toEqual([
+    expect(error).toBeInstanceOf(OrderingError);
+    expect((error as OrderingError).errors.map((part) => part.message)).toEqual([
       'ConfigMap/shop/a: shop/configmap-a.yaml: annotation strata.dev/wave: "first" is not an integer (waves are applied in ascending order, default 0)',
       'ConfigMap/shop/b: shop/configmap-b.yaml: annotation strata.dev/wave: "2.5" is not an integer (waves are applied in ascending order, default 0)',
     ]);

@@ -25,7 +25,8 @@ const scratch: string[] = [];
 let ageKey = '';
 
 beforeAll(async () => {
-  [cluster, git] = await Promise.all([startCluster(), startGitServer()]);
+  // With workloads: production migrates checkout-api in a pre-apply hook Job, which must complete.
+  [cluster, git] = await Promise.all([startCluster({ workloads: true }), startGitServer()]);
   ageKey = (await generateIdentity()).secret;
   await git.createRepo('infra');
   // No CRD by hand: the operators' CRDs come with their charts in deploy/production.

@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { IGNORE_FIELDS_ANNOTATION } from '../../api/index.ts';
+import { HOOK_ANNOTATION, IGNORE_FIELDS_ANNOTATION } from '../../api/index.ts';
 import { Canary, CanarySpecAutoscalerRefKind, CanarySpecServiceTargetPort, CanarySpecTargetRefKind } from '../imports/flagger.app.ts';
 import { ServiceMonitor } from '../imports/monitoring.coreos.com.ts';
 import { toPeer, type NetworkPeer } from './network-peer.ts';
@@ -43,6 +43,23 @@ export interface CanaryOptions {
   readonly progressDeadlineSeconds?: number;
 }
 
+/**
+ * A schema migration run before every new revision rolls the service: a Job `<name>-migrate`
+ * of the service's image, environment and ServiceAccount, annotated `strata.dev/hook: pre-apply`.
+ * The agent runs it to completion before it applies anything else of the revision; if it fails,
+ * nothing of the revision is applied (docs/engine.md#hooks).
+ */
+export interface MigrationOptions {
+  /** The migration's command, e.g. `['/app/migrate', 'up']`. */
+  readonly command: readonly string[];
+  /** @default none */
+  readonly args?: readonly string[];
+  /** Retries before the Job, and the revision with it, fails. @default 0 */
+  readonly backoffLimit?: number;
+  /** @default 600 */
+  readonly activeDeadlineSeconds?: number;
+}
+
 export interface BackendServiceProps extends WorkloadProps {
   /** The container's `http` port; the Service exposes it on port 80. @default 8080 */
   readonly port?: number;
@@ -80,6 +97,8 @@ export interface BackendServiceProps extends WorkloadProps {
   readonly canary?: false | CanaryOptions;
   /** A ServiceAccount named after the service for its pods. @default true */
   readonly serviceAccount?: boolean;
+  /** A migration Job run as a pre-apply hook before each new revision. @default none */
+  readonly migration?: false | MigrationOptions;
 }
 
 /**
@@ -93,6 +112,7 @@ export class BackendService extends Construct {
   readonly service?: k8s.KubeService;
   readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
   readonly canary?: Canary;
+  readonly migration?: k8s.KubeJob;
 
   constructor(scope: Construct, id: string, props: BackendServiceProps) {
     super(scope, id);
@@ -148,6 +168,19 @@ export class BackendService extends Construct {
         template: podTemplate(props, options),
       },
     });
+
+    if (props.migration) {
+      const migration = props.migration;
+      const migrationName = `${name}-migrate`;
+      this.migration = new k8s.KubeJob(this, 'Migration', {
+        metadata: { name: migrationName, namespace, labels: objectLabels(props, { name: migrationName, component: 'migration' }), annotations: { [HOOK_ANNOTATION]: 'pre-apply' } },
+        spec: {
+          backoffLimit: migration.backoffLimit ?? 0,
+          activeDeadlineSeconds: migration.activeDeadlineSeconds ?? 600,
+          template: podTemplate({ ...props, command: migration.command, args: migration.args }, { name: migrationName, component: 'migration', restartPolicy: 'Never', serviceAccountName }),
+        },
+      });
+    }
 
     if (!canary) {
       this.service = new k8s.KubeService(this, 'Service', {
