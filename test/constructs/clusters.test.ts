@@ -43,8 +43,9 @@ describe('example clusters', () => {
     const onlyProduction = productionIds.filter((id) => !stagingIds.includes(id));
     // Production runs checkout-api under Flagger: a Canary instead of the Service Flagger then owns,
     // and Flagger itself (the `canary` feature), from its chart; staging's certificates come from
-    // Let's Encrypt's staging endpoint, so its ClusterIssuer has another name.
-    expect(onlyProduction.filter((id) => !id.includes('flagger'))).toEqual(['Canary/shop/checkout-api', 'ClusterIssuer//letsencrypt']);
+    // Let's Encrypt's staging endpoint, so its ClusterIssuer has another name; production migrates
+    // checkout-api's database in a pre-apply hook Job.
+    expect(onlyProduction.filter((id) => !id.includes('flagger'))).toEqual(['Canary/shop/checkout-api', 'ClusterIssuer//letsencrypt', 'Job/shop/checkout-api-migrate']);
     expect(onlyProduction).toContain('Deployment/flagger-system/flagger');
     expect(onlyProduction).toContain('CustomResourceDefinition//canaries.flagger.app');
     expect(stagingIds.filter((id) => !productionIds.includes(id))).toEqual(['ClusterIssuer//letsencrypt-staging', 'Service/shop/checkout-api']);
