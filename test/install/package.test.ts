@@ -64,6 +64,8 @@ describe('the npm package', { timeout: 900_000 }, () => {
     expect(listing).toContain('package/dist/src/ui/client.bundle.js'); // the web UI's page script, served offline
     expect(listing.filter((file) => file.startsWith('package/dist/src/constructs/imports/crds/') && file.endsWith('.yaml')).length).toBeGreaterThan(0);
     expect(listing).toContain('package/cli/bin/strata.js');
+    // The Helm pin: chart renders are keyed by it, and Strata builds Helm from it when it must render.
+    expect(listing).toEqual(expect.arrayContaining(['package/tools/helm/go.mod', 'package/tools/helm/go.sum']));
     expect(listing.filter((file) => file.startsWith('package/src/') || file.startsWith('package/test/'))).toEqual([]);
     const installed = join(tool, 'node_modules', 'strata-gitops');
     expect(lstatSync(installed).isSymbolicLink()).toBe(false);
