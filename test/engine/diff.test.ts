@@ -12,6 +12,15 @@ const cm = (name: string, value: string): string => `apiVersion: v1\nkind: Confi
 const secret = (value: string): string => `apiVersion: v1\nkind: Secret\nmetadata: { name: creds, namespace: $NS }\nstringData: { password: ${value}, user: admin }`;
 
 describe('diffLive', () => {
+  it('skips hooks: the agent runs them for each new revision, a diff of their last run says nothing', async () => {
+    const job = `apiVersion: batch/v1\nkind: Job\nmetadata: { name: migrate, namespace: $NS, annotations: { strata.dev/hook: pre-apply } }\nspec: { template: { spec: { restartPolicy: Never, containers: [{ name: m, image: x }] } } }`;
+    const set = manifestSet([cm('hooked-app', '1'), job].join('\n---\n'), engine.ns.name);
+    await applyAllStaged(engine.client, manifestSet(cm('hooked-app', '1'), engine.ns.name), { ownerLabels: OWNER });
+    const result = await diffLive(engine.client, set, { ownerLabels: OWNER });
+    expect(result.entries.map((entry) => `${entry.action} ${entry.subject}`)).toEqual([`none ConfigMap/${engine.ns.name}/hooked-app`, `skip Job/${engine.ns.name}/migrate`]);
+    expect(result.changed).toBe(false);
+  });
+
   it('lists what would be created, updated, left alone and pruned, without writing, and masks Secret values', async () => {
     const applied = manifestSet([cm('same', '1'), cm('changed', '1'), cm('removed', '1'), secret('hunter2')].join('\n---\n'), engine.ns.name);
     await applyAllStaged(engine.client, applied, { ownerLabels: OWNER });
