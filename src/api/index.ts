@@ -95,3 +95,4 @@ export {
 } from './annotations.ts';
 export { OWNER_NAMESPACE_LABEL, OWNER_NAME_LABEL, hasOwnerLabels, ownedByAnother, ownerLabels, ownerSelector, withOwnerLabels } from './owner.ts';
 export { DEFAULT_LEASE_NAME, InvalidShardError, SHARD_LABEL, shardLeaseName, shardOf, shardSelector, validateShard } from './shard.ts';
+export { ROOT_UNIT, UNIT_LABEL, unitSyncName } from './units.ts';

@@ -55,6 +55,13 @@ export interface ApplyOptions {
    * @default none
    */
   readonly ownerLabels?: Readonly<Record<string, string>>;
+  /**
+   * Whether an object another Sync (`namespace/name`) owns may be taken over: the reconciler
+   * allows it from the Sync of another unit of the same cluster that no longer holds the object
+   * at this revision (it moved between units). Otherwise the apply is refused.
+   * @default never
+   */
+  readonly mayAdopt?: (owner: string, ref: ObjectRef) => boolean;
   /** Aborts the apply between requests. @default never */
   readonly signal?: AbortSignal;
   /**
@@ -419,7 +426,7 @@ async function plan(api: KubeClient, gitObject: KubeObject, knownLive: KubeObjec
 /** One object belongs to one Sync: another Sync's owner labels on the live object refuse the apply. */
 function refuseOwnedByAnother(ref: ObjectRef, live: KubeObject | null | undefined, options: ApplyOptions): void {
   const other = live ? ownedByAnother(live, options.ownerLabels) : undefined;
-  if (other === undefined) return;
+  if (other === undefined || options.mayAdopt?.(other, ref)) return;
   throw new ObjectError(
     ref,
     `already owned by Sync ${other} (its owner labels are on the object); an object belongs to one Sync: remove it from ${other} first, or remove the labels strata.dev/name and strata.dev/namespace from the object to hand it over`,

@@ -28,7 +28,7 @@ import { defaultAgentImage, installationNodeModules } from '../install/installat
 import { ManifestSet, type ManifestEntry } from '../manifest/index.ts';
 import { applyAllStaged, type ChangeSetEntry } from '../engine/index.ts';
 import { KubeClient } from '../kube/index.ts';
-import { IMAGE_UPDATE_CRD, RECONCILE_REQUESTED_AT, SYNC_CRD, SYNC_GROUP, SYNC_KIND, SYNC_VERSION, ownerLabels } from '../api/index.ts';
+import { IMAGE_UPDATE_CRD, RECONCILE_REQUESTED_AT, SYNC_CRD, SYNC_GROUP, SYNC_KIND, SYNC_VERSION, ownerLabels, type Sync } from '../api/index.ts';
 import { Git, GitCommandError, formatRevision, shortCommit, type GitCredentials, type GitIdentity } from '../git/index.ts';
 import { ensureSources } from './bootstrap-sources.ts';
 import { checkAccess, checkNotOtherCluster, selectContext } from './cluster-access.ts';
@@ -272,6 +272,15 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRes
       }
       progress('apply', `created the root Sync ${ROOT_SYNC_NAMESPACE}/${syncName} for deploy/${cluster}`);
       await options.runAgent?.(kubeConfig);
+    } else if ((existing as Sync | undefined)?.spec?.path !== ((syncEntry as ManifestEntry).object as Sync).spec.path) {
+      // The layout changed (a cluster now compiled into units): the root Sync cannot read the new
+      // revision at its old folder to update itself, so bootstrap points it at the root unit.
+      try {
+        applied.push(...(await applyAllStaged(client, ManifestSet.of([{ object: (syncEntry as ManifestEntry).object }]), applyOptions)).entries);
+      } catch (error) {
+        fail('apply', `cannot point the root Sync at ${((syncEntry as ManifestEntry).object as Sync).spec.path}: ${(error as Error).message}`, error);
+      }
+      progress('apply', `the root Sync ${ROOT_SYNC_NAMESPACE}/${syncName} now follows ${((syncEntry as ManifestEntry).object as Sync).spec.path}`);
     } else if (commit !== undefined) {
       // A new revision: ask for a reconcile now rather than at the next interval.
       await client

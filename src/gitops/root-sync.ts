@@ -4,7 +4,7 @@
  * and this Sync too, so the agent manages itself from Git. Names of the objects
  * bootstrap creates outside Git (the credentials Secrets) live here as well.
  */
-import type { HealthCheckExpression, HealthCheckReference, SyncSpec } from '../api/index.ts';
+import { ROOT_UNIT, UNIT_LABEL, unitSyncName, type HealthCheckExpression, type HealthCheckReference, type SyncSpec } from '../api/index.ts';
 
 /** Namespace of the agent, the root Sync and the Secrets bootstrap creates. */
 export const ROOT_SYNC_NAMESPACE = 'strata-system';
@@ -21,15 +21,7 @@ export function rootSyncName(cluster: string): string {
   return cluster;
 }
 
-/** The unit of a cluster compiled into units that holds what no declared unit claims; the root Sync points at its folder. */
-export const ROOT_UNIT = 'root';
-/** Label on the Syncs the compiler generates for units: the unit's name. */
-export const UNIT_LABEL = 'strata.dev/unit';
-
-/** The Sync of a unit: `<cluster>-<unit>` in the root Sync's namespace. */
-export function unitSyncName(cluster: string, unit: string): string {
-  return `${cluster}-${unit}`;
-}
+export { ROOT_UNIT, UNIT_LABEL, unitSyncName };
 
 /** Options of {@link rootSyncSpec}. */
 export interface RootSyncProps {

@@ -55,6 +55,7 @@ export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptio
           concurrency,
           force: call.force,
           ownerLabels: call.ownerLabels,
+          ...(call.mayAdopt ? { mayAdopt: call.mayAdopt } : {}),
           signal: call.signal,
           ...(call.impersonate ? { impersonate: call.impersonate } : {}),
           // What the drift watch vouches for this Sync and identity costs no request; a full check reads everything.

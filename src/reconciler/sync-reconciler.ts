@@ -13,6 +13,7 @@ import type { SecretMask } from '../secrets/mask.ts';
 import { refuseEncrypted, type DecryptHook } from './decrypt.ts';
 import { RECONCILE_REQUESTED_AT, SYNC_API_VERSION, SYNC_PLURAL, ownerLabels, resolveSpec, type ConditionReason, type InventoryEntry, type Sync, type SyncStatus } from '../api/index.ts';
 import type { AgentMetrics } from './metrics.ts';
+import { handedOver, heldBySibling, readUnitSiblings, type UnitSiblings } from './unit-siblings.ts';
 import { readSourceFiles, type Artifact, type GitAuth, type GitSource, type ReadOptions } from './source.ts';
 import { CommitVerifier, signersOf } from './verify.ts';
 import { findCondition, nextStatus, progressingConditions, type Outcome } from './status.ts';
@@ -34,6 +35,8 @@ export interface ApplyCallOptions {
   readonly sync: string;
   /** Compare every object by dry-run, whatever the drift watch vouches for (the backstop). */
   readonly fullCheck: boolean;
+  /** As the engine's `ApplyOptions.mayAdopt`: objects handed over by another unit's Sync. @default never */
+  readonly mayAdopt?: (owner: string, ref: ObjectRef) => boolean;
 }
 
 export interface PruneResult {
@@ -233,8 +236,11 @@ export class SyncReconciler {
       let set: ManifestSet;
       let waves: Wave[];
       let revisionHooks: readonly HookObject[];
+      let siblings: UnitSiblings | undefined;
       try {
         const files = await readSourceFiles(artifact.dir, spec.path, this.props.readOptions);
+        // A unit of a cluster: what its sibling units hold at this revision, for objects moving between them.
+        siblings = await readUnitSiblings(artifact.dir, spec.path, namespace);
         set = parseManifestFiles(files, this.props.parseLimits);
         // The digest of what Git holds (ciphertext, no target namespace), so it matches the committed index.json.
         digest = setDigest(set);
@@ -277,6 +283,7 @@ export class SyncReconciler {
       const requested = requestedAt !== undefined && requestedAt !== sync.status?.lastHandledReconcileAt;
       const fullCheck = (hooks.fullCheck ?? false) || requested;
       const changes: ChangeSetEntry[] = [];
+      const mayAdopt = siblings === undefined ? {} : { mayAdopt: (owner: string, ref: ObjectRef) => handedOver(siblings, owner, ref) };
       // Hooks belong to rolling a revision out: once it was applied, later runs of it (interval, drift) run
       // none; Events about waves too only while a new revision rolls out.
       const newRevision = revision !== sync.status?.lastAppliedRevision;
@@ -313,7 +320,7 @@ export class SyncReconciler {
         const named = waves.length > 1 ? `${describeWave(waves, index)} of ` : '';
         if (waves.length > 1) await this.reportProgress(sync, `Applying ${named}revision ${revision}`, revision, newRevision, run);
         try {
-          changes.push(...(await engine.apply(wave.set, { force: sync.spec.force ?? false, ownerLabels, signal: run, impersonate, sync: `${namespace}/${name}`, fullCheck })));
+          changes.push(...(await engine.apply(wave.set, { force: sync.spec.force ?? false, ownerLabels, signal: run, impersonate, sync: `${namespace}/${name}`, fullCheck, ...mayAdopt })));
         } catch (error) {
           throw new StepError(isUnreachable(error) ? 'ClusterUnreachable' : 'ReconciliationFailed', `apply of ${named}revision ${revision} failed: ${errorText(error)}`);
         }
@@ -347,7 +354,11 @@ export class SyncReconciler {
       if (spec.prune) {
         // An object that became a hook left the inventory but is not stale: its run is the hook's now.
         const hookKeys = new Set(revisionHooks.map((hook) => refKey(hook.ref)));
-        const stale = engine.staleOf(candidates, inventory).filter((ref) => !hookKeys.has(refKey(ref)));
+        const left = engine.staleOf(candidates, inventory).filter((ref) => !hookKeys.has(refKey(ref)));
+        // An object that moved to a sibling unit is handed over, not deleted: that unit's Sync takes it over.
+        const moved = siblings === undefined ? [] : left.filter((ref) => heldBySibling(siblings, ref) !== undefined);
+        if (moved.length > 0) log.info({ event: 'handed-over', revision, objects: moved.map(describeRef) }, `left to the units that hold them now: ${moved.map((ref) => `${describeRef(ref)} → ${heldBySibling(siblings!, ref)}`).join(', ')}`);
+        const stale = left.filter((ref) => !moved.includes(ref));
         if (stale.length > 0) {
           const result = await engine.prune(stale, { ownerLabels, signal: run, impersonate });
           pruned.push(...result.entries.filter((entry) => entry.action === 'deleted'));
