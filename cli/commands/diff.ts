@@ -2,9 +2,9 @@
 // with what would be pruned. Exit 0 no difference, 1 difference, 2 error.
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parseManifestFiles } from '../../src/manifest/index.ts';
+import { ManifestSet, parseManifestFiles } from '../../src/manifest/index.ts';
 import { KubeClient, loadKubeConfig } from '../../src/kube/index.ts';
-import { diffLive, type DiffEntry } from '../../src/engine/index.ts';
+import { diffLive, type DiffEntry, type DiffOptions } from '../../src/engine/index.ts';
 import { ownerLabels } from '../../src/api/index.ts';
 import { SyncClient, readSourceFiles } from '../../src/reconciler/index.ts';
 import { ROOT_UNIT, unitSyncName } from '../../src/gitops/root-sync.ts';
@@ -38,9 +38,13 @@ export const diffCommand = defineCommand({
     try {
       const totals = { create: 0, update: 0, delete: 0, none: 0, skip: 0 };
       let changed = false;
+      // The units are applied one after another: a Namespace or CRD another unit creates is not missing.
+      const sets = new Map<string | undefined, ManifestSet>();
+      for (const unit of units.length === 0 ? [undefined] : units) sets.set(unit, parseManifestFiles(await readSourceFiles(path.resolve(args.dir), unit === undefined ? args.cluster : `${args.cluster}/${unit}`)));
       for (const unit of parts) {
-        const set = parseManifestFiles(await readSourceFiles(path.resolve(args.dir), unit === undefined ? args.cluster : `${args.cluster}/${unit}`));
-        let options = {};
+        const set = sets.get(unit)!;
+        const others = [...sets].filter(([name]) => name !== unit).flatMap(([, other]) => other.entries.map(({ object }) => ({ object })));
+        let options: DiffOptions = others.length === 0 ? {} : { appliedBefore: ManifestSet.of(others) };
         if (args.sync) {
           const root = splitSyncName(args.sync, args.namespace);
           // A unit's Sync sits beside the root Sync; one not created yet has no inventory to prune.
@@ -49,7 +53,7 @@ export const diffCommand = defineCommand({
             if (unit === undefined || unit === ROOT_UNIT) throw error;
             return undefined;
           });
-          options = { ownerLabels: ownerLabels(name, root.namespace), inventory: sync?.status?.inventory?.entries ?? [] };
+          options = { ...options, ownerLabels: ownerLabels(name, root.namespace), inventory: sync?.status?.inventory?.entries ?? [] };
         }
         if (unit !== undefined) process.stdout.write(`unit ${unit} (${args.dir}/${args.cluster}/${unit}/):\n`);
         const result = await diffLive(client, set, options);

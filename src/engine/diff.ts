@@ -47,6 +47,12 @@ export interface DiffOptions {
    */
   readonly fieldValidation?: FieldValidation;
   /**
+   * Objects applied before this set (the units a unit depends on): their CustomResourceDefinitions
+   * and Namespaces count as created, like the set's own.
+   * @default none
+   */
+  readonly appliedBefore?: ManifestSet;
+  /**
    * The inventory last applied: its objects that left the set are listed as `delete`
    * (when the live object is still owned and not annotated `prune: disabled`).
    * @default none
@@ -92,15 +98,16 @@ export async function diffLive(client: KubeClient, set: ManifestSet, options: Di
   const fieldManager = options.fieldManager ?? DEFAULT_DIFF_OPTIONS.fieldManager;
   const signal = options.signal;
   // Objects whose CRD or Namespace the set itself creates cannot be dry-run yet.
+  const defining = [...(options.appliedBefore?.entries ?? []), ...set.entries];
   const definedKinds = new Set(
-    set.entries
+    defining
       .filter((entry) => entry.ref.kind === 'CustomResourceDefinition')
       .map((entry) => {
         const spec = entry.object.spec as { group?: string; names?: { kind?: string } } | undefined;
         return `${spec?.group ?? ''}/${spec?.names?.kind ?? ''}`;
       }),
   );
-  const definedNamespaces = new Set(set.entries.filter((entry) => entry.ref.kind === 'Namespace' && entry.ref.group === '').map((entry) => entry.ref.name));
+  const definedNamespaces = new Set(defining.filter((entry) => entry.ref.kind === 'Namespace' && entry.ref.group === '').map((entry) => entry.ref.name));
 
   const one = async (object: KubeObject): Promise<DiffEntry | ObjectError> => {
     const ref = refOf(object);
