@@ -70,9 +70,6 @@ export function compareEnvironments(a: CompiledCluster, b: CompiledCluster): Par
   // The cluster's own name (e.g. an environment label) is an expected difference too.
   tokensA.set(a.name, '<cluster>');
   tokensB.set(b.name, '<cluster>');
-  // Kept apart: a renamed object may carry the cluster's name (the root Sync does).
-  folderTokens.set(tokensA, a.name);
-  folderTokens.set(tokensB, b.name);
   let renamed = 0;
   pairs.forEach(([, entryA, entryB], index) => {
     if (entryA.ref.name !== entryB.ref.name) {
@@ -95,7 +92,7 @@ export function compareEnvironments(a: CompiledCluster, b: CompiledCluster): Par
     // The same object applied in another unit (or one environment without units) is applied at another time.
     const [inA, inB] = [unitA.get(refKey(entryA.ref)), unitB.get(refKey(entryB.ref))];
     if (inA !== inB) differences.push({ path: '(unit)', ...(inA === undefined ? {} : { a: inA }), ...(inB === undefined ? {} : { b: inB }) });
-    diffValues(entryA.object, entryB.object, tokensA, tokensB, '', differences);
+    diffValues(entryA.object, entryB.object, { tokens: tokensA, cluster: a.name }, { tokens: tokensB, cluster: b.name }, '', differences);
     if (differences.length === 0) identical += 1;
     else changed.push({ id, a: describeRef(entryA.ref), b: describeRef(entryB.ref), differences });
   }
@@ -108,21 +105,24 @@ export function compareEnvironments(a: CompiledCluster, b: CompiledCluster): Par
   return { a: a.name, b: b.name, namespaces, renamed, identical, changed, onlyInA, onlyInB, same: changed.length === 0 && onlyInA.length === 0 && onlyInB.length === 0 };
 }
 
-/** The cluster name of each side's token map, replaced in `/`-separated paths. */
-const folderTokens = new WeakMap<ReadonlyMap<string, string>, string>();
-
 /** refKey → unit, for a cluster compiled into units. */
 function unitsOf(cluster: CompiledCluster): Map<string, string> {
   return new Map((cluster.units ?? []).flatMap((unit) => unit.set.entries.map((entry): [string, string] => [refKey(entry.ref), unit.name])));
 }
 
-function normalize(value: unknown, tokens: ReadonlyMap<string, string>): unknown {
+/** One environment's expected differences: strings replaced by neutral tokens, and its cluster's name. */
+interface Side {
+  readonly tokens: ReadonlyMap<string, string>;
+  /** Kept apart from `tokens`: a renamed object may carry the cluster's name (the root Sync does). */
+  readonly cluster: string;
+}
+
+function normalize(value: unknown, side: Side): unknown {
   if (typeof value !== 'string') return value;
-  const whole = tokens.get(value);
+  const whole = side.tokens.get(value);
   if (whole !== undefined) return whole;
   // A unit's folder, `deploy/<cluster>/<unit>`: the cluster segment is the expected difference.
-  const cluster = folderTokens.get(tokens);
-  return cluster !== undefined && value.includes('/') ? value.split('/').map((segment) => (segment === cluster ? '<cluster>' : segment)).join('/') : value;
+  return value.includes('/') ? value.split('/').map((segment) => (segment === side.cluster ? '<cluster>' : segment)).join('/') : value;
 }
 
 function childPath(parent: string, key: string | number): string {
@@ -135,14 +135,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function diffValues(a: unknown, b: unknown, tokensA: ReadonlyMap<string, string>, tokensB: ReadonlyMap<string, string>, path: string, out: FieldDifference[]): void {
+function diffValues(a: unknown, b: unknown, sideA: Side, sideB: Side, path: string, out: FieldDifference[]): void {
   if (isRecord(a) && isRecord(b)) {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
     for (const key of keys) {
       const keyA = key;
       if (!(key in a)) out.push({ path: childPath(path, key), b: b[key] });
       else if (!(key in b)) out.push({ path: childPath(path, key), a: a[keyA] });
-      else diffValues(a[key], b[key], tokensA, tokensB, childPath(path, key), out);
+      else diffValues(a[key], b[key], sideA, sideB, childPath(path, key), out);
     }
     return;
   }
@@ -151,9 +151,9 @@ function diffValues(a: unknown, b: unknown, tokensA: ReadonlyMap<string, string>
     for (let index = 0; index < length; index += 1) {
       if (index >= a.length) out.push({ path: childPath(path, index), b: b[index] });
       else if (index >= b.length) out.push({ path: childPath(path, index), a: a[index] });
-      else diffValues(a[index], b[index], tokensA, tokensB, childPath(path, index), out);
+      else diffValues(a[index], b[index], sideA, sideB, childPath(path, index), out);
     }
     return;
   }
-  if (normalize(a, tokensA) !== normalize(b, tokensB) && JSON.stringify(a) !== JSON.stringify(b)) out.push({ path: path === '' ? '(object)' : path, a, b });
+  if (normalize(a, sideA) !== normalize(b, sideB) && JSON.stringify(a) !== JSON.stringify(b)) out.push({ path: path === '' ? '(object)' : path, a, b });
 }
