@@ -6,9 +6,11 @@
  *
  * Two identities, so that what the agent may do is explicit and replaceable:
  * - `strata-agent` runs the controllers: Syncs and their status, ImageUpdates
- *   and their status, Events, its Lease, reading Secrets named by them,
- *   read-only access for drift and health, and impersonating ServiceAccounts —
- *   nothing else.
+ *   and their status, Events, its Lease, reading Secrets named by them (get,
+ *   never list or watch), and impersonating ServiceAccounts: nothing else. It
+ *   reads no object a Sync manages: apply, prune, health and the drift watch run
+ *   as the Sync's applying identity, so no Sync sees through the agent what its
+ *   own identity may not read.
  * - `strata-applier` is the identity Syncs without `serviceAccountName` apply
  *   and prune as (by impersonation). It is bound to `applierClusterRole`
  *   (cluster-admin unless narrowed). Tenant Syncs name their own account.
@@ -83,6 +85,8 @@ export class StrataAgent extends Construct {
     const namespace = props.namespace ?? 'strata-system';
     this.namespace = namespace;
     const labels = { 'app.kubernetes.io/name': AGENT_NAME, 'app.kubernetes.io/part-of': 'strata' };
+    // Cluster-scoped names carry the namespace of any install but the default, so two installs do not take each other's roles.
+    const clusterScoped = (name: string): string => (namespace === 'strata-system' ? name : `${name}-${namespace}`);
 
     new ApiObject(this, 'SyncCrd', { apiVersion: SYNC_CRD.apiVersion, kind: SYNC_CRD.kind, metadata: { name: SYNC_CRD.metadata.name }, spec: SYNC_CRD.spec });
     new ApiObject(this, 'ImageUpdateCrd', {
@@ -98,7 +102,7 @@ export class StrataAgent extends Construct {
     new k8s.KubeServiceAccount(this, 'ApplierAccount', { metadata: { name: APPLIER_NAME, namespace, labels } });
 
     new k8s.KubeClusterRole(this, 'AgentRole', {
-      metadata: { name: AGENT_NAME, labels },
+      metadata: { name: clusterScoped(AGENT_NAME), labels },
       rules: [
         { apiGroups: [SYNC_GROUP], resources: [SYNC_PLURAL], verbs: ['get', 'list', 'watch', 'patch', 'update'] },
         { apiGroups: [SYNC_GROUP], resources: [`${SYNC_PLURAL}/status`], verbs: ['get', 'patch', 'update'] },
@@ -109,15 +113,13 @@ export class StrataAgent extends Construct {
         { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
         // Git credentials, registry credentials and decryption keys named by Syncs and ImageUpdates; get only, never list.
         { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
-        // Apply and prune happen as the applier or the Sync's own account.
+        // Apply, prune, health and the drift watch happen as the applier or the Sync's own account.
         { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] },
-        // Drift watch, health checks and `strata tree` read what Syncs manage.
-        { apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch'] },
       ],
     });
     new k8s.KubeClusterRoleBinding(this, 'AgentBinding', {
-      metadata: { name: AGENT_NAME, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: AGENT_NAME },
+      metadata: { name: clusterScoped(AGENT_NAME), labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterScoped(AGENT_NAME) },
       subjects: [{ kind: 'ServiceAccount', name: AGENT_NAME, namespace }],
     });
     new k8s.KubeRole(this, 'LeaseRole', {
@@ -130,7 +132,7 @@ export class StrataAgent extends Construct {
       subjects: [{ kind: 'ServiceAccount', name: AGENT_NAME, namespace }],
     });
     new k8s.KubeClusterRoleBinding(this, 'ApplierBinding', {
-      metadata: { name: APPLIER_NAME, labels },
+      metadata: { name: clusterScoped(APPLIER_NAME), labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: props.applierClusterRole ?? 'cluster-admin' },
       subjects: [{ kind: 'ServiceAccount', name: APPLIER_NAME, namespace }],
     });

@@ -97,6 +97,12 @@ export interface WatchEntry {
   readonly ref: ObjectRef;
   readonly object: KubeObject;
   readonly sha256: string;
+  /**
+   * Lists and watches as this user (`Impersonate-User`, e.g. the Sync's ServiceAccount), so
+   * the watch sees only what the identity that applied the object may read.
+   * @default the watcher's client's own user
+   */
+  readonly as?: string;
 }
 
 /** A state of an object, as Strata left it or as the watch saw it. */
@@ -133,6 +139,8 @@ interface Watched {
 interface Stream {
   readonly key: string;
   readonly info: ResourceInfo;
+  /** The user the stream lists and watches as; undefined for the client's own. */
+  readonly as: string | undefined;
   /** Empty for cluster-wide or cluster-scoped. */
   readonly namespace: string;
   /** refKey → object. */
@@ -173,11 +181,11 @@ export class DriftWatcher {
    */
   async watch(objects: ManifestSet | readonly WatchEntry[] | readonly KubeObject[]): Promise<void> {
     this.stopped = false;
-    const list: readonly KubeObject[] = !Array.isArray(objects)
-      ? (objects as ManifestSet).entries.map((entry) => entry.object)
+    const list: readonly { object: KubeObject; as?: string | undefined }[] = !Array.isArray(objects)
+      ? (objects as ManifestSet).entries
       : objects.length > 0 && isWatchEntry(objects[0])
-        ? (objects as readonly WatchEntry[]).map((entry) => entry.object)
-        : (objects as readonly KubeObject[]);
+        ? (objects as readonly WatchEntry[])
+        : (objects as readonly KubeObject[]).map((object) => ({ object }));
     const wanted = await this.plan(list);
     for (const [key, stream] of this.streams) {
       if (wanted.get(key)?.signature !== stream.signature) {
@@ -269,9 +277,9 @@ export class DriftWatcher {
     this.pending.clear();
   }
 
-  private async plan(objects: readonly KubeObject[]): Promise<Map<string, Omit<Stream, 'key' | 'abort' | 'ready' | 'synced'>>> {
-    const byResource = new Map<string, { info: ResourceInfo; entries: Watched[] }>();
-    for (const object of objects) {
+  private async plan(objects: readonly { object: KubeObject; as?: string | undefined }[]): Promise<Map<string, Omit<Stream, 'key' | 'abort' | 'ready' | 'synced'>>> {
+    const byResource = new Map<string, { info: ResourceInfo; as: string | undefined; entries: Watched[] }>();
+    for (const { object, as } of objects) {
       const policy = ssaPolicyOf(object);
       if (policy === 'Ignore') continue;
       const ref = refOf(object);
@@ -283,20 +291,21 @@ export class DriftWatcher {
         this.options.onError?.(new Error(`${describeRef(ref)}: not watched for drift: ${(error as Error).message}`, { cause: error }));
         continue;
       }
-      const key = `${info.group}/${info.resource}`;
-      const group = byResource.get(key) ?? { info, entries: [] };
+      // One stream per identity too: a stream never shows one identity what only another may read.
+      const key = `${as === undefined ? '' : `${as} `}${info.group}/${info.resource}`;
+      const group = byResource.get(key) ?? { info, as, entries: [] };
       group.entries.push({ ref: info.namespaced ? ref : { ...ref, namespace: '' }, policy, ignored: ignoredFieldPaths(object) });
       byResource.set(key, group);
     }
     const clusterWideAbove = this.options.clusterWideAbove ?? DEFAULT_DRIFT_OPTIONS.clusterWideAbove;
     const plans = new Map<string, Omit<Stream, 'key' | 'abort' | 'ready' | 'synced'>>();
-    for (const [resourceKey, { info, entries }] of byResource) {
+    for (const [resourceKey, { info, as, entries }] of byResource) {
       const namespaces = new Set(entries.map((entry) => entry.ref.namespace));
       const clusterWide = !info.namespaced || (this.options.ownerLabels !== undefined && namespaces.size > clusterWideAbove);
       const split = clusterWide ? new Map([['', entries]]) : groupBy(entries, (entry) => entry.ref.namespace);
       for (const [namespace, members] of split) {
         const objectsOf = new Map(members.map((member) => [refKey(member.ref), member]));
-        plans.set(`${resourceKey}/${namespace}`, { info, namespace, objects: objectsOf, signature: signatureOf(objectsOf) });
+        plans.set(`${resourceKey}/${namespace}`, { info, as, namespace, objects: objectsOf, signature: signatureOf(objectsOf) });
       }
     }
     return plans;
@@ -309,12 +318,13 @@ export class DriftWatcher {
       const selector = ownerSelector(this.options.ownerLabels);
       const namespace = stream.namespace === '' ? undefined : stream.namespace;
       const signal = stream.abort.signal;
+      const client = this.client.impersonating(stream.as);
       const loop = async (): Promise<void> => {
         let resourceVersion: string | undefined;
         while (!signal.aborted) {
           try {
             if (resourceVersion === undefined) {
-              const list = await this.client.list(stream.info, namespace, { ...(selector === undefined ? {} : { labelSelector: selector }), signal });
+              const list = await client.list(stream.info, namespace, { ...(selector === undefined ? {} : { labelSelector: selector }), signal });
               this.reconcileList(stream, list.items, first);
               resourceVersion = list.resourceVersion;
               stream.synced = true;
@@ -323,7 +333,7 @@ export class DriftWatcher {
                 resolveReady();
               }
             }
-            await this.client.watch(
+            await client.watch(
               stream.info,
               namespace,
               { resourceVersion, ...(selector === undefined ? {} : { labelSelector: selector }) },

@@ -17,8 +17,8 @@ import type { ManifestSet, ObjectRef } from '../manifest/index.ts';
 
 /** What the controller needs from the drift watcher (`drift.ts`); `engine-binding.ts` connects the real one. */
 export interface DriftPort {
-  /** Watches the objects of `set` for the Sync `key`, replacing what was watched before (as the agent itself, not as the Sync's ServiceAccount). */
-  watch(key: string, set: ManifestSet, onDrift: (refs: readonly ObjectRef[], detail: string) => void): void;
+  /** Watches the objects of `set` for the Sync `key`, replacing what was watched before, as `as` (the identity that applied them; undefined: the agent itself). */
+  watch(key: string, set: ManifestSet, onDrift: (refs: readonly ObjectRef[], detail: string) => void, as?: string): void;
   unwatch(key: string): void;
   /** The Sync is gone from this controller (deleted, or moved to another shard): release what it held. */
   forget?(key: string): void;
@@ -281,7 +281,7 @@ export class SyncController {
         // invalid spec: reported by the reconciler
       }
       if (mode === 'disabled') this.props.drift.unwatch(key);
-      else this.props.drift.watch(key, result.applied, (refs, detail) => this.onDrift(key, refs, detail));
+      else this.props.drift.watch(key, result.applied, (refs, detail) => this.onDrift(key, refs, detail), this.props.reconciler.applyingIdentityOf(sync));
     }
     if (this.props.notifier && before) {
       const notifications = notificationsOf({ before, result, drift, now: new Date() });

@@ -109,9 +109,11 @@ export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptio
     },
   };
 
-  // One DriftWatcher for every Sync: its streams are one per kind and namespace (not per
-  // Sync), on a client of its own so long-lived watches never take the apply pool's sockets.
-  const sets = new Map<string, ManifestSet>();
+  // One DriftWatcher for every Sync: its streams are one per kind, namespace and applying
+  // identity (not per Sync), on a client of its own so long-lived watches never take the
+  // apply pool's sockets. Watching as the identity that applied keeps the agent's own role
+  // free of reading what Syncs manage (Secrets above all).
+  const sets = new Map<string, { set: ManifestSet; as: string | undefined }>();
   const callbacks = new Map<string, (refs: readonly ObjectRef[], detail: string) => void>();
   const syncOf = new Map<string, string>();
   let driftClient: Promise<KubeClient> | undefined;
@@ -146,12 +148,12 @@ export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptio
     pending = setTimeout(() => {
       pending = undefined;
       syncOf.clear();
-      const entries: ManifestEntry[] = [];
-      for (const [key, set] of sets) {
+      const entries: (ManifestEntry & { as: string | undefined })[] = [];
+      for (const [key, { set, as }] of sets) {
         for (const entry of set.entries) {
           if (syncOf.has(refKey(entry.ref))) continue;
           syncOf.set(refKey(entry.ref), key);
-          entries.push(entry);
+          entries.push({ ...entry, as });
         }
       }
       void watcherOf()
@@ -160,8 +162,8 @@ export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptio
     }, DRIFT_REFRESH_MS);
   };
   const drift: DriftPort = {
-    watch(key: string, set: ManifestSet, onDrift: (refs: readonly ObjectRef[], detail: string) => void): void {
-      sets.set(key, set);
+    watch(key: string, set: ManifestSet, onDrift: (refs: readonly ObjectRef[], detail: string) => void, as?: string): void {
+      sets.set(key, { set, as });
       callbacks.set(key, onDrift);
       refresh();
     },

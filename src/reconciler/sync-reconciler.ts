@@ -267,7 +267,7 @@ export class SyncReconciler {
 
       // 5. Apply, after recording what it may create: an apply that fails or is killed part way
       // leaves its objects in status.pendingInventory, where the next prune and the finalizer find them.
-      const impersonate = this.impersonationOf(sync);
+      const impersonate = this.applyingIdentityOf(sync);
       const ownerLabels = ownerLabelsOf(sync);
       const inventory = engine.inventoryOf(set);
       const oldPending = sync.status?.pendingInventory?.entries ?? [];
@@ -475,7 +475,7 @@ export class SyncReconciler {
         return { outcome: { kind: 'failed', reason: 'PruneFailed', message }, requeueAfterMs: 10_000 };
       }
       const stale = engine.staleOf(inventory, []);
-      const result = await engine.prune(stale, { ownerLabels: ownerLabelsOf(sync), signal, impersonate: this.impersonationOf(sync) });
+      const result = await engine.prune(stale, { ownerLabels: ownerLabelsOf(sync), signal, impersonate: this.applyingIdentityOf(sync) });
       const deleted = result.entries.filter((entry) => entry.action === 'deleted');
       this.props.metrics?.objectsPruned.inc({ namespace, name: sync.metadata.name }, deleted.length);
       // What the Sync's identity may not delete (403) is left in place: retrying cannot help, and the Sync must not hang.
@@ -524,7 +524,8 @@ export class SyncReconciler {
     }
   }
 
-  private impersonationOf(sync: Sync): string | undefined {
+  /** The user the Sync applies, prunes, checks health and is watched for drift as; undefined: the agent itself. */
+  applyingIdentityOf(sync: Sync): string | undefined {
     return applyingIdentity(sync, this.props.tenancy ?? {});
   }
 
