@@ -20,7 +20,8 @@ export const installCommand = defineCommand({
       .option('image', { type: 'string', describe: 'The agent image (default: strata/agent:<version of this package>)' })
       .option('replicas', { type: 'number', default: 2, describe: 'Agent replicas (one leads, the others stand by)' })
       .option('applier-cluster-role', { type: 'string', default: 'cluster-admin', describe: 'ClusterRole that Syncs without serviceAccountName apply as' })
-      .option('agent-arg', { type: 'string', array: true, default: [], describe: 'Extra argument of `strata agent` in the Deployment, e.g. a lockdown flag (repeatable)' })
+      .option('agent-arg', { type: 'string', array: true, default: [], describe: 'Extra argument of `strata agent` in the Deployment (repeatable)' })
+      .option('locked-down', { type: 'boolean', default: false, describe: "For a shared cluster: Syncs without serviceAccountName apply as strata-applier of their own namespace, no cross-namespace references, file:// only in the agent's namespace" })
       .example('$0 install --context kind-dev', 'Install the agent into a cluster')
       .example('$0 install --export --image registry.example.com/strata-agent:0.1.0 > strata-system.yaml', 'Write the manifests for review or another tool')
       .epilogue('A second run changes nothing (server-side apply).\nExit codes: 0 installed or printed; 2 error.'),
@@ -31,6 +32,7 @@ export const installCommand = defineCommand({
       replicas: args.replicas,
       applierClusterRole: args['applier-cluster-role'],
       agentArgs: args['agent-arg'],
+      lockedDown: args['locked-down'],
       ...(args.image === undefined ? {} : { image: args.image }),
     };
     if (args.export) {

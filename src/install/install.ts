@@ -16,8 +16,10 @@ export interface InstallOptions {
   readonly replicas?: number;
   /** ClusterRole Syncs without their own ServiceAccount apply as. @default 'cluster-admin' */
   readonly applierClusterRole?: string;
-  /** More arguments of `strata agent` in the Deployment, e.g. lockdown flags. @default none */
+  /** More arguments of `strata agent` in the Deployment. @default none */
   readonly agentArgs?: readonly string[];
+  /** The locked-down install for a shared cluster (StrataAgentProps.lockedDown). @default false */
+  readonly lockedDown?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -29,6 +31,7 @@ export function installManifests(options: InstallOptions = {}): ManifestSet {
     ...(options.replicas === undefined ? {} : { replicas: options.replicas }),
     ...(options.applierClusterRole === undefined ? {} : { applierClusterRole: options.applierClusterRole }),
     ...(options.agentArgs === undefined ? {} : { extraArgs: options.agentArgs }),
+    ...(options.lockedDown ? { lockedDown: true } : {}),
   };
   return ManifestSet.of(StrataAgent.manifests(props).map((object) => ({ object })));
 }

@@ -48,7 +48,10 @@ export interface GitSourceOptions {
 export interface ReadOptions {
   /** Largest file read, in bytes. @default 1 MiB */
   readonly maxFileBytes?: number;
-  /** Largest total read, in bytes. @default 64 MiB */
+  /**
+   * Largest total read, in bytes. Small enough that a revision of large string values under
+   * every node bound still parses inside the image's 96 MiB heap. @default 16 MiB
+   */
   readonly maxTotalBytes?: number;
 }
 
@@ -128,8 +131,10 @@ interface CacheEntry {
 const GC_EVERY = 20;
 
 /**
- * A cache of checkouts keyed by URL and ref. Concurrent requests for one key
- * share the same in-flight fetch.
+ * A cache of checkouts keyed by URL, ref and credentials. Concurrent requests for one key
+ * share the same in-flight fetch. The credentials are part of the key so that a request
+ * without them (another tenant's Sync naming the same URL and commit, or one whose fetch
+ * failed) is never served what only they could fetch.
  */
 export class GitSource {
   private readonly git: string;
@@ -148,7 +153,7 @@ export class GitSource {
 
   /** Resolves the ref, fetches it when the remote moved and returns the checkout. */
   fetch(request: SourceRequest): Promise<Artifact> {
-    const key = cacheKey(request.url, request.ref);
+    const key = cacheKey(request);
     const running = this.inflight.get(key);
     if (running) return running;
     const promise = this.fetchUncached(key, request).finally(() => this.inflight.delete(key));
@@ -156,9 +161,9 @@ export class GitSource {
     return promise;
   }
 
-  /** The last artifact fetched for this URL and ref, if any. */
-  last(url: string, ref: GitRef): Artifact | undefined {
-    return this.entries.get(cacheKey(url, ref))?.artifact;
+  /** The last artifact fetched for this URL, ref and credentials, if any. */
+  last(request: Omit<SourceRequest, 'signal'>): Artifact | undefined {
+    return this.entries.get(cacheKey(request))?.artifact;
   }
 
   /** The bare repository the commits of this URL and ref are fetched into, once one was. */
@@ -319,8 +324,9 @@ export class GitSource {
   }
 }
 
-function cacheKey(url: string, ref: GitRef): string {
-  return createHash('sha256').update(JSON.stringify([url, ref.branch ?? null, ref.tag ?? null, ref.semver ?? null, ref.commit ?? null])).digest('hex').slice(0, 24);
+function cacheKey({ url, ref, auth }: Omit<SourceRequest, 'signal'>): string {
+  const credentials = auth === undefined ? null : auth.kind === 'basic' ? [auth.kind, auth.username, auth.password] : [auth.kind, auth.identity, auth.knownHosts ?? null];
+  return createHash('sha256').update(JSON.stringify([url, ref.branch ?? null, ref.tag ?? null, ref.semver ?? null, ref.commit ?? null, credentials])).digest('hex').slice(0, 24);
 }
 
 /**
@@ -331,7 +337,7 @@ function cacheKey(url: string, ref: GitRef): string {
  */
 export async function readSourceFiles(checkout: string, subPath: string, options: ReadOptions = {}): Promise<ManifestFile[]> {
   const maxFileBytes = options.maxFileBytes ?? 1024 * 1024;
-  const maxTotalBytes = options.maxTotalBytes ?? 64 * 1024 * 1024;
+  const maxTotalBytes = options.maxTotalBytes ?? 16 * 1024 * 1024;
   const root = await realpath(checkout);
   const normalized = path.posix.normalize(subPath.replace(/\\/g, '/') || '.');
   if (path.posix.isAbsolute(normalized) || normalized === '..' || normalized.startsWith('../')) {

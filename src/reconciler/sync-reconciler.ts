@@ -222,7 +222,7 @@ export class SyncReconciler {
         artifact = await this.props.source.fetch({ url: sync.spec.url, ref: spec.ref, auth, signal: run });
       } catch (error) {
         // Correcting drift must not need the source: re-apply what was last fetched, and say the source failed.
-        const last = run.aborted ? undefined : this.props.source.last(sync.spec.url, spec.ref);
+        const last = run.aborted ? undefined : this.props.source.last({ url: sync.spec.url, ref: spec.ref, auth });
         if (last === undefined) throw new StepError('ArtifactFailed', `fetch failed: ${(error as Error).message}`);
         sourceFailure = `fetch failed: ${(error as Error).message}`;
         log.warn({ event: 'source-failed', revision: last.revision, err: sourceFailure }, `${sourceFailure}; applying the last fetched revision ${last.revision} again`);

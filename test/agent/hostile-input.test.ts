@@ -59,16 +59,19 @@ describe('a revision over the parse bounds', () => {
 });
 
 describe('the agent bundle under the image heap cap', () => {
-  it('refuses 512 KiB of --- and a 450,000-item flow sequence without running out of memory; a good Sync is Ready', async () => {
+  it('refuses 512 KiB of ---, a 450,000-item flow sequence and 40 MiB of large values without running out of memory; a good Sync is Ready', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'strata-hostile-bundle-'));
     const bundle = join(dir, 'strata-agent.mjs');
     const script = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['build:agent'] ?? '';
     execFileSync('sh', ['-c', script.replace('--outfile=dist/strata-agent.mjs', `--outfile=${bundle}`)], { cwd: REPO, env: { ...process.env, PATH: `${join(REPO, 'node_modules', '.bin')}:${process.env.PATH ?? ''}` } });
     const ns = await namespace(env, 'heap');
-    const names = ['dashes', 'flow', 'good'] as const;
+    const names = ['dashes', 'flow', 'bytes', 'good'] as const;
     const repos = await Promise.all(names.map((name) => repo(env, ns, `heap-${name}`)));
     await env.git.push('heap-dashes', { files: { 'a.yaml': '---\n'.repeat(131_072) } });
     await env.git.push('heap-flow', { files: { 'a.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: flow, namespace: ${ns}}\ndata: {x: [${Array.from({ length: 450_000 }, () => '1').join(',')}]}\n` } });
+    // Few nodes, many bytes: 40 ConfigMaps of one 1,000,000-character value each, every file under the 1 MiB bound.
+    const big = Object.fromEntries(Array.from({ length: 40 }, (_, index) => [`cm-${index}.yaml`, configMap(ns, `big-${index}`, { v: `${index}`.padEnd(1_000_000, 'x') })]));
+    await env.git.push('heap-bytes', { files: big });
     const goodSha = await env.git.push('heap-good', { files: { 'a.yaml': configMap(ns, 'good') } });
     let output = '';
     const child: ChildProcess = spawn(process.execPath, [bundle, 'agent', '--kubeconfig', testCluster().kubeconfigPath, '--namespace', ns, '--watch-namespace', ns, '--port', '0', '--leader-elect=false', '--image-updates=false'], {
@@ -86,11 +89,13 @@ describe('the agent bundle under the image heap cap', () => {
       await createSync(env, ns, 'cel', { url: repos[2]?.url ?? '', secretRef: { name: repos[2]?.secret ?? '' }, targetNamespace: celNs, wait: true, healthCheckExprs: [rule] });
       const dashes = await waitForSync(env, ns, 'dashes', failedWith('BuildFailed'), 60_000);
       const flow = await waitForSync(env, ns, 'flow', failedWith('BuildFailed'), 60_000);
+      const bytes = await waitForSync(env, ns, 'bytes', failedWith('BuildFailed'), 60_000);
       await waitForSync(env, ns, 'good', readyAt(goodSha), 60_000);
       const cel = await waitForSync(env, ns, 'cel', failedWith('HealthCheckFailed'), 60_000);
       expect(message(cel)).toContain(`ConfigMap/${celNs}/good: health check failed: healthCheckExprs failed is true`);
       expect(message(dashes)).toContain('a.yaml: has more than 1000 documents (limit maxDocumentsPerFile)');
       expect(message(flow)).toContain('a.yaml: has more than 50000 YAML nodes (limit maxNodesPerDocument)');
+      expect(message(bytes)).toContain('is over the limit of 16777216 bytes');
       expect(child.exitCode, output).toBeNull();
       expect(output).not.toContain('heap out of memory');
     } finally {
@@ -297,4 +302,23 @@ describe('tenancy rules', () => {
     expect(codes.filter((code) => code === 429).length).toBeGreaterThanOrEqual(6);
     expect(codes.filter((code) => code !== 429).length).toBeGreaterThanOrEqual(1);
   }, 90_000);
+});
+
+describe('the source cache', () => {
+  it('serves what one Sync fetched with credentials to no Sync without them, by commit or as the last fetched revision', async () => {
+    const ns = await namespace(env, 'cache-id');
+    const { url, secret } = await repo(env, ns, 'cache-id');
+    const sha = await env.git.push('cache-id', { files: { 'cm.yaml': configMap(ns, 'private', { token: 'only-with-credentials' }) } });
+    await agent(env, ns);
+    await createSync(env, ns, 'owner', { url, secretRef: { name: secret } });
+    await waitForSync(env, ns, 'owner', readyAt(sha));
+    // Same URL, the commit just fetched, no credentials: the cache must not answer for the server.
+    await createSync(env, ns, 'by-commit', { url, ref: { commit: sha } });
+    const byCommit = await waitForSync(env, ns, 'by-commit', failedWith('ArtifactFailed'));
+    expect(message(byCommit)).toMatch(/fetch failed/);
+    // Same URL and branch, no credentials: the fetch fails and no last-fetched revision of another's stands in.
+    await createSync(env, ns, 'by-branch', { url });
+    const byBranch = await waitForSync(env, ns, 'by-branch', failedWith('ArtifactFailed'));
+    expect(byBranch.status?.lastAppliedRevision).toBeUndefined();
+  }, 60_000);
 });
