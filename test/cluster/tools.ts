@@ -194,10 +194,61 @@ const fmt = (ms: number): string => {
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 };
 
-async function buildModule(mod: ToolModule, log: (line: string) => void): Promise<void> {
+/**
+ * One build of a module at a time on a machine: a second test run (or `npm run tools:build`)
+ * waits for the first one's result instead of compiling the same packages again beside it.
+ * The lock is a directory (mkdir is atomic) holding the builder's pid; a dead builder's lock is
+ * taken over. Resolves true when another process built the module meanwhile.
+ */
+async function lockBuild(mod: ToolModule, lockDir: string, force: boolean, log: (line: string) => void): Promise<boolean> {
+  let waitingSince: number | undefined;
+  for (;;) {
+    // --force rebuilds what is there, but takes what another build finished while it waited.
+    if ((!force || waitingSince !== undefined) && isBuilt(mod)) return true;
+    try {
+      mkdirSync(lockDir, { recursive: false });
+      writeFileSync(join(lockDir, 'pid'), `${process.pid}\n`);
+      return false;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = Number.parseInt(readFileSync(join(lockDir, 'pid'), { encoding: 'utf8', flag: 'a+' }), 10);
+    if (Number.isInteger(holder) && holder !== process.pid && !isAlive(holder)) {
+      rmSync(lockDir, { recursive: true, force: true });
+      continue;
+    }
+    if (waitingSince === undefined) {
+      waitingSince = Date.now();
+      log(`  ${mod.name}: another process (pid ${Number.isInteger(holder) ? holder : '?'}) is building it; waiting for its result`);
+    }
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, 2000));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function buildModule(mod: ToolModule, force: boolean, log: (line: string) => void): Promise<void> {
   const dir = join(MODULES_DIR, mod.name);
   const key = moduleKey(mod);
   const finalDir = join(toolsCacheRoot(), key);
+  mkdirSync(toolsCacheRoot(), { recursive: true });
+  const lockDir = `${finalDir}.lock`;
+  if (await lockBuild(mod, lockDir, force, log)) return;
+  try {
+    await buildUnlocked(mod, dir, finalDir, log);
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+async function buildUnlocked(mod: ToolModule, dir: string, finalDir: string, log: (line: string) => void): Promise<void> {
   const tmpDir = `${finalDir}.tmp-${process.pid}-${Date.now()}`;
   const tools = Object.entries(mod.tools) as [ToolName, string][];
   mkdirSync(join(tmpDir, 'bin'), { recursive: true });
@@ -272,7 +323,7 @@ export async function buildTools(props: BuildToolsProps = {}): Promise<BuildResu
     }
     if (!go) throw new TestToolsError(NO_GO_MESSAGE);
     log(`test tools: building ${mod.name} (${Object.keys(mod.tools).join(', ')}) with Go ${go} into ${binDir}`);
-    await buildModule(mod, log);
+    await buildModule(mod, force, log);
     const seconds = Math.round((Date.now() - started) / 100) / 10;
     results.push({ module: mod.name, action: 'built', seconds, binDir });
     log(`test tools: ${mod.name} built in ${fmt(Date.now() - started)}`);
