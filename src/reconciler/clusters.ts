@@ -73,9 +73,9 @@ export class SyncClusters {
   constructor(private readonly props: SyncClustersProps) {
     const local = props.local.drift;
     this.drift = {
-      watch: (key, set, onDrift) => {
+      watch: (key, set, onDrift, as) => {
         const remote = this.remotes.get(this.clusterOf.get(key) ?? '');
-        (remote ? remote.bound.drift : local)?.watch(key, set, onDrift);
+        (remote ? remote.bound.drift : local)?.watch(key, set, onDrift, as);
       },
       unwatch: (key) => {
         local?.unwatch(key);

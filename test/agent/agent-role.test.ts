@@ -79,7 +79,7 @@ describe('the agent under its installed role', { timeout: 120_000 }, () => {
       const sha = await env.git.push('agent-role', {
         files: {
           'cm.yaml': configMap(target, 'settings', { mode: 'blue' }),
-          'secret.yaml': stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: target }, stringData: { password } }),
+          'secret.yaml': stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: target }, data: { password: Buffer.from(password).toString('base64') } }),
         },
       });
       await agent(env, ns, { kubeconfig: kc, defaultServiceAccount: `${ns}/strata-applier` });
