@@ -86,7 +86,7 @@ describe('the agent bundle under the image heap cap', () => {
       // The bundled CEL library evaluates a Sync's healthCheckExprs (here one that fails the good ConfigMap, moved to a namespace of its own).
       const celNs = await namespace(env, 'heap-cel');
       const rule = { apiVersion: 'v1', kind: 'ConfigMap', failed: "metadata.?labels.orValue({}).size() > 0 && metadata.name == 'good'", current: 'false' };
-      await createSync(env, ns, 'cel', { url: repos[2]?.url ?? '', secretRef: { name: repos[2]?.secret ?? '' }, targetNamespace: celNs, wait: true, healthCheckExprs: [rule] });
+      await createSync(env, ns, 'cel', { url: repos[3]?.url ?? '', secretRef: { name: repos[3]?.secret ?? '' }, targetNamespace: celNs, wait: true, healthCheckExprs: [rule] });
       const dashes = await waitForSync(env, ns, 'dashes', failedWith('BuildFailed'), 60_000);
       const flow = await waitForSync(env, ns, 'flow', failedWith('BuildFailed'), 60_000);
       const bytes = await waitForSync(env, ns, 'bytes', failedWith('BuildFailed'), 60_000);
