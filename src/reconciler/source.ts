@@ -32,6 +32,8 @@ export interface Artifact {
   readonly commit: string;
   /** Absolute path of the checkout. */
   readonly dir: string;
+  /** The bare repository the commit was fetched into (for `git verify-commit`, trailers). */
+  readonly gitDir: string;
   /** True when the remote head had not moved and the cached checkout was reused. */
   readonly cached: boolean;
 }
@@ -122,6 +124,8 @@ export function parseLsRemote(output: string): Map<string, string> {
 }
 
 interface CacheEntry {
+  readonly url: string;
+  readonly ref: GitRef;
   commit: string;
   artifact: Artifact;
   checkouts: string[];
@@ -166,19 +170,16 @@ export class GitSource {
     return this.entries.get(cacheKey(request))?.artifact;
   }
 
-  /** The bare repository the commits of this URL and ref are fetched into, once one was. */
-  gitDirOf(url: string, ref: GitRef): string | undefined {
-    return this.cacheDir && this.entries.has(cacheKey(url, ref)) ? path.join(this.cacheDir, cacheKey(url, ref), 'repo.git') : undefined;
-  }
-
   /**
    * The trailers of a fetched commit as git parses them (`%(trailers)`): keys lower-cased, the
    * first of a key winning. Empty when the commit is not in the cache.
    */
   async trailers(url: string, ref: GitRef, commit: string): Promise<Map<string, string>> {
     const trailers = new Map<string, string>();
-    if (!this.cacheDir || !/^[0-9a-f]{40}$/.test(commit)) return trailers;
-    const gitDir = path.join(this.cacheDir, cacheKey(url, ref), 'repo.git');
+    if (!/^[0-9a-f]{40}$/.test(commit)) return trailers;
+    // Whichever credentials fetched it: only a Sync that applied this very commit asks.
+    const gitDir = [...this.entries.values()].find((entry) => entry.url === url && sameRef(entry.ref, ref) && entry.commit === commit)?.artifact.gitDir;
+    if (gitDir === undefined) return trailers;
     const text = await this.run(['log', '-1', '--format=%(trailers:only,unfold)', commit, '--'], { env: { GIT_DIR: gitDir } }).catch(() => '');
     for (const line of text.split('\n')) {
       const match = /^([A-Za-z][A-Za-z0-9-]*):\s*(.*)$/.exec(line.trim());
@@ -219,14 +220,14 @@ export class GitSource {
       }
       const dir = path.join(keyDir, commit);
       await this.checkout(keyDir, commit, dir, request.signal);
-      const artifact: Artifact = { revision, commit, dir, cached: false };
+      const artifact: Artifact = { revision, commit, dir, gitDir: path.join(keyDir, 'repo.git'), cached: false };
       const checkouts = [...(entry?.checkouts ?? []).filter((old) => old !== dir), dir];
       while (checkouts.length > this.keepOld + 1) {
         const old = checkouts.shift();
         if (old) await rm(old, { recursive: true, force: true });
       }
       const fetches = (entry?.fetches ?? 0) + 1;
-      this.entries.set(key, { commit, artifact, checkouts, fetches });
+      this.entries.set(key, { url: request.url, ref: request.ref, commit, artifact, checkouts, fetches });
       // Each shallow fetch leaves the previous commit unreachable: collect it now and then.
       if (fetches % GC_EVERY === 0) await this.run(['gc', '--quiet', '--prune=now'], { env: { GIT_DIR: path.join(keyDir, 'repo.git') } }).catch(() => undefined);
       return artifact;
@@ -322,6 +323,10 @@ export class GitSource {
     });
     return git.run(args, options.signal ? { signal: options.signal } : {});
   }
+}
+
+function sameRef(a: GitRef, b: GitRef): boolean {
+  return a.branch === b.branch && a.tag === b.tag && a.semver === b.semver && a.commit === b.commit;
 }
 
 function cacheKey({ url, ref, auth }: Omit<SourceRequest, 'signal'>): string {

@@ -444,7 +444,7 @@ export class SyncReconciler {
         error instanceof StepError
           ? error
           : new StepError('ReconciliationFailed', run.aborted ? `timed out after ${sync.spec.timeout ?? '5m'}` : errorText(error));
-      const message = await this.withFailureHooks(sync, onFailure, step.message, { revision: revision ?? '', ownerLabels: ownerLabelsOf(sync), impersonate: this.impersonationOf(sync), rerunFailed: false, timeoutMs: spec.timeoutMs, signal }, signal, log);
+      const message = await this.withFailureHooks(sync, onFailure, step.message, { revision: revision ?? '', ownerLabels: ownerLabelsOf(sync), impersonate: this.applyingIdentityOf(sync), rerunFailed: false, timeoutMs: spec.timeoutMs, signal }, signal, log);
       return this.finish(sync, { kind: 'failed', reason: step.reason, message, revision, digest, stalled: step.stalled }, {
         started,
         requeueAfterMs: spec.retryIntervalMs,
@@ -546,8 +546,7 @@ export class SyncReconciler {
     if (signers.allowedSigners === undefined && signers.openpgpKeys === undefined) {
       throw new StepError('ArtifactFailed', `${where} holds neither allowed_signers nor *.asc OpenPGP keys`, true);
     }
-    const gitDir = this.props.source.gitDirOf(sync.spec.url, resolveSpec(sync.spec).ref);
-    if (!gitDir) throw new StepError('ArtifactFailed', `revision ${artifact.revision}: the fetched repository is not in the cache`);
+    const gitDir = artifact.gitDir;
     let result;
     try {
       result = await this.verifier.verify(gitDir, artifact.commit, signers, signal);
