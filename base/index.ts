@@ -3,7 +3,7 @@
 // the apps layer. Clusters differ only through their environment profile and overlays
 // (see clusters/<env>/), never by picking other components, so what runs in staging is
 // what will run in production.
-import type { ComponentBuilder } from 'strata-gitops';
+import type { ComponentBuilder, UnitProps } from 'strata-gitops';
 import { backendServices } from '../apps/backend-services/index.ts';
 import { dataPipelines } from '../apps/data-pipelines/index.ts';
 import { frontendApps } from '../apps/frontend-apps/index.ts';
@@ -17,3 +17,17 @@ export const layers: Readonly<Record<string, readonly ComponentBuilder[]>> = {
   base: [security, networking, monitoring, scheduling, delivery],
   apps: [...backendServices, ...frontendApps, ...dataPipelines],
 };
+
+/**
+ * Every cluster is applied in two units, like Flux's canonical split: `infrastructure` (the base
+ * layer: namespaces, CRDs, PriorityClasses, network and RBAC policies, monitoring rules, and the
+ * operators of the charts) and `apps`, which its Sync applies only once infrastructure is Ready
+ * at the same revision: its CRDs, namespaces and webhooks exist. Infrastructure does not `wait`
+ * for its operators' health yet: the test harness (kwok) cannot make all of them healthy
+ *. Objects an overlay generates (their construct path is
+ * `<cluster>/overlays/…`, such as production's checkout-api-config) serve the apps.
+ */
+export const units: readonly UnitProps[] = [
+  { name: 'infrastructure', layers: ['base'], wait: false },
+  { name: 'apps', layers: ['apps'], dependsOn: ['infrastructure'], select: (_object, source) => source.includes('/overlays/') },
+];

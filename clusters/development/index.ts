@@ -1,12 +1,13 @@
 // The development cluster: the shared composition (base/index.ts) built with the
 // development profile (one small replica of everything), then adapted by overlays.
 import { Cluster, Overlays } from 'strata-gitops';
-import { layers } from '../../base/index.ts';
+import { layers, units } from '../../base/index.ts';
 import { development } from './profile.ts';
 
 export default new Cluster({
   environment: development,
   layers,
+  units,
   overlays: [
     // checkout-api reads its settings from this ConfigMap. Its name gets a hash of the
     // content, and the Deployment's envFrom follows it: edit a value, the pods roll.

@@ -1,13 +1,14 @@
 // The production cluster: the shared composition (base/index.ts) with the production
 // profile (full replicas, medium resources, Flagger canaries) and the overlays below.
 import { Cluster, Overlays } from 'strata-gitops';
-import { layers } from '../../base/index.ts';
+import { layers, units } from '../../base/index.ts';
 import { BUSINESS_CRITICAL } from '../../base/scheduling/index.ts';
 import { production } from './profile.ts';
 
 export default new Cluster({
   environment: production,
   layers,
+  units,
   overlays: [
     Overlays.configMapGenerator({
       name: 'checkout-api-config',

@@ -2,12 +2,13 @@
 // staging profile (half the replicas, no canary) and the overlays below. Compare with
 // clusters/production/index.ts: the two differ only in values, never in structure.
 import { Cluster, Overlays } from 'strata-gitops';
-import { layers } from '../../base/index.ts';
+import { layers, units } from '../../base/index.ts';
 import { staging } from './profile.ts';
 
 export default new Cluster({
   environment: staging,
   layers,
+  units,
   overlays: [
     Overlays.configMapGenerator({
       name: 'checkout-api-config',

@@ -3,7 +3,7 @@
 // bootstrap and disaster-recovery tests share: an in-process agent and a comparison of live
 // objects with the compiled output. (The operators' CRDs come with their charts in deploy/.)
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -65,17 +65,26 @@ export async function seedRepository(pushUrl: string, cluster: string): Promise<
   }
 }
 
-/** The compiled output of `deploy/<cluster>/` at the branch head, read back from the repository. */
+/** The compiled output of `deploy/<cluster>/` at the branch head, read back from the repository (every unit's folder, for a cluster compiled into units). */
 export async function compiledOutput(cloneUrl: string, cluster: string): Promise<ManifestSet> {
   const dir = scratchDir('read');
   try {
     await gitIn(dir, 'clone', '--quiet', '--depth=1', cloneUrl, 'repo');
     const folder = join(dir, 'repo', 'deploy', cluster);
-    const index = JSON.parse(readFileSync(join(folder, 'index.json'), 'utf8')) as ManifestIndex;
-    return parseManifestFiles([
-      { path: 'index.json', text: readFileSync(join(folder, 'index.json'), 'utf8') },
-      ...index.objects.map((entry) => ({ path: entry.file, text: readFileSync(join(folder, entry.file), 'utf8') })),
-    ]);
+    const folders = existsSync(join(folder, 'index.json'))
+      ? [folder]
+      : readdirSync(folder, { withFileTypes: true })
+          .filter((entry) => entry.isDirectory() && existsSync(join(folder, entry.name, 'index.json')))
+          .map((entry) => join(folder, entry.name));
+    const entries = folders.flatMap((unit) => {
+      const index = JSON.parse(readFileSync(join(unit, 'index.json'), 'utf8')) as ManifestIndex;
+      const set = parseManifestFiles([
+        { path: 'index.json', text: readFileSync(join(unit, 'index.json'), 'utf8') },
+        ...index.objects.map((entry) => ({ path: entry.file, text: readFileSync(join(unit, entry.file), 'utf8') })),
+      ]);
+      return set.entries.map(({ object }) => ({ object }));
+    });
+    return ManifestSet.of(entries);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -133,4 +142,43 @@ function subsetDifferences(expected: unknown, actual: unknown, path: string): st
   // The API server leaves out zero values (Go's omitempty), e.g. a printer column's `priority: 0`.
   if (actual === undefined && (expected === 0 || expected === false || expected === '')) return [];
   return [`${path}: expected ${JSON.stringify(expected)}, live ${JSON.stringify(actual)}`];
+}
+
+/**
+ * Plays what the harness does not run (kwok fakes the Pods, no operator or cloud runs) until
+ * stopped: cert-manager, marking each ClusterIssuer Ready as it would once its ACME account is
+ * registered, and the cloud's load balancer, giving each `LoadBalancer` Service an address.
+ * The infrastructure unit waits for both before apps is applied.
+ */
+export function operatorStandIns(kc: KubeConfig): { stop(): Promise<void> } {
+  type Listed = { items?: { metadata: { name: string; namespace?: string }; spec?: { type?: string }; status?: { conditions?: { type: string; status: string }[]; loadBalancer?: { ingress?: unknown[] } } }[] };
+  let running = true;
+  const loop = (async () => {
+    const client = await KubeClient.fromKubeConfig(kc);
+    const merge = { contentType: 'application/merge-patch+json' };
+    try {
+      while (running) {
+        const issuers = (await client.request('GET', '/apis/cert-manager.io/v1/clusterissuers').catch(() => undefined)) as Listed | undefined;
+        for (const issuer of issuers?.items ?? []) {
+          if (issuer.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
+          const status = { conditions: [{ type: 'Ready', status: 'True', reason: 'ACMEAccountRegistered', message: 'The ACME account was registered with the ACME server', lastTransitionTime: new Date().toISOString() }] };
+          await client.request('PATCH', `/apis/cert-manager.io/v1/clusterissuers/${issuer.metadata.name}/status`, { status }, merge).catch(() => undefined);
+        }
+        const services = (await client.request('GET', '/api/v1/services').catch(() => undefined)) as Listed | undefined;
+        for (const service of services?.items ?? []) {
+          if (service.spec?.type !== 'LoadBalancer' || (service.status?.loadBalancer?.ingress ?? []).length > 0) continue;
+          await client.request('PATCH', `/api/v1/namespaces/${service.metadata.namespace}/services/${service.metadata.name}/status`, { status: { loadBalancer: { ingress: [{ ip: '203.0.113.10' }] } } }, merge).catch(() => undefined);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    } finally {
+      client.close();
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop.catch(() => undefined);
+    },
+  };
 }

@@ -2,13 +2,17 @@
 // to a new empty etcd: the cluster is lost) and the real Git server: the example production
 // cluster is bootstrapped from a repository seeded with this project's sources, a second run
 // changes nothing, the cluster is destroyed and bootstrapped again from the same repository,
-// and every object of deploy/production is back as compiled. The agent runs in this process
+// and every object of deploy/production is back as compiled: the root Sync applies the Syncs of
+// the units, infrastructure first, then apps once infrastructure is Ready. The agent runs in this process
 // (there is no kubelet running our image); bootstrap starts it through `runAgent` at the
 // moment a real cluster would start its Pods.
 import { rmSync } from 'node:fs';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type TestCluster } from '../cluster/cluster.ts';
+import { eventually } from '../cluster/index.ts';
+import type { ManifestSet } from '../../src/manifest/index.ts';
+import { SyncClient } from '../../src/reconciler/index.ts';
 import { startGitServer, type GitServer } from '../git/git-server.ts';
 import { bootstrap, type BootstrapOptions } from '../../src/gitops/bootstrap.ts';
 import { BootstrapError } from '../../src/gitops/errors.ts';
@@ -16,11 +20,12 @@ import { generateIdentity } from '../../src/secrets/age-keys.ts';
 import { readHistory } from '../../src/gitops/history.ts';
 import { liveRevision } from '../../src/gitops/live-revision.ts';
 import type { AgentHandle } from '../../src/agent/agent.ts';
-import { compiledOutput, differencesFromLive, gitIn, inProcessAgent, scratchDir, seedRepository } from './_seed.ts';
+import { compiledOutput, differencesFromLive, gitIn, inProcessAgent, operatorStandIns, scratchDir, seedRepository } from './_seed.ts';
 
 let cluster: TestCluster;
 let git: GitServer;
 let agent: AgentHandle | undefined;
+let standIn: { stop(): Promise<void> } | undefined;
 const scratch: string[] = [];
 let ageKey = '';
 
@@ -34,6 +39,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  await standIn?.stop();
   await agent?.stop();
   await Promise.allSettled([cluster?.stop(), git?.teardown()]);
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
@@ -55,10 +61,22 @@ function options(overrides: Partial<BootstrapOptions> = {}): BootstrapOptions {
     timeoutMs: 280_000,
     runAgent: async (kc) => {
       agent = await inProcessAgent(kc);
+      await standIn?.stop();
+      standIn = operatorStandIns(kc);
     },
     ...(process.env['STRATA_BOOTSTRAP_LOG'] ? { onProgress: (step, message) => console.log(`[bootstrap] ${step}: ${message}`) } : {}),
     ...overrides,
   };
+}
+
+/** Every object of every unit live as compiled: the root Sync applies the units' Syncs, each its unit, apps after infrastructure. */
+async function appliedAsCompiled(compiled: ManifestSet): Promise<void> {
+  await eventually(async () => (await differencesFromLive(cluster.kubeConfig(), compiled)).length === 0, { timeoutMs: 120_000, what: 'every unit applied' }).catch(async (error: unknown) => {
+    const syncs = await new SyncClient(cluster.kubeConfig()).list('strata-system').catch(() => []);
+    const states = syncs.map((sync) => `${sync.metadata.name}: ${JSON.stringify(sync.status?.conditions?.find((c) => c.type === 'Ready'))}`).join('\n');
+    const events = (await cluster.kubeConfig().makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: 'strata-system' }).catch(() => ({ items: [] }))).items.map((event) => `${event.involvedObject.name}: ${event.reason}: ${event.message}`).slice(-15).join('\n');
+    expect(await differencesFromLive(cluster.kubeConfig(), compiled), `${(error as Error).message}\n${states}\n${events}`).toEqual([]);
+  });
 }
 
 async function namespaceExists(name: string): Promise<boolean> {
@@ -114,12 +132,12 @@ describe('bootstrap and disaster recovery', () => {
     expect(history.revisions[0]?.running).toBe(true);
     expect(history.revisions[0]?.subject).toBe('Bootstrap production: add the Strata agent and the root Sync');
     expect(history.revisions[0]?.message).toContain('Deployment of strata/agent:');
-    expect(history.revisions[0]?.counts.added).toBe(13); // the agent (with its Sync and ImageUpdate CRDs) and the root Sync
+    expect(history.revisions[0]?.counts.added).toBe(15); // the agent (with its Sync and ImageUpdate CRDs), the root Sync and the Syncs of the units infrastructure and apps
     // Credentials are Secrets in the cluster, never in Git.
     expect(await gitIn(`${reader}/repo`, 'grep', '-c', git.credentials.password).catch(() => 'absent')).toBe('absent');
 
     const compiled = await compiledOutput(git.httpUrl('infra'), 'production');
-    expect(await differencesFromLive(cluster.kubeConfig(), compiled)).toEqual([]);
+    await appliedAsCompiled(compiled);
 
     const second = await bootstrap(options());
     expect(second.changed).toBe(false);
@@ -158,7 +176,15 @@ describe('bootstrap and disaster recovery', () => {
     expect(recovered.git).toBe('unchanged');
     expect(recovered.apply).toBe('changed');
     expect(recovered.revision).toBe(upgraded.revision);
-    expect(await differencesFromLive(cluster.kubeConfig(), await compiledOutput(git.httpUrl('infra'), 'production'))).toEqual([]);
+    await appliedAsCompiled(await compiledOutput(git.httpUrl('infra'), 'production'));
+    // The units: infrastructure (namespaces, PriorityClasses, policies) was Ready before the apps were written.
+    const syncs = new SyncClient(cluster.kubeConfig());
+    const infrastructure = await syncs.get('strata-system', 'production-infrastructure');
+    const infraReady = infrastructure.status?.conditions?.find((condition) => condition.type === 'Ready');
+    expect(infraReady?.status).toBe('True');
+    const checkout = await cluster.kubeConfig().makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'checkout-api', namespace: 'shop' });
+    expect(new Date(checkout.metadata?.creationTimestamp ?? 0).getTime()).toBeGreaterThanOrEqual(Math.floor(Date.parse(infraReady?.lastTransitionTime ?? '') / 1000) * 1000);
+    expect((await syncs.get('strata-system', 'production-apps')).spec.dependsOn).toEqual([{ name: 'production-infrastructure' }]);
   }, 900_000);
   it('a run stopped while waiting (no agent running yet) is finished by running it again', async () => {
     await agent?.stop();
@@ -173,6 +199,6 @@ describe('bootstrap and disaster recovery', () => {
     expect(finished.apply).toBe('skipped');
     expect(finished.git).toBe('unchanged');
     expect(finished.readyAfterMs).toBeDefined();
-    expect(await differencesFromLive(cluster.kubeConfig(), await compiledOutput(git.httpUrl('infra'), 'production'))).toEqual([]);
+    await appliedAsCompiled(await compiledOutput(git.httpUrl('infra'), 'production'));
   }, 400_000);
 });
