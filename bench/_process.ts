@@ -119,6 +119,8 @@ export function runCase(repo: string, item: ProcessCase, out: string, round: num
   const strata = (env: NodeJS.ProcessEnv = process.env) => timeProcess(process.execPath, [join(repo, 'cli', 'bin', 'strata.js'), 'synth', '--root', item.strata, '--out', out], repo, env);
   const cdk8sOut = join(out, '..', `${item.label}-cdk8s`);
   rmSync(cdk8sOut, { recursive: true, force: true });
+  // cdk8s-cli does not always create the output folder before the app writes into it.
+  mkdirSync(cdk8sOut, { recursive: true });
   const cdk8s = timeProcess(join(repo, 'node_modules', '.bin', 'cdk8s'), ['synth', '--output', cdk8sOut], item.cdk8s);
   if (!existsSync(cdk8sOut)) throw new Error(`cdk8s synth wrote nothing to ${cdk8sOut}`);
   // Cold: no type-check cache, no build info, no output record, an empty output folder,
