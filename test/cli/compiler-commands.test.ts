@@ -44,7 +44,7 @@ describe('strata synth, check, validate, commit, parity (the real binary)', () =
     expect(check.stdout).toContain('--- a/deploy/dev/shop/deployment-api.yaml');
     expect(check.stdout).toContain('+++ b/deploy/dev/shop/deployment-api.yaml');
     expect(check.stdout).toContain('-  replicas: 9\n+  replicas: 2');
-    expect(check.stderr).toBe('deploy/ is stale: run `strata synth` and commit the result\n');
+    expect(check.stderr).toBe('deploy/ or charts/renders/ is stale: run `strata synth` and commit the result\n');
     const json = strata(['check', '--root', fixture.root, '-o', 'json']);
     expect(JSON.parse(json.stdout)).toMatchObject({ upToDate: false, clusters: [{ cluster: 'dev', differences: [{ file: 'dev/shop/deployment-api.yaml', change: 'modified' }] }, { cluster: 'prod', upToDate: true }] });
     strata(['synth', '--root', fixture.root]);
