@@ -33,7 +33,7 @@ export interface NotificationInput {
   readonly now: Date;
 }
 
-/** The notifications of one reconcile, in a fixed order: failed or recovered, then applied or drift. */
+/** The notifications of one reconcile, in a fixed order: failed, hook failed or recovered, then applied or drift. */
 export function notificationsOf(input: NotificationInput): Notification[] {
   const { before, result, now } = input;
   const status = result.status;
@@ -56,6 +56,10 @@ export function notificationsOf(input: NotificationInput): Notification[] {
   const out: Notification[] = [];
   const attempted = result.revision ?? status.lastAttemptedRevision ?? '';
   if (result.transition === 'degraded') out.push(make('failed', attempted, ready?.lastTransitionTime ?? now.toISOString(), { severity: 'error' }));
+  if (result.failedHooks?.length) {
+    const hooks = result.failedHooks;
+    out.push(make('hook-failed', attempted, hooks.join(','), { severity: 'error', message: `Hook failed: ${hooks.join(', ')}: ${ready?.message ?? ''}`, objects: [...hooks] }));
+  }
   if (result.transition === 'recovered') out.push(make('recovered', status.lastAppliedRevision ?? attempted, ready?.lastTransitionTime ?? now.toISOString()));
   if (result.outcome.kind === 'succeeded') {
     const applied = status.lastAppliedRevision ?? result.outcome.revision;

@@ -18,7 +18,7 @@ import { readSourceFiles, type Artifact, type GitAuth, type GitSource, type Read
 import { CommitVerifier, signersOf } from './verify.ts';
 import { findCondition, nextStatus, progressingConditions, type Outcome } from './status.ts';
 import { withTargetNamespace } from './target-namespace.ts';
-import { HealthExpressionError, compileHealthExpressions, describeWave, hookPrerequisites, hooksOf, splitHooks, wavesOf, type ChangeSetEntry, type HealthRule, type HookObject, type HookResult, type Wave } from '../engine/index.ts';
+import { HealthExpressionError, HookError, compileHealthExpressions, describeWave, hookPrerequisites, hooksOf, splitHooks, wavesOf, type ChangeSetEntry, type HealthRule, type HookObject, type HookResult, type Wave } from '../engine/index.ts';
 import { applyingIdentity, checkTenancy, type TenancyOptions } from './tenancy.ts';
 import { ClusterError, isUnreachable } from './clusters.ts';
 
@@ -128,6 +128,8 @@ export interface ReconcileResult {
   readonly applied?: ManifestSet;
   readonly revision?: string;
   readonly changes?: readonly ChangeSetEntry[];
+  /** The pre- or post-apply hooks that failed in this run (`Kind/namespace/name`), for the hook-failed notification. */
+  readonly failedHooks?: readonly string[];
 }
 
 /** Held on every Sync the agent reconciled, so that deleting it prunes what it applied. */
@@ -148,9 +150,16 @@ class StepError extends Error {
     readonly reason: Extract<Outcome, { kind: 'failed' }>['reason'],
     message: string,
     readonly stalled = false,
+    readonly failedHooks: readonly string[] = [],
   ) {
     super(message);
   }
+}
+
+/** The hooks of a phase that did not succeed: those a HookError names, or all when the run failed otherwise. */
+function failedHooksOf(error: unknown, hooks: readonly HookObject[]): string[] {
+  if (error instanceof HookError) return error.errors.map((failure) => failure.subject);
+  return hooks.map((hook) => hook.subject);
 }
 
 export class SyncReconciler {
@@ -312,7 +321,7 @@ export class SyncReconciler {
           this.reportHooks(sync, 'pre-apply', await engine.runHooks(preApply, hookCall()), revision);
         } catch (error) {
           if (signal.aborted) throw error;
-          throw new StepError('HealthCheckFailed', `pre-apply hook of revision ${revision} failed, nothing else of the revision was applied: ${errorText(error)}`);
+          throw new StepError('HealthCheckFailed', `pre-apply hook of revision ${revision} failed, nothing else of the revision was applied: ${errorText(error)}`, false, failedHooksOf(error, preApply));
         }
       }
       // Wave by wave (one wave without annotations), each healthy before the next is applied.
@@ -389,7 +398,7 @@ export class SyncReconciler {
       //    then the post-apply hooks
       const checks = healthCheckRefs(sync);
       const postApply = newRevision ? hooksOf(revisionHooks, 'post-apply') : [];
-      const healthFailed = async (message: string): Promise<ReconcileResult> =>
+      const healthFailed = async (message: string, failedHooks: readonly string[] = []): Promise<ReconcileResult> =>
         this.finish(sync, { kind: 'failed', reason: 'HealthCheckFailed', message: await this.withFailureHooks(sync, onFailure, message, { ...hookCall(), timeoutMs: spec.timeoutMs }, signal, log), revision: revision!, digest: digest! }, {
           started,
           requeueAfterMs: spec.retryIntervalMs,
@@ -398,6 +407,7 @@ export class SyncReconciler {
           requestedAt,
           applied: set,
           changes: allChanges,
+          failedHooks,
         });
       if (spec.wait || checks.length > 0 || postApply.length > 0) {
         await this.writeStatus(sync, { inventory: { entries: finalInventory }, pendingInventory: null }, signal).catch(() => undefined);
@@ -422,7 +432,7 @@ export class SyncReconciler {
           this.reportHooks(sync, 'post-apply', await engine.runHooks(postApply, hookCall()), revision);
         } catch (error) {
           if (signal.aborted) throw error;
-          return healthFailed(`post-apply hook of revision ${revision} failed: ${errorText(error)}`);
+          return healthFailed(`post-apply hook of revision ${revision} failed: ${errorText(error)}`, failedHooksOf(error, postApply));
         }
       }
       const outcome: Outcome =
@@ -446,6 +456,7 @@ export class SyncReconciler {
           : new StepError('ReconciliationFailed', run.aborted ? `timed out after ${sync.spec.timeout ?? '5m'}` : errorText(error));
       const message = await this.withFailureHooks(sync, onFailure, step.message, { revision: revision ?? '', ownerLabels: ownerLabelsOf(sync), impersonate: this.applyingIdentityOf(sync), rerunFailed: false, timeoutMs: spec.timeoutMs, signal }, signal, log);
       return this.finish(sync, { kind: 'failed', reason: step.reason, message, revision, digest, stalled: step.stalled }, {
+        failedHooks: step.failedHooks,
         started,
         requeueAfterMs: spec.retryIntervalMs,
         log,
@@ -643,6 +654,7 @@ export class SyncReconciler {
       requestedAt?: string;
       applied?: ManifestSet;
       changes?: readonly ChangeSetEntry[];
+      failedHooks?: readonly string[];
     },
   ): Promise<ReconcileResult> {
     const namespace = sync.metadata.namespace ?? 'default';
@@ -705,6 +717,7 @@ export class SyncReconciler {
       ...(context.applied && outcome.kind === 'succeeded' ? { applied: context.applied } : {}),
       ...(revision ? { revision } : {}),
       changes,
+      ...(context.failedHooks?.length ? { failedHooks: context.failedHooks } : {}),
     };
   }
 

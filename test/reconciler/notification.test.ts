@@ -35,6 +35,17 @@ describe('notificationsOf', () => {
     expect(notificationsOf({ before: sync(appliedStatus), result: { ...again, changes: [change('unchanged')] }, drift: true, now })).toEqual([]);
   });
 
+  it('hook-failed names the hooks that failed, beside failed, and only when a hook failed', () => {
+    const status = ready('False', 'HealthCheckFailed', REV2);
+    const base: ReconcileResult = { outcome: { kind: 'failed', reason: 'HealthCheckFailed', message: 'bad', revision: REV2 } as never, status, transition: 'degraded', requeueAfterMs: 0, revision: REV2 };
+    const before = sync(ready('True', 'ReconciliationSucceeded', REV1));
+    const told = notificationsOf({ before, result: { ...base, failedHooks: ['Job/team-a/migrate'] }, drift: false, now });
+    expect(told.map((n) => [n.event, n.severity])).toEqual([['failed', 'error'], ['hook-failed', 'error']]);
+    expect(told[1]).toMatchObject({ revision: REV2, objects: ['Job/team-a/migrate'] });
+    expect(told[1]?.message).toContain('Hook failed: Job/team-a/migrate: HealthCheckFailed');
+    expect(notificationsOf({ before, result: base, drift: false, now }).map((n) => n.event)).toEqual(['failed']);
+  });
+
   it('gives the same happening the same id, and another happening another', () => {
     const result: ReconcileResult = { outcome: { kind: 'failed', reason: 'BuildFailed', message: 'bad', revision: REV2 } as never, status: ready('False', 'BuildFailed', REV2), transition: 'degraded', requeueAfterMs: 0, revision: REV2 };
     const before = sync(ready('True', 'ReconciliationSucceeded', REV1));
