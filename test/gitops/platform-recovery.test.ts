@@ -1,7 +1,7 @@
 // Disaster recovery of the whole example platform, for real: a new, empty cluster (with the
 // controller-manager, scheduler and kwok, so Deployments really roll out) where only the agent
 // is installed (its Sync CRD, the agent in this process) and no other CRD. One Sync with
-// `wait: true` on deploy/production, from the Git server, must bring up everything: the
+// `wait: true` on each unit of deploy/production (infrastructure, then apps), from the Git server, must bring up everything: the
 // charts' CRDs (cert-manager, the Prometheus operator, Flagger) Established before any object
 // of theirs is created, every Deployment Available, every object as compiled.
 //
@@ -79,36 +79,44 @@ describe('disaster recovery of the example platform', () => {
       );
       agent = await inProcessAgent(kc);
       const started = Date.now();
-      await syncs.create({
-        metadata: { name: 'production', namespace: 'strata-system' },
-        spec: {
-          url: git.httpUrl('platform', { auth: false }),
-          secretRef: { name: 'git-auth' },
-          path: 'deploy/production',
-          interval: '10m',
-          wait: true,
-          timeout: '5m',
-          healthCheckExprs: TEST_CLUSTER_HEALTH,
-        },
-      });
+      // deploy/production is compiled into units (infrastructure, then apps; root is empty until
+      // bootstrap adds the agent): one Sync for each, apps depending on infrastructure, both wait: true.
+      const unitSync = (unit: string, dependsOn?: string) =>
+        syncs.create({
+          metadata: { name: `production-${unit}`, namespace: 'strata-system' },
+          spec: {
+            url: git.httpUrl('platform', { auth: false }),
+            secretRef: { name: 'git-auth' },
+            path: `deploy/production/${unit}`,
+            interval: '10m',
+            wait: true,
+            timeout: '5m',
+            healthCheckExprs: TEST_CLUSTER_HEALTH,
+            ...(dependsOn ? { dependsOn: [{ name: `production-${dependsOn}` }] } : {}),
+          },
+        });
+      await unitSync('infrastructure');
+      await unitSync('apps', 'infrastructure');
       let last: Sync | undefined;
-      for (;;) {
-        last = await syncs.get('strata-system', 'production').catch(() => last);
-        if (last && readyAtHead(last)) break;
-        const ready = last && findCondition(last.status, 'Ready');
-        if (ready?.status === 'False' && ready.reason !== 'Progressing') throw new Error(`Sync failed: ${ready.reason}: ${ready.message}`);
-        if (Date.now() - started > 290_000) throw new Error(`not Ready after 290 s: ${JSON.stringify(last?.status, null, 1)}`);
-        await new Promise((resolve) => setTimeout(resolve, 250));
+      for (const name of ['production-infrastructure', 'production-apps']) {
+        for (;;) {
+          last = await syncs.get('strata-system', name).catch(() => last);
+          if (last && last.metadata.name === name && readyAtHead(last)) break;
+          const ready = last && last.metadata.name === name ? findCondition(last.status, 'Ready') : undefined;
+          if (ready?.status === 'False' && ready.reason !== 'Progressing' && ready.reason !== 'DependencyNotReady') throw new Error(`Sync ${name} failed: ${ready.reason}: ${ready.message}`);
+          if (Date.now() - started > 290_000) throw new Error(`${name} not Ready after 290 s: ${JSON.stringify(last?.status, null, 1)}`);
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+        expect(findCondition(last.status, 'Healthy')?.status, name).toBe('True');
       }
       const seconds = (Date.now() - started) / 1000;
       const compiled = await compiledOutput(git.httpUrl('platform'), 'production');
       const crds = compiled.entries.filter((entry) => entry.ref.kind === 'CustomResourceDefinition');
       const deployments = compiled.entries.filter((entry) => entry.ref.kind === 'Deployment');
       console.log(
-        `disaster recovery of the platform: Sync on deploy/production Ready (wait: true) ${seconds.toFixed(1)} s after it was created, ` +
+        `disaster recovery of the platform: the Syncs of deploy/production's units Ready (wait: true) ${seconds.toFixed(1)} s after they were created, ` +
           `${compiled.size} objects (${crds.length} CRDs, ${deployments.length} Deployments) on an empty cluster with only the agent`,
       );
-      expect(findCondition(last.status, 'Healthy')?.status).toBe('True');
 
       // Every CRD Established, and Established no later than the first object of its kind was created.
       const created = new Map<string, number>();
