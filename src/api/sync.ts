@@ -78,7 +78,8 @@ export interface DriftDetection {
    * Every Nth interval reconcile compares every object with Git by server-side dry-run,
    * whatever the drift watch vouches for (a `strata reconcile` always does); the others
    * skip what the watch has seen unchanged since Strata applied it.
-   * @default 1 (every interval reconcile is a full comparison)
+   * @default 6 (at the default 5m interval, a full comparison every 30 minutes; 1 compares at every
+   * interval reconcile, as Flux does)
    */
   readonly fullCheckEvery?: number;
 }
@@ -283,7 +284,7 @@ export const SYNC_DEFAULTS = {
   wait: false,
   historyLimit: 5,
   driftMode: 'correct' as DriftMode,
-  fullCheckEvery: 1,
+  fullCheckEvery: 6,
 } as const;
 
 export interface ResolvedSpec {

@@ -18,7 +18,9 @@ export type ToolName =
   | 'kustomize'
   | 'etcd'
   | 'sops'
-  | 'kwok';
+  | 'kwok'
+  | 'source-controller'
+  | 'kustomize-controller';
 
 interface ToolModule {
   /** Folder under test/cluster/tools/. */
@@ -27,6 +29,11 @@ interface ToolModule {
   readonly tools: Readonly<Partial<Record<ToolName, string>>>;
   /** Extra linker flags computed from the module's go.mod. */
   readonly ldflags?: (goMod: string) => string[];
+  /**
+   * Built only when asked for by name (a benchmark's peer), never by the test suite's set-up.
+   * @default false
+   */
+  readonly benchOnly?: boolean;
 }
 
 /** Bump when the way binaries are built changes, so that cached builds are redone. */
@@ -61,10 +68,16 @@ export const TOOL_MODULES: readonly ToolModule[] = [
   { name: 'etcd', tools: { etcd: 'go.etcd.io/etcd/server/v3' } },
   { name: 'kwok', tools: { kwok: 'sigs.k8s.io/kwok/cmd/kwok' } },
   { name: 'sops', tools: { sops: 'github.com/getsops/sops/v3/cmd/sops' } },
+  // Flux's controllers, the peer of `npm run bench:flux`.
+  { name: 'flux-source', tools: { 'source-controller': 'github.com/fluxcd/source-controller' }, benchOnly: true },
+  { name: 'flux-kustomize', tools: { 'kustomize-controller': 'github.com/fluxcd/kustomize-controller' }, benchOnly: true },
 ];
 
-/** Every tool of every module. */
-export const ALL_TOOLS: readonly ToolName[] = TOOL_MODULES.flatMap((m) => Object.keys(m.tools) as ToolName[]);
+/** The modules the test suite runs (every module but the benchmarks' peers). */
+const SUITE_MODULES = TOOL_MODULES.filter((m) => !m.benchOnly);
+
+/** Every tool the test suite runs. */
+export const ALL_TOOLS: readonly ToolName[] = SUITE_MODULES.flatMap((m) => Object.keys(m.tools) as ToolName[]);
 
 /** Raised when the tools are missing or cannot be built; the message says what to do. */
 export class TestToolsError extends Error {
@@ -171,7 +184,7 @@ export interface BuildToolsProps {
   readonly force?: boolean;
   /**
    * Modules to build, by folder name.
-   * @default every module in {@link TOOL_MODULES}
+   * @default every module the test suite runs (the benchmarks' peers only by name)
    */
   readonly modules?: readonly string[];
   /**
@@ -310,8 +323,10 @@ async function buildUnlocked(mod: ToolModule, dir: string, finalDir: string, log
 export async function buildTools(props: BuildToolsProps = {}): Promise<BuildResult[]> {
   const log = props.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const force = props.force ?? false;
-  const mods = TOOL_MODULES.filter((m) => !props.modules || props.modules.includes(m.name));
+  const mods = props.modules ? TOOL_MODULES.filter((m) => props.modules?.includes(m.name)) : SUITE_MODULES;
   const results: BuildResult[] = [];
+  const unknown = (props.modules ?? []).filter((name) => !TOOL_MODULES.some((m) => m.name === name));
+  if (unknown.length > 0) throw new TestToolsError(`unknown tool module(s) ${unknown.join(', ')}; known: ${TOOL_MODULES.map((m) => m.name).join(', ')}`);
   const go = goVersion();
   for (const mod of mods) {
     const started = Date.now();

@@ -191,8 +191,8 @@ describe('drift the watch could miss', { timeout: 240_000 }, () => {
     await env.client.requestReconcile(ns, 'etcd');
     await eventually(async () => (await valueOf()) === 'git', { timeoutMs: 10_000, intervalMs: 50, what: '`strata reconcile` correcting it' });
 
-    // Every interval compares in full too (fullCheckEvery defaults to 1).
-    await env.client.patchSpec(ns, 'etcd', { interval: '2s' });
+    // With fullCheckEvery 1, every interval run compares in full too.
+    await env.client.patchSpec(ns, 'etcd', { interval: '2s', driftDetection: { fullCheckEvery: 1 } });
     await new Promise((resolve) => setTimeout(resolve, 500));
     await behindTheWatch('etcd-again');
     await eventually(async () => (await valueOf()) === 'git', { timeoutMs: 10_000, intervalMs: 50, what: 'the interval correcting it' });
