@@ -18,6 +18,7 @@ import { apiVersionOf, describeRef, refOf, splitApiVersion, type KubeObject, typ
 import { formatDuration } from '../api/index.ts';
 import { KubeApiError, NoKindMatchError, errorOf } from './errors.ts';
 import { countRequest, headersOf, readAll, retryAfterMs } from './_http.ts';
+import { withStringDataEncoded } from './secret-data.ts';
 
 export { KubeApiError, NoKindMatchError, isImmutableError, type StatusCause } from './errors.ts';
 
@@ -305,13 +306,14 @@ export class KubeClient {
   }
 
   /**
-   * Server-side apply of `object` (a PATCH with its whole desired state). Returns the
-   * object as stored (or as it would be, with `dryRun`) and whether it was created.
+   * Server-side apply of `object` (a PATCH with its whole desired state; a Secret's `stringData`
+   * as `data`, see {@link withStringDataEncoded}). Returns the object as stored (or as it would
+   * be, with `dryRun`) and whether it was created.
    */
   async apply(object: KubeObject, options: ApplyRequestOptions = {}): Promise<{ object: KubeObject; created: boolean }> {
     const ref = refOf(object);
     const info = await this.resourceOf(ref, options.signal);
-    const { status, body } = await this.send<KubeObject>('PATCH', this.objectPath(info, ref), object, {
+    const { status, body } = await this.send<KubeObject>('PATCH', this.objectPath(info, ref), withStringDataEncoded(object), {
       contentType: APPLY_PATCH_TYPE,
       signal: options.signal,
       query: {

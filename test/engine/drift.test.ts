@@ -79,6 +79,31 @@ describe('DriftWatcher', () => {
     console.info(`drift correction latency (delete): ${latency} ms`);
   });
 
+  it('corrects an edit of a Secret applied with stringData: the data keys are Strata’s fields', async () => {
+    const set = manifestSet(`
+apiVersion: v1
+kind: Secret
+metadata: { name: creds, namespace: $NS }
+type: Opaque
+stringData: { password: from-git }
+`, engine.ns.name);
+    await applyAllStaged(engine.client, set, { ownerLabels: OWNER });
+    const secretPath = `/api/v1/namespaces/${engine.ns.name}/secrets/creds`;
+    const stored = (await engine.client.request('GET', secretPath)) as { data: Record<string, string>; metadata: { managedFields: { manager: string; fieldsV1: Record<string, unknown> }[] } };
+    expect(Buffer.from(stored.data['password'] ?? '', 'base64').toString()).toBe('from-git');
+    const ours = stored.metadata.managedFields.find((entry) => entry.manager === 'strata');
+    expect(ours?.fieldsV1).toHaveProperty(['f:data', 'f:password']);
+    expect(ours?.fieldsV1).not.toHaveProperty('f:stringData');
+
+    const { events, corrections } = await correcting(set);
+    await engine.client.request('PATCH', secretPath, { data: { password: Buffer.from('by-hand').toString('base64') } }, { contentType: 'application/merge-patch+json', query: { fieldManager: 'kubectl-edit' } });
+    await eventually(async () => corrections.length > 0, { timeoutMs: 5_000, intervalMs: 20, what: 'a correction of the Secret' });
+    expect(events[0]).toMatchObject({ subject: `Secret/${engine.ns.name}/creds`, reason: 'modified', message: 'data.password changed by kubectl-edit' });
+    expect(JSON.stringify(events)).not.toContain('by-hand');
+    const corrected = (await engine.client.request('GET', secretPath)) as { data: Record<string, string> };
+    expect(Buffer.from(corrected.data['password'] ?? '', 'base64').toString()).toBe('from-git');
+  });
+
   it('ignores what is not drift: other managers’ own fields, status updates, edits of IfNotPresent objects', async () => {
     const set = manifestSet(yaml, engine.ns.name);
     await applyAllStaged(engine.client, set, { ownerLabels: OWNER });
