@@ -11,16 +11,18 @@
 //      interval (6 runs in a row at 15s, counted by each tool's reconcile counter), the steady state;
 //      (b) asked for (the reconcile-requested-at annotation; for Flux on the GitRepository and the
 //      Kustomization, as `flux reconcile kustomization --with-source` does) until it is handled
-//   3. commit to applied: push a commit changing all 1,000 objects, then the reconcile request a
-//      forge webhook turns into (Strata's /hook and Flux's Receiver both set that annotation; here
-//      the benchmark sets it, on the Sync and on the GitRepository), until every object carries it
+//   3. commit to applied: push a commit changing all 1,000 objects, then deliver the same signed
+//      GitHub push event to Strata's /hook and to Flux's Receiver (notification-controller), until
+//      every object carries the new revision
 //   4. drift correction: another field manager edits a managed field of one object; the time until
 //      it is back (Flux corrects at its Kustomization's interval, here 1m)
-//   5. peak RSS: the agent against Flux's two controllers together, over the whole run
+//   5. peak RSS: the agent against Flux's source- and kustomize-controller together, over the whole
+//      run (notification-controller's is printed apart: a Flux that takes webhooks runs it too)
 //   6. 100 Syncs against 100 Kustomizations (one GitRepository) of 4 objects each, to all Ready
 // Environment: BENCH_FLUX_OBJECTS (1000), BENCH_FLUX_SMALL (100), BENCH_FLUX_INTERVAL (1m, Flux's
 // Kustomization interval for the drift figure).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -248,7 +250,7 @@ function ratio(strata: number, flux: number): string {
 
 async function main(): Promise<void> {
   log(`strata vs flux: ${OBJECTS} objects, ${SMALL} small units; ${cpus().length} cores, Node ${process.version}, load average ${loadavg()[0]?.toFixed(1)}, ${new Date().toISOString()}`);
-  await buildTools({ modules: ['flux-source', 'flux-kustomize'], log });
+  await buildTools({ modules: ['flux-source', 'flux-kustomize', 'flux-notification'], log });
   execFileSync('npm', ['run', '--silent', 'build:agent'], { cwd: ROOT, stdio: 'inherit' });
 
   const work = mkdtempSync(path.join(tmpdir(), 'strata-bench-flux-'));
@@ -291,10 +293,15 @@ async function main(): Promise<void> {
 
     // The agent: the image's bundle and heap cap, every Sync of strata-system.
     await admin.installCrd();
-    const [agentPort = 0, sourceHealth = 0, sourceMetrics = 0, storage = 0, kustomizeHealth = 0, kustomizeMetrics = 0] = await freePorts(6);
+    const [agentPort = 0, sourceHealth = 0, sourceMetrics = 0, storage = 0, kustomizeHealth = 0, kustomizeMetrics = 0, ...notificationPorts] = await freePorts(10);
+    const [notificationHealth = 0, notificationMetrics = 0, notificationEvents = 0, receiverPort = 0] = notificationPorts;
+    // One forge webhook secret, given to both: the agent's --webhook-secret-file and the Receiver's Secret.
+    const hookSecret = randomBytes(24).toString('hex');
+    const hookSecretFile = path.join(work, 'hook-secret');
+    writeFileSync(hookSecretFile, `${hookSecret}\n`, { mode: 0o600 });
     const agent = startLogged(
       process.execPath,
-      [BUNDLE, 'agent', '--kubeconfig', kubeconfigOf(STRATA_USER), '--namespace', 'strata-system', '--watch-namespace', 'strata-system', '--port', String(agentPort), '--bind-address', '127.0.0.1', '--leader-elect=false', '--image-updates=false', '--cache-dir', path.join(work, 'strata-cache')],
+      [BUNDLE, 'agent', '--kubeconfig', kubeconfigOf(STRATA_USER), '--namespace', 'strata-system', '--watch-namespace', 'strata-system', '--port', String(agentPort), '--bind-address', '127.0.0.1', '--leader-elect=false', '--image-updates=false', '--cache-dir', path.join(work, 'strata-cache'), '--webhook-secret-file', hookSecretFile],
       path.join(work, 'agent.log'),
       { ...process.env, LOG_LEVEL: 'info', NODE_OPTIONS: AGENT_NODE_OPTIONS },
     );
@@ -306,6 +313,7 @@ async function main(): Promise<void> {
     const kustomizeDir = goModuleDir('flux-kustomize', 'github.com/fluxcd/kustomize-controller');
     await installFluxCrds(api, sourceDir);
     await installFluxCrds(api, kustomizeDir);
+    await installFluxCrds(api, goModuleDir('flux-notification', 'github.com/fluxcd/notification-controller'));
     mkdirSync(path.join(work, 'flux-storage'));
     const fluxEnv = { ...process.env, KUBECONFIG: kubeconfigOf(FLUX_USER), RUNTIME_NAMESPACE: 'flux-system' };
     const common = ['--watch-all-namespaces=true', '--log-level=info', '--log-encoding=json', '--enable-leader-election=false'];
@@ -321,14 +329,22 @@ async function main(): Promise<void> {
       path.join(work, 'kustomize-controller.log'),
       fluxEnv,
     );
-    children.push(sourceController, kustomizeController);
+    const notificationController = startLogged(
+      toolPath('notification-controller'),
+      [...common, `--health-addr=127.0.0.1:${notificationHealth}`, `--metrics-addr=127.0.0.1:${notificationMetrics}`, `--events-addr=127.0.0.1:${notificationEvents}`, `--receiverAddr=127.0.0.1:${receiverPort}`],
+      path.join(work, 'notification-controller.log'),
+      fluxEnv,
+    );
+    children.push(sourceController, kustomizeController, notificationController);
+    await until('notification-controller ready', 60_000, () => httpOk(`http://127.0.0.1:${notificationHealth}/readyz`));
     await until('source-controller ready', 60_000, () => httpOk(`http://127.0.0.1:${sourceHealth}/readyz`));
     await until('kustomize-controller ready', 60_000, () => httpOk(`http://127.0.0.1:${kustomizeHealth}/readyz`));
 
-    const peaks = { strata: 0, flux: 0 };
+    const peaks = { strata: 0, flux: 0, notification: 0 };
     const sampler = setInterval(() => {
       peaks.strata = Math.max(peaks.strata, rssMb(agent.pid ?? 0));
       peaks.flux = Math.max(peaks.flux, rssMb(sourceController.pid ?? 0) + rssMb(kustomizeController.pid ?? 0));
+      peaks.notification = Math.max(peaks.notification, rssMb(notificationController.pid ?? 0));
     }, 200);
 
     const getFlux = async (kind: 'gitrepositories' | 'kustomizations', namespace: string, name: string): Promise<FluxObject | undefined> =>
@@ -372,6 +388,29 @@ async function main(): Promise<void> {
       if (count !== OBJECTS) throw new Error(`${tool}: ${count} of ${OBJECTS} objects applied in ${namespace}`);
     }
     figures.push({ label: `first apply of ${OBJECTS} objects`, strata: strataFirst, flux: fluxFirst, unit: 's', target: '≤ 0.5x' });
+
+    // Flux's webhook receiver for the GitRepository: a Receiver of GitHub push events, signed with the shared secret.
+    await api.request('POST', '/api/v1/namespaces/flux-system/secrets', { metadata: { name: 'receiver-token' }, stringData: { token: hookSecret } });
+    await api.request('POST', '/apis/notification.toolkit.fluxcd.io/v1/namespaces/flux-system/receivers', {
+      apiVersion: 'notification.toolkit.fluxcd.io/v1',
+      kind: 'Receiver',
+      metadata: { name: 'bench', namespace: 'flux-system' },
+      spec: { type: 'github', events: ['push'], secretRef: { name: 'receiver-token' }, resources: [{ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', name: 'bench' }] },
+    });
+    const receiverPath = await until('Receiver bench Ready', 120_000, async () => {
+      const receiver = await api.get<FluxObject & { status?: { webhookPath?: string } }>('/apis/notification.toolkit.fluxcd.io/v1/namespaces/flux-system/receivers/bench');
+      return receiver.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ? receiver.status.webhookPath : undefined;
+    });
+    /** Delivers a GitHub push event for `commit`, signed as GitHub signs it; fails unless the receiver accepts it. */
+    const deliverPush = async (target: string, commit: string): Promise<void> => {
+      const body = JSON.stringify({ ref: 'refs/heads/main', after: commit, repository: { clone_url: url, html_url: url, full_name: 'bench/bench' } });
+      const response = await fetch(target, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-GitHub-Delivery': randomBytes(8).toString('hex'), 'X-Hub-Signature-256': `sha256=${createHmac('sha256', hookSecret).update(body).digest('hex')}` },
+        body,
+      });
+      if (response.status >= 300) throw new Error(`POST ${target}: ${response.status} ${await response.text()}`);
+    };
     log(`1. first apply: strata ${strataFirst.toFixed(2)} s, flux ${fluxFirst.toFixed(2)} s`);
 
     // 2. No-op reconciles: requests and writes counted at the apiserver.
@@ -440,14 +479,14 @@ async function main(): Promise<void> {
     // 3. Commit to applied: every object changes.
     const second = await git.push('bench', { files: { ...filesOf('big', objectsOf('big', OBJECTS, 2)), ...smallFiles(1) }, message: 'revision 2' });
     const strataCommit = await time(async () => {
-      await admin.requestReconcile('strata-system', 'big');
+      await deliverPush(`http://127.0.0.1:${agentPort}/hook`, second);
       await until('strata applied revision 2', 300_000, async () => ((await objectsAt(api, 'strata-bench', 'big', 2)) === OBJECTS ? true : undefined), 50);
     });
     const fluxCommit = await time(async () => {
-      await patchFlux('gitrepositories', 'flux-system', 'bench', { metadata: { annotations: { [FLUX_REQUESTED_AT]: new Date().toISOString() } } });
+      await deliverPush(`http://127.0.0.1:${receiverPort}${receiverPath}`, second);
       await until('flux applied revision 2', 300_000, async () => ((await objectsAt(api, 'flux-bench', 'big', 2)) === OBJECTS ? true : undefined), 50);
     });
-    figures.push({ label: `commit to applied (${OBJECTS} objects changed)`, strata: strataCommit, flux: fluxCommit, unit: 's' });
+    figures.push({ label: `commit to applied (${OBJECTS} objects changed; a GitHub push event to /hook and to the Receiver)`, strata: strataCommit, flux: fluxCommit, unit: 's' });
     log(`3. commit to applied: strata ${strataCommit.toFixed(2)} s, flux ${fluxCommit.toFixed(2)} s`);
     await until('Sync big Ready at revision 2', 300_000, () => strataReady('big', second));
     await until('Kustomization big Ready at revision 2', 300_000, async () => (fluxReady(await getFlux('kustomizations', 'flux-system', 'big'), second) ? true : undefined));
@@ -501,9 +540,9 @@ async function main(): Promise<void> {
     log(`6. ${SMALL} small units: strata ${strataSmall.toFixed(2)} s, flux ${fluxSmall.toFixed(2)} s`);
 
     clearInterval(sampler);
-    figures.push({ label: 'peak RSS (agent / source- + kustomize-controller)', strata: peaks.strata, flux: peaks.flux, unit: 'MB', target: '≤ 0.5x' });
+    figures.push({ label: 'peak RSS (agent / source- + kustomize-controller)', strata: peaks.strata, flux: peaks.flux, unit: 'MB', target: '≤ 0.5x', note: `notification-controller ${peaks.notification.toFixed(0)} MB more` });
 
-    log(`\nstrata vs flux (source-controller v1.9.0 + kustomize-controller v1.9.6), load average ${loadavg()[0]?.toFixed(1)} at the end:`);
+    log(`\nstrata vs flux (source-controller v1.9.0, kustomize-controller v1.9.6, notification-controller v1.9.0), load average ${loadavg()[0]?.toFixed(1)} at the end:`);
     log('| | Strata | Flux | Strata / Flux | target |');
     log('| --- | --- | --- | --- | --- |');
     for (const figure of figures) {

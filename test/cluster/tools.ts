@@ -20,7 +20,8 @@ export type ToolName =
   | 'sops'
   | 'kwok'
   | 'source-controller'
-  | 'kustomize-controller';
+  | 'kustomize-controller'
+  | 'notification-controller';
 
 interface ToolModule {
   /** Folder under test/cluster/tools/. */
@@ -71,6 +72,7 @@ export const TOOL_MODULES: readonly ToolModule[] = [
   // Flux's controllers, the peer of `npm run bench:flux`.
   { name: 'flux-source', tools: { 'source-controller': 'github.com/fluxcd/source-controller' }, benchOnly: true },
   { name: 'flux-kustomize', tools: { 'kustomize-controller': 'github.com/fluxcd/kustomize-controller' }, benchOnly: true },
+  { name: 'flux-notification', tools: { 'notification-controller': 'github.com/fluxcd/notification-controller' }, benchOnly: true },
 ];
 
 /** The modules the test suite runs (every module but the benchmarks' peers). */
