@@ -39,6 +39,12 @@ export interface WaitOptions {
    * @default 8
    */
   readonly concurrency?: number;
+  /**
+   * Told, after a round of reads, which objects are not ready yet, whenever that list differs
+   * from the previous round's (so a caller can say what it waits for).
+   * @default nobody
+   */
+  readonly onPending?: (pending: readonly HealthEntry[]) => void;
 }
 
 export const DEFAULT_WAIT_OPTIONS = { intervalMs: 500, concurrency: 8 } as const;
@@ -79,6 +85,7 @@ export async function waitForHealthy(client: KubeClient, refs: readonly ObjectRe
   const started = Date.now();
   const latest = new Map<string, HealthEntry>(refs.map((ref) => [describeRef(ref), { ref, subject: describeRef(ref), status: 'Unknown', message: 'not read yet' }]));
   let pending = [...refs];
+  let lastTold = '';
   const report = (): HealthReport => ({ entries: [...latest.values()], elapsedMs: Date.now() - started });
   for (;;) {
     options.signal?.throwIfAborted();
@@ -98,8 +105,12 @@ export async function waitForHealthy(client: KubeClient, refs: readonly ObjectRe
     for (const entry of checked) latest.set(entry.subject, entry);
     const failed = checked.filter((entry) => entry.status === 'Failed');
     if (failed.length > 0) throw new HealthCheckError('Failed', failed.map((entry) => new ObjectError(entry.ref, `health check failed: ${entry.message}`)), report());
-    pending = checked.filter((entry) => entry.status !== 'Current').map((entry) => entry.ref);
+    const notCurrent = checked.filter((entry) => entry.status !== 'Current');
+    pending = notCurrent.map((entry) => entry.ref);
     if (pending.length === 0) return report();
+    const told = notCurrent.map((entry) => `${entry.subject}\0${entry.status}\0${entry.message}`).join('\n');
+    if (told !== lastTold) options.onPending?.(notCurrent);
+    lastTold = told;
     const elapsed = Date.now() - started;
     if (elapsed >= options.timeoutMs) {
       const notReady = checked.filter((entry) => entry.status !== 'Current');

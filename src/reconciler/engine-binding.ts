@@ -105,6 +105,7 @@ export function createEngine(kubeConfig: KubeConfig, options: EngineBindingOptio
         signal: call.signal,
         ...(call.impersonate ? { impersonate: call.impersonate } : {}),
         ...(call.rules ? { rules: call.rules } : {}),
+        ...(call.onPending ? { onPending: call.onPending } : {}),
       });
     },
   };

@@ -18,7 +18,7 @@ import { readSourceFiles, type Artifact, type GitAuth, type GitSource, type Read
 import { CommitVerifier, signersOf } from './verify.ts';
 import { findCondition, nextStatus, progressingConditions, type Outcome } from './status.ts';
 import { withTargetNamespace } from './target-namespace.ts';
-import { HealthExpressionError, HookError, compileHealthExpressions, describeWave, hookPrerequisites, hooksOf, splitHooks, wavesOf, type ChangeSetEntry, type HealthRule, type HookObject, type HookResult, type Wave } from '../engine/index.ts';
+import { HealthExpressionError, HookError, compileHealthExpressions, describeWave, hookPrerequisites, hooksOf, splitHooks, wavesOf, type ChangeSetEntry, type HealthEntry, type HealthRule, type HookObject, type HookResult, type Wave } from '../engine/index.ts';
 import { applyingIdentity, checkTenancy, type TenancyOptions } from './tenancy.ts';
 import { ClusterError, isUnreachable } from './clusters.ts';
 
@@ -57,7 +57,8 @@ export interface ReconcileEngine {
   prune(stale: readonly ObjectRef[], options: EngineCallOptions & { readonly ownerLabels: Readonly<Record<string, string>> }): Promise<PruneResult>;
   inventoryOf(set: ManifestSet): InventoryEntry[];
   staleOf(previous: readonly InventoryEntry[], next: readonly InventoryEntry[]): ObjectRef[];
-  waitForHealthy(refs: readonly ObjectRef[], options: EngineCallOptions & { readonly timeoutMs: number; readonly rules?: ReadonlyMap<string, HealthRule> }): Promise<void>;
+  /** `onPending`: told which objects are not ready yet whenever that changes. */
+  waitForHealthy(refs: readonly ObjectRef[], options: EngineCallOptions & { readonly timeoutMs: number; readonly rules?: ReadonlyMap<string, HealthRule>; readonly onPending?: (pending: readonly HealthEntry[]) => void }): Promise<void>;
   /** Runs hooks of one phase (`hooks.ts`); throws HookError naming each failed hook. */
   runHooks(hooks: readonly HookObject[], options: EngineCallOptions & HookCallOptions): Promise<readonly HookResult[]>;
 }
@@ -335,13 +336,20 @@ export class SyncReconciler {
         }
         if (index === waves.length - 1) break;
         await this.reportProgress(sync, `Waiting for ${named}revision ${revision} to be healthy`, revision, newRevision, run);
+        const waiting = this.waitReporter(sync, `${named}revision ${revision}`, revision, wave.set.entries.length, run);
         hooks.onHealthWait?.(revision);
         const healthAbort = hooks.healthSignal ? AbortSignal.any([run, hooks.healthSignal]) : run;
         try {
           await engine.waitForHealthy(
             wave.set.entries.map((entry) => entry.ref),
-            { timeoutMs: Math.max(1000, spec.timeoutMs - (performance.now() - started)), signal: healthAbort, impersonate, rules: healthRules },
-          );
+            {
+              timeoutMs: Math.max(1000, spec.timeoutMs - (performance.now() - started)),
+              signal: healthAbort,
+              impersonate,
+              rules: healthRules,
+              onPending: waiting.onPending,
+            },
+          ).finally(waiting.settled);
         } catch (error) {
           if (hooks.healthSignal?.aborted && !signal.aborted) {
             log.info({ event: 'superseded', revision }, 'health check cancelled: a newer revision arrived');
@@ -417,7 +425,8 @@ export class SyncReconciler {
         const refs = [...new Map([...(spec.wait || postApply.length > 0 ? set.entries.map((entry) => entry.ref) : []), ...checks].map((ref) => [refKey(ref), ref])).values()];
         const remainingMs = Math.max(1000, spec.timeoutMs - (performance.now() - started));
         try {
-          await engine.waitForHealthy(refs, { timeoutMs: remainingMs, signal: healthAbort, impersonate, rules: healthRules });
+          const waiting = this.waitReporter(sync, `revision ${revision}`, revision, refs.length, run);
+          await engine.waitForHealthy(refs, { timeoutMs: remainingMs, signal: healthAbort, impersonate, rules: healthRules, onPending: waiting.onPending }).finally(waiting.settled);
         } catch (error) {
           if (hooks.healthSignal?.aborted && !signal.aborted) {
             log.info({ event: 'superseded', revision }, 'health check cancelled: a newer revision arrived');
@@ -612,6 +621,21 @@ export class SyncReconciler {
     }
   }
 
+  /**
+   * Says, in the Reconciling condition, which objects a health wait still waits for. The writes
+   * run one after another, and `settled` (awaited before the run's result is written) lets none
+   * land after the result.
+   */
+  private waitReporter(sync: Sync, what: string, revision: string, total: number, signal: AbortSignal): { onPending: (pending: readonly HealthEntry[]) => void; settled: () => Promise<void> } {
+    let written = Promise.resolve();
+    return {
+      onPending: (pending) => {
+        written = written.then(() => this.reportProgress(sync, waitingMessage(what, pending, total), revision, false, signal));
+      },
+      settled: () => written,
+    };
+  }
+
   /** Says which wave or hooks run: the Reconciling condition's message, and (with `event`) a Normal Event. */
   private async reportProgress(sync: Sync, message: string, revision: string, event: boolean, signal: AbortSignal): Promise<void> {
     if (event) void this.props.events?.record(sync, { type: 'Normal', reason: 'Progressing', lines: [message], revision });
@@ -767,4 +791,11 @@ export function errorText(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return error.errors.map((part: unknown) => errorText(part)).join('; ');
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** The Reconciling message while objects are waited for (`what`: `revision <rev>`, or a wave of it): how many, and the first few with their state. */
+export function waitingMessage(what: string, pending: readonly HealthEntry[], total: number): string {
+  const shown = pending.slice(0, 3).map((entry) => `${entry.subject}: ${entry.status}: ${entry.message}`);
+  const more = pending.length > shown.length ? `; ${pending.length - shown.length} more` : '';
+  return `Waiting for ${what} to be healthy: ${pending.length} of ${total} objects not ready: ${shown.join('; ')}${more}`;
 }

@@ -66,6 +66,19 @@ describe('waitForHealthy', () => {
     expect(error.report.entries[0]?.status).toBe('InProgress');
   });
 
+  it('tells which objects are not ready yet, once for each change of that list', async () => {
+    const set = manifestSet(
+      `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: { name: waiting, namespace: $NS }\nspec: { accessModes: [ReadWriteOnce], storageClassName: none, resources: { requests: { storage: 1Gi } } }\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: { name: ready, namespace: $NS }`,
+      engine.ns.name,
+    );
+    await applyAllStaged(engine.client, set, { ownerLabels: OWNER });
+    const told: string[][] = [];
+    const error = await waitForHealthy(engine.client, set.entries.map((entry) => entry.ref), { timeoutMs: 1_000, intervalMs: 100, onPending: (pending) => told.push(pending.map((entry) => `${entry.subject}: ${entry.status}: ${entry.message}`)) }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(HealthCheckError);
+    // Several rounds of reads, one message: the list did not change.
+    expect(told).toEqual([[`PersistentVolumeClaim/${engine.ns.name}/waiting: InProgress: PVC is not Bound. Phase: Pending`]]);
+  });
+
   it('stops at once when aborted (a new revision cancels the running health check)', async () => {
     const set = manifestSet(`apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: { name: data, namespace: $NS }\nspec: { accessModes: [ReadWriteOnce], storageClassName: none, resources: { requests: { storage: 1Gi } } }`, engine.ns.name);
     const controller = new AbortController();

@@ -180,6 +180,16 @@ describe('agent features', () => {
     expect(findCondition(failed.status, 'Healthy')?.status).toBe('False');
     expect(failed.status?.lastAppliedRevision).toBe(`main@sha1:${good}`);
 
+    // While it waits, Reconciling says for what.
+    const stuck = await env.git.push('health', { files: { 'd.yaml': deployment(ns, 'web', 'nginx:1'), 'pvc.yaml': `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: { name: data, namespace: ${ns} }\nspec: { accessModes: [ReadWriteOnce], storageClassName: none, resources: { requests: { storage: 1Gi } } }\n` } });
+    await env.client.requestReconcile(ns, 'h');
+    // (The Deployment, rolled back from the failing image, may be listed first, until it has rolled out.)
+    const waitingFor = `Waiting for revision main@sha1:${stuck} to be healthy: 1 of 2 objects not ready: PersistentVolumeClaim/${ns}/data: InProgress: PVC is not Bound. Phase: Pending`;
+    const waiting = await waitForSync(env, ns, 'h', (sync) => findCondition(sync.status, 'Reconciling')?.message === waitingFor, 30_000);
+    expect(findCondition(waiting.status, 'Ready')?.status).toBe('False');
+    await waitForSync(env, ns, 'h', (sync) => failedWith('HealthCheckFailed')(sync) && (sync.status?.lastAttemptedRevision ?? '').endsWith(stuck), 30_000);
+    await env.git.push('health', { files: { 'd.yaml': deployment(ns, 'web', FAILING_IMAGE), 'pvc.yaml': null } });
+
     // A new revision cancels a running health check instead of waiting out its timeout.
     await env.client.patchSpec(ns, 'h', { timeout: '120s' });
     await waitForSync(env, ns, 'h', (sync) => findCondition(sync.status, 'Reconciling')?.observedGeneration === sync.metadata.generation);
