@@ -23,9 +23,9 @@ export const layers: Readonly<Record<string, readonly ComponentBuilder[]>> = {
  * layer: namespaces, CRDs, PriorityClasses, network and RBAC policies, monitoring rules, and the
  * operators of the charts) and `apps`, which its Sync applies only once infrastructure is Ready
  * at the same revision: its CRDs, namespaces and webhooks exist. Infrastructure does not `wait`
- * for its operators' health yet: on the test cluster (kwok, with stand-ins for cert-manager and
- * the cloud's load balancer) some object of it is still not healthy after two minutes, and which
- * one is not found yet. Objects an overlay generates (their construct path is
+ * for its operators' health yet: on the test cluster the ClusterIssuer never turns Ready (its
+ * status is written through cert-manager's own webhook, and kwok runs no webhook Pod; see
+ * docs/bootstrap-and-recovery.md). Objects an overlay generates (their construct path is
  * `<cluster>/overlays/…`, such as production's checkout-api-config) serve the apps.
  */
 export const units: readonly UnitProps[] = [

@@ -145,25 +145,19 @@ function subsetDifferences(expected: unknown, actual: unknown, path: string): st
 }
 
 /**
- * Plays what the harness does not run (kwok fakes the Pods, no operator or cloud runs) until
- * stopped: cert-manager, marking each ClusterIssuer Ready as it would once its ACME account is
- * registered, and the cloud's load balancer, giving each `LoadBalancer` Service an address.
- * The infrastructure unit waits for both before apps is applied.
+ * Plays the cloud's load balancer, which the harness does not run, until stopped: it gives each
+ * `LoadBalancer` Service an address. (It cannot play cert-manager: marking a ClusterIssuer Ready
+ * is a write cert-manager's own validating webhook must admit, with `failurePolicy: Fail`, and
+ * nothing answers behind that webhook here.)
  */
 export function operatorStandIns(kc: KubeConfig): { stop(): Promise<void> } {
-  type Listed = { items?: { metadata: { name: string; namespace?: string }; spec?: { type?: string }; status?: { conditions?: { type: string; status: string }[]; loadBalancer?: { ingress?: unknown[] } } }[] };
+  type Listed = { items?: { metadata: { name: string; namespace?: string }; spec?: { type?: string }; status?: { loadBalancer?: { ingress?: unknown[] } } }[] };
   let running = true;
   const loop = (async () => {
     const client = await KubeClient.fromKubeConfig(kc);
     const merge = { contentType: 'application/merge-patch+json' };
     try {
       while (running) {
-        const issuers = (await client.request('GET', '/apis/cert-manager.io/v1/clusterissuers').catch(() => undefined)) as Listed | undefined;
-        for (const issuer of issuers?.items ?? []) {
-          if (issuer.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
-          const status = { conditions: [{ type: 'Ready', status: 'True', reason: 'ACMEAccountRegistered', message: 'The ACME account was registered with the ACME server', lastTransitionTime: new Date().toISOString() }] };
-          await client.request('PATCH', `/apis/cert-manager.io/v1/clusterissuers/${issuer.metadata.name}/status`, { status }, merge).catch(() => undefined);
-        }
         const services = (await client.request('GET', '/api/v1/services').catch(() => undefined)) as Listed | undefined;
         for (const service of services?.items ?? []) {
           if (service.spec?.type !== 'LoadBalancer' || (service.status?.loadBalancer?.ingress ?? []).length > 0) continue;
