@@ -113,10 +113,9 @@ export async function waitForHealthy(client: KubeClient, refs: readonly ObjectRe
     lastTold = told;
     const elapsed = Date.now() - started;
     if (elapsed >= options.timeoutMs) {
-      const notReady = checked.filter((entry) => entry.status !== 'Current');
       throw new HealthCheckError(
         'Timeout',
-        notReady.map((entry) => new ObjectError(entry.ref, `not ready after ${formatDuration(options.timeoutMs)}: ${entry.status}: ${entry.message}`)),
+        notCurrent.map((entry) => new ObjectError(entry.ref, `not ready after ${formatDuration(options.timeoutMs)}: ${entry.status}: ${entry.message}`)),
         report(),
       );
     }
