@@ -13,6 +13,9 @@ let parity: { key: string; loading: boolean; data?: ParityResult; error?: string
 const idOf = (row: FleetRow) => `${row.context}/${row.namespace}/${row.name}`;
 /** Lineage of one environment against the newest, by both source commits (they never change). */
 const lineages = new Map<string, Lineage | 'loading' | 'none'>();
+/** Tries so far of a lineage the server could not tell yet (its mirror behind, a fetch failing). */
+const lineageTries = new Map<string, number>();
+const LINEAGE_TRIES = 5;
 
 function lineage(row: FleetRow, newest: FleetRow): Lineage | undefined {
   if (!row.source || !newest.source || row.source.commit === newest.source.commit) return undefined;
@@ -20,10 +23,19 @@ function lineage(row: FleetRow, newest: FleetRow): Lineage | undefined {
   const known = lineages.get(key);
   if (known === undefined) {
     lineages.set(key, 'loading');
-    getJson<Partial<Lineage>>(`/api/lineage?${new URLSearchParams({ a: idOf(row), b: idOf(newest) })}`).then(
-      (found) => (lineages.set(key, found.behind === undefined || found.ahead === undefined ? 'none' : { behind: found.behind, ahead: found.ahead }), draw()),
-      () => lineages.set(key, 'none'),
-    );
+    // No answer yet is not "none" for good: ask again a few times, later each time, and draw then
+    // (nothing else redraws the page while the fleet stands still).
+    const later = (): void => {
+      lineages.set(key, 'none');
+      const tries = (lineageTries.get(key) ?? 0) + 1;
+      lineageTries.set(key, tries);
+      if (tries < LINEAGE_TRIES) setTimeout(() => (lineages.delete(key), draw()), 2000 * tries);
+    };
+    getJson<Partial<Lineage>>(`/api/lineage?${new URLSearchParams({ a: idOf(row), b: idOf(newest) })}`).then((found) => {
+      if (found.behind === undefined || found.ahead === undefined) return later();
+      lineages.set(key, { behind: found.behind, ahead: found.ahead });
+      draw();
+    }, later);
   }
   return typeof known === 'object' ? known : undefined;
 }
