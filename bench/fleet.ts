@@ -9,7 +9,7 @@
 // BENCH_FLEET_WINDOW_S (60, the steady-state window), BENCH_FLEET_TIMEOUT_S (1800),
 // STRATA_TEST_KUBECONFIG to use a running cluster instead of starting one.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import https from 'node:https';
 import { cpus, loadavg } from 'node:os';
@@ -21,6 +21,7 @@ import { SHARD_LABEL } from '../src/api/index.ts';
 import { SyncClient, findCondition } from '../src/reconciler/index.ts';
 import { startCluster, type TestCluster } from '../test/cluster/cluster.ts';
 import { startGitServer } from '../test/git/git-server.ts';
+import { rssMb, samplesOf } from './_process-stats.ts';
 
 const SYNCS = Number(process.env['BENCH_FLEET_SYNCS'] ?? 2000);
 const OBJECTS = Number(process.env['BENCH_FLEET_OBJECTS'] ?? 10);
@@ -45,11 +46,6 @@ function objectsOf(namespace: string, app: string): KubeObject[] {
   });
 }
 
-function rssMb(pid: number): number {
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  return kb / 1024;
-}
-
 /** The apiserver's /metrics text (Prometheus format, which the JSON client does not read). */
 async function metricsText(kc: KubeConfig): Promise<string> {
   const options: https.RequestOptions = {};
@@ -71,10 +67,7 @@ async function metricsText(kc: KubeConfig): Promise<string> {
 async function requestCounts(kc: KubeConfig): Promise<Map<string, number>> {
   const text = await metricsText(kc);
   const counts = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('apiserver_request_total{')) continue;
-    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((match) => [match[1], match[2]]));
-    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+  for (const { labels, value } of samplesOf(text, 'apiserver_request_total')) {
     const key = `${labels['verb']} ${labels['resource'] || '(non-resource)'}${labels['subresource'] ? `/${labels['subresource']}` : ''}`;
     counts.set(key, (counts.get(key) ?? 0) + value);
   }
@@ -129,13 +122,7 @@ async function main(): Promise<void> {
       peaks.set(shard, 0);
     }
     const sampler = setInterval(() => {
-      for (const [shard, pid] of pids) {
-        try {
-          peaks.set(shard, Math.max(peaks.get(shard) ?? 0, rssMb(pid)));
-        } catch {
-          // exited
-        }
-      }
+      for (const [shard, pid] of pids) peaks.set(shard, Math.max(peaks.get(shard) ?? 0, rssMb(pid)));
     }, 200);
 
     const started = performance.now();

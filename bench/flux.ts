@@ -35,6 +35,7 @@ import { startCluster } from '../test/cluster/cluster.ts';
 import { freePorts } from '../test/cluster/ports.ts';
 import { buildTools, toolPath } from '../test/cluster/tools.ts';
 import { startGitServer } from '../test/git/git-server.ts';
+import { rssMb, samplesOf } from './_process-stats.ts';
 
 const OBJECTS = Number(process.env['BENCH_FLUX_OBJECTS'] ?? 1000);
 const SMALL = Number(process.env['BENCH_FLUX_SMALL'] ?? 100);
@@ -73,14 +74,6 @@ function objectsOf(prefix: string, count: number, revision: number): KubeObject[
 
 function filesOf(folder: string, objects: readonly KubeObject[]): Record<string, string> {
   return Object.fromEntries(objects.map((object) => [`${folder}/${object.kind.toLowerCase()}-${object.metadata.name}.yaml`, toCanonicalYaml(object)]));
-}
-
-function rssMb(pid: number): number {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
 }
 
 /** One request as the apiserver's audit log (level Metadata) records it. */
@@ -234,13 +227,9 @@ type Requests = ReturnType<AuditLog['requestsSince']>;
 /** The sum of a Prometheus counter's series whose labels `match`, from a /metrics page. */
 async function metricSum(url: string, metric: string, match: (labels: Record<string, string>) => boolean): Promise<number> {
   const text = await (await fetch(url)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${metric}{`)) continue;
-    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? '']));
-    if (match(labels)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
+  return samplesOf(text, metric)
+    .filter((sample) => match(sample.labels))
+    .reduce((sum, sample) => sum + sample.value, 0);
 }
 
 function ratio(strata: number, flux: number): string {

@@ -6,7 +6,6 @@
 // Environment: BENCH_SYNCS (default 100), BENCH_RSS_OBJECTS (default 5000),
 // STRATA_TEST_KUBECONFIG to use a running cluster instead of starting one.
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +16,7 @@ import { startAgent } from '../src/agent/index.ts';
 import { SyncClient, findCondition } from '../src/reconciler/index.ts';
 import { startCluster, type TestCluster } from '../test/cluster/cluster.ts';
 import { startGitServer } from '../test/git/git-server.ts';
+import { rssMb } from './_process-stats.ts';
 
 const SYNCS = Number(process.env['BENCH_SYNCS'] ?? 100);
 const RSS_OBJECTS = Number(process.env['BENCH_RSS_OBJECTS'] ?? 5000);
@@ -58,12 +58,6 @@ async function waitAllReady(client: SyncClient, namespace: string, count: number
     if (Date.now() > deadline) return ready;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
 }
 
 async function main(): Promise<void> {
@@ -139,13 +133,7 @@ async function main(): Promise<void> {
     });
     const pid = child.pid ?? 0;
     let peak = 0;
-    const sampler = setInterval(() => {
-      try {
-        peak = Math.max(peak, rssMb(pid));
-      } catch {
-        // exited
-      }
-    }, 100);
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 100);
     const rssStarted = performance.now();
     const rssReady = await waitAllReady(client, rssNs, rssSyncs, 300_000);
     const converged = (performance.now() - rssStarted) / 1000;
